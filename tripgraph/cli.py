@@ -1,0 +1,21 @@
+"""The `tripgraph` command line: a thin adapter over the packages.
+
+Each area registers its commands from its own `cli` module; heavy imports (torch, langgraph)
+happen inside the commands so that `tripgraph --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="tripgraph: graph-centric travel and dining recommendation agent.",
+                  no_args_is_help=True)
+data_app = typer.Typer(help="Generate datasets.", no_args_is_help=True)
+train_app = typer.Typer(help="Train models.", no_args_is_help=True)
+eval_app = typer.Typer(help="Offline evaluation runs (JSON + PNG under runs/).",
+                       no_args_is_help=True)
+app.add_typer(data_app, name="data")
+app.add_typer(train_app, name="train")
+app.add_typer(eval_app, name="eval")
+
+# Registration: each area adds its commands to the groups above (one line per area).
