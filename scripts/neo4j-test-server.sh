@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# Start/stop a real Neo4j 5.26 Community server for tests and CI, built from Maven Central
+# (tests/neo4j_server). No Docker needed. Once built, starting never touches the network.
+#
+#   scripts/neo4j-test-server.sh start|stop|status|wait|build
+#
+# Environment (all optional):
+#   NEO4J_BOLT_PORT   (7687)            NEO4J_PASSWORD  (tripgraph-dev)
+#   NEO4J_DATA_DIR    (tests/neo4j_server/run/data)
+#   NEO4J_HEAP        (768m)            NEO4J_PAGECACHE_MB (256)
+#   NEO4J_START_TIMEOUT (120, seconds)  JAVA (java)
+# On success `start` prints the URI to export, e.g. NEO4J_URI=bolt://127.0.0.1:7687
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVER_DIR="$ROOT/tests/neo4j_server"
+RUN_DIR="$SERVER_DIR/run"
+JAR="$SERVER_DIR/target/neo4j-test-server.jar"
+PID_FILE="$RUN_DIR/neo4j.pid"
+LOG_FILE="$RUN_DIR/neo4j.log"
+PORT="${NEO4J_BOLT_PORT:-7687}"
+TIMEOUT="${NEO4J_START_TIMEOUT:-120}"
+JAVA="${JAVA:-java}"
+URI="bolt://127.0.0.1:$PORT"
+
+log() { echo "neo4j-test-server: $*" >&2; }
+
+running_pid() {
+    # Prints the pid and succeeds only if the pid file names a live process of ours.
+    [[ -f "$PID_FILE" ]] || return 1
+    local pid
+    pid="$(cat "$PID_FILE")"
+    [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+    # A stale pid file may name a recycled pid: check it really is our jar.
+    tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "neo4j-test-server.jar" || return 1
+    echo "$pid"
+}
+
+ready() { [[ -f "$LOG_FILE" ]] && grep -q '^READY ' "$LOG_FILE"; }
+
+build() {
+    if [[ -f "$JAR" && -d "$SERVER_DIR/target/lib" ]]; then
+        return 0
+    fi
+    log "building $JAR (first time downloads Neo4j from Maven Central)"
+    (cd "$SERVER_DIR" && mvn -q -B package -DskipTests)
+}
+
+print_uri() {
+    echo "NEO4J_URI=$URI"
+    echo "NEO4J_USER=neo4j"
+}
+
+wait_ready() {
+    local pid="$1" waited=0
+    while (( waited < TIMEOUT )); do
+        if ready; then
+            log "$(grep -m1 '^READY ' "$LOG_FILE")"
+            return 0
+        fi
+        if ! kill -0 "$pid" 2>/dev/null; then
+            log "server exited before READY; last log lines:"
+            tail -n 40 "$LOG_FILE" >&2
+            return 1
+        fi
+        sleep 1
+        waited=$((waited + 1))
+    done
+    log "no READY within ${TIMEOUT}s; last log lines:"
+    tail -n 40 "$LOG_FILE" >&2
+    return 1
+}
+
+start() {
+    local pid
+    if pid="$(running_pid)"; then
+        log "already running (pid $pid)"
+        wait_ready "$pid"
+        print_uri
+        return 0
+    fi
+    build
+    mkdir -p "$RUN_DIR"
+    : > "$LOG_FILE"
+    # setsid: the server outlives this shell (CI step, test fixture) until `stop`.
+    NEO4J_HOME_DIR="$RUN_DIR" setsid "$JAVA" \
+        "-Xms${NEO4J_HEAP:-768m}" "-Xmx${NEO4J_HEAP:-768m}" \
+        -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError -Djdk.tls.ephemeralDHKeySize=2048 \
+        -jar "$JAR" >> "$LOG_FILE" 2>&1 < /dev/null &
+    pid=$!
+    echo "$pid" > "$PID_FILE"
+    log "started pid $pid, log $LOG_FILE"
+    if ! wait_ready "$pid"; then
+        stop
+        return 1
+    fi
+    print_uri
+}
+
+stop() {
+    local pid waited=0
+    if ! pid="$(running_pid)"; then
+        rm -f "$PID_FILE"
+        log "not running"
+        return 0
+    fi
+    kill -TERM "$pid"
+    # A clean shutdown flushes the page cache; give it time before forcing.
+    while kill -0 "$pid" 2>/dev/null && (( waited < 60 )); do
+        sleep 1
+        waited=$((waited + 1))
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+        log "pid $pid ignored SIGTERM for 60s; killing"
+        kill -KILL "$pid"
+    fi
+    rm -f "$PID_FILE"
+    log "stopped"
+}
+
+status() {
+    local pid
+    if pid="$(running_pid)" && ready; then
+        log "running (pid $pid) at $URI"
+        print_uri
+    elif pid="$(running_pid)"; then
+        log "starting (pid $pid), not READY yet"
+        return 1
+    else
+        log "not running"
+        return 3
+    fi
+}
+
+case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    wait)
+        pid="$(running_pid)" || { log "not running"; exit 1; }
+        wait_ready "$pid" && print_uri ;;
+    build) build ;;
+    *) echo "usage: $0 start|stop|status|wait|build" >&2; exit 2 ;;
+esac
