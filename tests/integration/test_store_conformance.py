@@ -1,0 +1,206 @@
+"""One conformance suite for every GraphStore backend (embedded FalkorDBLite, Neo4j)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+
+import pytest
+
+from graph_schema.store import GraphStore, GraphStoreError, ReadOnlyViolation
+
+TEXT_DIM, GRAPH_DIM = 4, 3
+
+
+def _seed(store: GraphStore) -> None:
+    store.ensure_schema(text_dim=TEXT_DIM, graph_dim=GRAPH_DIM)
+    store.upsert_nodes(
+        "Place",
+        [
+            {"place_id": "KR-JEJU", "name": "제주시", "name_en": "Jeju-si", "level": "city"},
+            {"place_id": "KR-JEJU-aewol", "name": "애월읍", "name_en": "Aewol", "level": "region"},
+        ],
+    )
+    store.upsert_nodes(
+        "Merchant",
+        [
+            {"merchant_id": "M1", "name": "애월 흑돼지 명가", "category": "흑돼지", "parking": True,
+             "price_level": 3, "rating": 4.5},
+            {"merchant_id": "M2", "name": "한담 바다 카페", "category": "카페", "parking": False,
+             "price_level": 2, "rating": 4.1},
+        ],
+    )
+    store.upsert_nodes(
+        "Review",
+        [
+            {"review_id": "R1", "merchant_id": "M1", "text": "흑돼지가 정말 맛있고 주차 편해요",
+             "rating": 5, "embedding": [1.0, 0.0, 0.0, 0.0]},
+            {"review_id": "R2", "merchant_id": "M2", "text": "바다 보이는 카페, 커피 맛있어요",
+             "rating": 4, "embedding": [0.0, 1.0, 0.0, 0.0]},
+            {"review_id": "R3", "merchant_id": "M1", "text": "부모님 모시고 갔는데 좋아하셨어요",
+             "rating": 4, "embedding": [0.8, 0.2, 0.0, 0.0]},
+        ],
+    )
+    store.upsert_relationships("IN", [{"start": "KR-JEJU-aewol", "end": "KR-JEJU"}])
+    store.upsert_relationships(
+        "LOCATED_IN",
+        [{"start": "M1", "end": "KR-JEJU-aewol"}, {"start": "M2", "end": "KR-JEJU-aewol"}],
+    )
+    store.upsert_relationships(
+        "ABOUT",
+        [{"start": "R1", "end": "M1"}, {"start": "R2", "end": "M2"}, {"start": "R3", "end": "M1"}],
+    )
+
+
+def test_upserts_are_idempotent(store: GraphStore) -> None:
+    _seed(store)
+    first = store.counts()
+    _seed(store)
+    second = store.counts()
+    assert first.nodes == second.nodes and first.relationships == second.relationships
+    assert first.nodes["Merchant"] == 2 and first.nodes["Review"] == 3
+    assert first.relationships["ABOUT"] == 3 and first.relationships["IN"] == 1
+
+
+def test_upsert_updates_properties_and_skips_missing_ends(store: GraphStore) -> None:
+    _seed(store)
+    store.upsert_nodes("Merchant", [{"merchant_id": "M1", "rating": 4.9}])
+    row = store.read("MATCH (m:Merchant {merchant_id: 'M1'}) RETURN m.rating AS r, m.name AS n")
+    assert row.single() == {"r": 4.9, "n": "애월 흑돼지 명가"}
+    linked = store.upsert_relationships("ABOUT", [{"start": "R1", "end": "NOPE"}])
+    assert linked == 0
+
+
+def test_read_returns_plain_nodes_without_vectors(store: GraphStore) -> None:
+    _seed(store)
+    result = store.read(
+        "MATCH (r:Review)-[a:ABOUT]->(m:Merchant) WHERE m.merchant_id = $id "
+        "RETURN r, a, m.name AS name ORDER BY r.review_id",
+        {"id": "M1"},
+    )
+    assert result.columns == ["r", "a", "name"]
+    assert [row["r"]["review_id"] for row in result.rows] == ["R1", "R3"]
+    assert result.rows[0]["r"]["_labels"] == ["Review"]
+    assert "embedding" not in result.rows[0]["r"]
+    assert result.rows[0]["a"]["_type"] == "ABOUT"
+
+
+def test_read_row_limit_marks_truncation(store: GraphStore) -> None:
+    _seed(store)
+    result = store.read("MATCH (r:Review) RETURN r.review_id AS id", max_rows=2)
+    assert len(result.rows) == 2 and result.truncated
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (n:Merchant {merchant_id: 'X'})",
+        "MATCH (m:Merchant) SET m.rating = 0",
+        "MATCH (m:Merchant) DETACH DELETE m",
+        "MATCH (m:Merchant) RETURN m; MATCH (n) DELETE n",
+        "MERGE (m:Merchant {merchant_id: 'X'}) RETURN m",
+    ],
+)
+def test_read_path_refuses_writes_and_changes_nothing(store: GraphStore, query: str) -> None:
+    _seed(store)
+    before = store.fingerprint()
+    with pytest.raises(ReadOnlyViolation):
+        store.read(query)
+    assert store.fingerprint() == before
+
+
+def test_engine_refuses_writes_even_past_the_static_check(store: GraphStore) -> None:
+    # Bypass the parser on purpose: the engine's read-only mode is the second gate.
+    _seed(store)
+    before = store.fingerprint()
+    with pytest.raises(ReadOnlyViolation):
+        store._run_read(
+            "MATCH (m:Merchant) SET m.rating = 0 RETURN m", {}, timeout_ms=5000, max_rows=10
+        )
+    assert store.fingerprint() == before
+
+
+def test_explain_classifies_queries(store: GraphStore) -> None:
+    _seed(store)
+    assert store.explain_is_read_only("MATCH (m:Merchant) RETURN m.name")
+    assert not store.explain_is_read_only("MATCH (m:Merchant) SET m.rating = 1")
+    assert not store.explain_is_read_only("CREATE (n:Merchant {merchant_id: 'Z'})")
+    assert store.counts().nodes["Merchant"] == 2
+
+
+def test_vector_index_finds_nearest_reviews(store: GraphStore) -> None:
+    _seed(store)
+    hits = store.vector_search("review_embedding", [1.0, 0.05, 0.0, 0.0], k=2)
+    assert [h.node["review_id"] for h in hits] == ["R1", "R3"]
+    assert hits[0].score == pytest.approx(0.9988, abs=1e-3)  # cosine similarity
+    assert hits[0].score >= hits[1].score
+    assert "embedding" not in hits[0].node
+
+
+def test_set_vectors_then_graph_embedding_index(store: GraphStore) -> None:
+    _seed(store)
+    n = store.set_vectors(
+        "Merchant", "graph_embedding", [("M1", [1.0, 0.0, 0.0]), ("M2", [0.0, 1.0, 0.0])]
+    )
+    assert n == 2
+    hits = store.vector_search("merchant_graph_embedding", [0.1, 1.0, 0.0], k=1)
+    assert hits[0].node["merchant_id"] == "M2"
+
+
+def test_fulltext_index_matches_korean_words(store: GraphStore) -> None:
+    _seed(store)
+    # Populating a full-text index can be asynchronous; give it a moment.
+    for _ in range(20):
+        hits = store.fulltext_search("merchant_name", "흑돼지", k=5)
+        if hits:
+            break
+        time.sleep(0.25)
+    assert [h.node["merchant_id"] for h in hits] == ["M1"]
+    reviews = store.fulltext_search("review_text", "주차", k=5)
+    assert {h.node["review_id"] for h in reviews} >= {"R1"}
+
+
+def test_uniqueness_constraint_rejects_duplicates(store: GraphStore) -> None:
+    _seed(store)
+    store.ensure_schema(text_dim=TEXT_DIM, graph_dim=GRAPH_DIM)  # idempotent
+    # FalkorDB builds constraints asynchronously: wait until it holds.
+    for _ in range(40):
+        try:
+            store.write("CREATE (:Merchant {merchant_id: 'M1'})")
+        except GraphStoreError:
+            break
+        store.write("MATCH (m:Merchant {merchant_id: 'M1'}) WHERE m.name IS NULL DELETE m")
+        time.sleep(0.25)
+    else:
+        pytest.fail("duplicate merchant_id was accepted")
+    assert store.counts().nodes["Merchant"] == 2
+
+
+def test_syntax_errors_raise_store_errors(store: GraphStore) -> None:
+    with pytest.raises(GraphStoreError):
+        store.read("MATCH (m:Merchant RETURN m")
+
+
+def test_schema_text_lists_model(store: GraphStore) -> None:
+    text = store.schema_text()
+    assert "(:Review)-[:ABOUT]->(:Merchant)" in text
+    assert "embedding" not in text.split("Relationships:")[0].split("(:Review")[1].split(")")[0]
+
+
+def test_embedded_store_restarts_its_child_process(any_store: GraphStore) -> None:
+    from graph_schema.falkordb_store import EmbeddedFalkorDBStore
+
+    if not isinstance(any_store, EmbeddedFalkorDBStore):
+        pytest.skip("embedded backend only")
+    any_store.clear()
+    _seed(any_store)
+    pid = any_store.server_pid
+    assert pid
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(0.5)
+    # Written data survives (redis persists on shutdown/snapshot); at minimum the store
+    # answers again without the caller doing anything.
+    result = any_store.read("RETURN 1 AS one")
+    assert result.value("one") == 1
+    assert any_store.server_pid != pid
