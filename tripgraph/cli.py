@@ -19,3 +19,6 @@ app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 
 # Registration: each area adds its commands to the groups above (one line per area).
+from ingest.cli import register as register_graph  # noqa: E402
+
+register_graph(app)

@@ -1,0 +1,124 @@
+"""CLI commands of the graph side: ingest, embed, stats, cypher."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tripgraph.settings import get_settings
+
+Scale = Annotated[str | None, typer.Option(help="dataset scale (tiny, demo, full); default: settings")]
+
+
+def _state_dir() -> Path:
+    s = get_settings()
+    return s.run_dir / "ingest" / f"{s.graph.backend}-{s.graph.graph_name}"
+
+
+def ingest(
+    scale: Scale = None,
+    data: Annotated[Path | None, typer.Option(help="dataset directory (overrides --scale)")] = None,
+    restart: Annotated[bool, typer.Option(help="ignore the checkpoint of an earlier run")] = False,
+    batch_size: Annotated[int, typer.Option(min=1)] = 2000,
+) -> None:
+    """Load a generated dataset into the graph (idempotent, resumable, bad rows quarantined)."""
+    from graph_schema.factory import get_store
+    from ingest.loader import ingest_dataset
+
+    settings = get_settings()
+    dataset = data or settings.dataset_dir(scale)
+    if not dataset.is_dir():
+        typer.echo(f"no dataset at {dataset}: run `tripgraph data generate` first", err=True)
+        raise typer.Exit(2)
+    with get_store(settings) as store:
+        report = ingest_dataset(
+            store, dataset, _state_dir(), batch_size=batch_size, resume=not restart
+        )
+        counts = store.counts()
+    for f in report.files:
+        typer.echo(
+            f"{f.file:<28} read {f.read:>9,}  loaded {f.loaded:>9,}  "
+            f"quarantined {f.quarantined:>6,}  resumed {f.skipped_resumed:>9,}"
+        )
+    typer.echo(f"nodes {counts.total_nodes:,}  relationships {counts.total_relationships:,}  "
+               f"in {report.seconds:.1f}s")
+    if report.quarantined:
+        typer.echo(f"{report.quarantined:,} rows quarantined: see {report.quarantine_file}")
+
+
+def embed(
+    limit: Annotated[int | None, typer.Option(help="embed at most this many reviews")] = None,
+    model: Annotated[str | None, typer.Option(help="text embedder; default: settings")] = None,
+) -> None:
+    """Embed reviews that have no embedding yet into the review vector index (resumable)."""
+    from embeddings.text.factory import get_embedder, make_embedder
+    from graph_schema.factory import get_store
+    from ingest.embed_reviews import embed_reviews
+
+    settings = get_settings()
+    embedder = make_embedder(model) if model else get_embedder(settings)
+    with get_store(settings) as store:
+        report = embed_reviews(
+            store, embedder, batch_size=settings.embedding.batch_size, limit=limit
+        )
+    typer.echo(
+        f"embedded {report.embedded:,} reviews with {report.model} ({report.dimension}-d) "
+        f"in {report.seconds:.1f}s ({report.per_second:.0f}/s)"
+    )
+
+
+def stats(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
+    """Node and relationship counts of the graph."""
+    from graph_schema.factory import get_store
+
+    with get_store(get_settings()) as store:
+        counts = store.counts()
+    if as_json:
+        typer.echo(json.dumps({"nodes": counts.nodes, "relationships": counts.relationships}))
+        return
+    for label, n in counts.nodes.items():
+        typer.echo(f"(:{label:<10}) {n:>10,}")
+    for rel, n in counts.relationships.items():
+        typer.echo(f"[:{rel:<11}] {n:>10,}")
+
+
+def cypher(
+    query: Annotated[str, typer.Argument(help="a read-only Cypher query")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
+    max_rows: Annotated[int, typer.Option(min=1)] = 50,
+) -> None:
+    """Run a read-only query. Writes are refused and the graph is left unchanged."""
+    from graph_schema.factory import get_store
+    from graph_schema.store import GraphStoreError, ReadOnlyViolation
+
+    try:
+        with get_store(get_settings()) as store:
+            result = store.read(query, max_rows=max_rows)
+    except ReadOnlyViolation as exc:
+        typer.echo(f"refused: only read-only queries are allowed ({exc}); nothing was changed",
+                   err=True)
+        raise typer.Exit(3) from None
+    except GraphStoreError as exc:
+        typer.echo(f"query failed: {exc}", err=True)
+        raise typer.Exit(4) from None
+    if as_json:
+        out = {"columns": result.columns, "rows": result.rows, "truncated": result.truncated}
+        json.dump(out, sys.stdout, ensure_ascii=False, default=str)
+        sys.stdout.write("\n")
+        return
+    typer.echo(" | ".join(result.columns))
+    for row in result.rows:
+        typer.echo(" | ".join(json.dumps(row[c], ensure_ascii=False, default=str) for c in result.columns))
+    if result.truncated:
+        typer.echo(f"(first {max_rows} rows)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)
+    app.command()(embed)
+    app.command()(stats)
+    app.command()(cypher)
