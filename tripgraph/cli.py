@@ -22,3 +22,6 @@ app.add_typer(eval_app, name="eval")
 from ingest.cli import register as register_graph  # noqa: E402
 
 register_graph(app)
+from ingest.generate.cli import register as register_generate  # noqa: E402
+
+register_generate(data_app)
