@@ -185,10 +185,10 @@ def iter_click_chunks(
     taste, fav, band_aff, type_aff = _user_tastes(users, rng)
     n_users = len(users)
     shape = 2.0
-    lengths = cfg.min_seq_len + rng.gamma(
+    raw_len = cfg.min_seq_len + rng.gamma(
         shape, (cfg.mean_clicks_per_user - cfg.min_seq_len) / shape, n_users
     )
-    lengths = np.clip(np.round(lengths), cfg.min_seq_len, cfg.max_seq_len).astype(np.int64)
+    lengths = np.clip(np.round(raw_len), cfg.min_seq_len, cfg.max_seq_len).astype(np.int64)
     city_pop = np.array([c.popularity for c in CITIES]) * cat.city_has
     country = np.array([c.country for c in CITIES])
     user_ids = users["user_id"].to_numpy()

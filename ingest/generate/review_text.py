@@ -347,7 +347,7 @@ _CLOSINGS: dict[int, tuple[str, ...]] = {
         "완전 추천해요",
         "여기는 무조건 가세요",
     ),
-    4: ("재방문 의사 있어요", "추천해요", "다음에 또 가볼게요", "전체적으로 만족스러웠어요"),
+    4: ("재방문 의사 있어요", "추천할 만해요", "다음에 또 가볼게요", "전체적으로 만족스러웠어요"),
     3: ("그냥 무난했어요", "한 번쯤 가볼 만해요", "나쁘진 않았어요", "평범한 편이에요"),
     2: ("재방문은 안 할 것 같아요", "기대에 못 미쳤어요", "굳이 찾아갈 곳은 아니에요"),
     1: ("비추입니다", "다시는 안 갈 거예요", "돈이 아까웠어요"),
@@ -376,7 +376,7 @@ class ReviewContext:
 
 def _clauses(aspect: str, positive: bool, ctx: ReviewContext, rnd: random.Random) -> Clause:
     if aspect in ATTRIBUTE_PHRASES:
-        return rnd.choice(ATTRIBUTE_PHRASES[aspect][positive])  # type: ignore[index]
+        return rnd.choice(ATTRIBUTE_PHRASES[aspect][positive])
     if aspect != "taste":
         return rnd.choice(_QUALITY_PHRASES[aspect][positive])
     u = rnd.random()
