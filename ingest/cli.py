@@ -71,6 +71,22 @@ def embed(
     )
 
 
+def graph_embeddings() -> None:
+    """Train node2vec on the graph and store Merchant.graph_embedding (for backfill)."""
+    from embeddings.graph import Node2VecConfig
+    from embeddings.graph_job import train_graph_embeddings
+    from graph_schema.factory import get_store
+
+    settings = get_settings()
+    with get_store(settings) as store:
+        report = train_graph_embeddings(store, Node2VecConfig.from_settings(settings))
+    typer.echo(
+        f"node2vec on {report.nodes:,} nodes / {report.edges:,} edges: "
+        f"{report.merchants_written:,} merchant embeddings ({report.dim}-d) "
+        f"in {report.seconds:.1f}s"
+    )
+
+
 def stats(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False) -> None:
     """Node and relationship counts of the graph."""
     from graph_schema.factory import get_store
@@ -117,7 +133,8 @@ def cypher(
         typer.echo(f"(first {max_rows} rows)")
 
 
-def register(app: typer.Typer) -> None:
+def register(app: typer.Typer, train_app: typer.Typer) -> None:
+    train_app.command("graph-embeddings")(graph_embeddings)
     app.command()(ingest)
     app.command()(embed)
     app.command()(stats)

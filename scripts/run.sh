@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The main job on a fresh machine: set up, generate the demo dataset, load it into the
+# embedded graph, build what the agent needs (review embeddings, graph embeddings), then
+# start the chat UI. Every step is idempotent, so a second run starts the UI quickly.
+#
+#   SCALE=tiny scripts/run.sh      # smaller data, faster set-up
+#   NO_UI=1 scripts/run.sh         # stop after building the graph (prints stats + a query)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export TRIPGRAPH_SCALE="${SCALE:-${TRIPGRAPH_SCALE:-demo}}"
+export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+scripts/bootstrap.sh
+TG=.venv/bin/tripgraph
+
+if [[ ! -f "data/$TRIPGRAPH_SCALE/manifest.json" ]]; then
+    $TG data generate --scale "$TRIPGRAPH_SCALE"
+fi
+$TG ingest
+$TG embed
+if $TG train --help 2>/dev/null | grep -q "graph-embeddings"; then
+    $TG train graph-embeddings
+fi
+
+echo
+$TG stats
+echo
+echo "Example read-only query:"
+$TG cypher "MATCH (m:Merchant)-[:LOCATED_IN]->(p:Place {name: '애월읍'}) \
+WHERE m.category = '흑돼지' RETURN m.name AS name, m.rating AS rating \
+ORDER BY rating DESC LIMIT 5"
+
+if [[ -z "${NO_UI:-}" ]] && $TG --help 2>/dev/null | grep -qw "ui"; then
+    echo
+    echo "Starting the chat UI on http://127.0.0.1:${PORT:-8000} (Ctrl-C to stop)"
+    exec $TG ui --port "${PORT:-8000}"
+fi
