@@ -1,0 +1,1 @@
+"""Korean NER + intent: data generation, two taggers (CRF, syllable BiLSTM), serving tool."""

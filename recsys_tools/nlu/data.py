@@ -1,0 +1,403 @@
+"""Labelled Korean questions for NER + intent, generated from templates and the gazetteer.
+
+Splits are built so the scores speak about generalisation:
+
+- templates: per intent, a fixed share of templates is held out (`test_templates`);
+- place names: every place entity (a country, city, region or POI with all its aliases) falls
+  in one of three pools — `labelled` (the only names the base training data uses), `graph`
+  (names the graph's gazetteer knows but the labelled data never shows; augmentation may use
+  them) and `unseen` (used by nothing but the test split `test_places_unseen`).
+
+Augmentation re-fills the place slots of training questions with names from the gazetteer
+(`labelled` ∪ `graph` pools), the seed's recipe for names the labelled data lacks.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from ingest import gazetteer as gz
+from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS, Intent
+from recsys_tools.nlu.templates import TEMPLATES
+
+Pool = Literal["labelled", "graph", "unseen"]
+SplitName = Literal[
+    "train", "dev", "test_templates", "test_places_graph", "test_places_unseen"
+]
+SPLITS: tuple[SplitName, ...] = (
+    "train", "dev", "test_templates", "test_places_graph", "test_places_unseen"
+)
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int  # exclusive
+    label: str
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    intent: Intent
+    spans: tuple[Span, ...]
+    template_id: str
+    # (slot, value) per slot in template order; lets augmentation re-render with new names.
+    fills: tuple[tuple[str, str], ...] = ()
+
+    def tags(self) -> list[str]:
+        """Character-level BIO tags (one per character of `text`)."""
+        tags = ["O"] * len(self.text)
+        for s in self.spans:
+            tags[s.start] = f"B-{s.label}"
+            for i in range(s.start + 1, s.end):
+                tags[i] = f"I-{s.label}"
+        return tags
+
+
+@dataclass(frozen=True)
+class PlaceEntity:
+    label: str  # COUNTRY / CITY / REGION / POI
+    key: str
+    surfaces: tuple[str, ...]
+
+
+# --------------------------------------------------------------------------- slot fillers
+
+
+def _count_words() -> tuple[str, ...]:
+    native = ("한", "두", "세", "네", "다섯", "여섯")
+    return (
+        *(f"{n}명" for n in range(1, 13)),
+        *(f"{n}인" for n in (1, 2, 3, 4, 6)),
+        *(f"{w} 명" for w in native),
+        *(f"{w}명" for w in native),
+        "성인 2명", "어른 4명", "대인 2명 소인 1명",
+    )
+
+
+def _date_words() -> tuple[str, ...]:
+    months = tuple(f"{m}월" for m in range(1, 13))
+    days = tuple(f"{m}월 {d}일" for m, d in ((3, 15), (5, 5), (7, 20), (8, 1), (10, 3), (12, 24)))
+    rel = (
+        "이번 주말", "다음 주말", "다음 주", "다음 달", "내일", "모레", "오늘 저녁", "이번 여름",
+        "올겨울", "추석 연휴", "설 연휴", "크리스마스", "여름휴가", "황금연휴", "다음 주 금요일",
+        "이번 토요일", "5월 초", "10월 말", "연말", "2박 3일", "3박 4일", "1박 2일", "당일치기",
+        "내년 봄", "휴가 때",
+    )
+    return months + days + rel
+
+
+def _price_words() -> tuple[str, ...]:
+    words = tuple(w for ws in gz.PRICE_WORDS.values() for w in ws)
+    return (
+        *words, "10만원 이하", "1인 3만원", "50만원대", "100만 원 이내", "2만원대",
+        "인당 5만 원", "30만원 미만", "200만원 이하", "최저가", "저렴하게",
+    )
+
+
+def slot_vocabulary() -> dict[str, tuple[str, ...]]:
+    """Surface forms per non-place label. A surface listed under two labels ('키즈' is a party
+    and an attribute, '해물탕' a category and a menu) is kept under the first one only, so
+    the gold labels never contradict each other."""
+    raw = {
+        "CATEGORY": tuple(dict.fromkeys(w for ws in gz.CATEGORY_ALIASES.values() for w in ws)),
+        "MENU": gz.MENU_NAMES,
+        "PARTY": tuple(dict.fromkeys(w for ws in gz.PARTY_WORDS.values() for w in ws)),
+        "AGE": tuple(dict.fromkeys(w for ws in gz.AGE_WORDS.values() for w in ws)),
+        "ATTRIBUTE": tuple(dict.fromkeys(w for ws in gz.ATTRIBUTE_WORDS.values() for w in ws)),
+        "COUNT": _count_words(),
+        "DATE": _date_words(),
+        "PRICE": _price_words(),
+    }
+    claimed: set[str] = set()
+    out: dict[str, tuple[str, ...]] = {}
+    for label, values in raw.items():
+        out[label] = tuple(v for v in dict.fromkeys(values) if v not in claimed)
+        claimed.update(out[label])
+    return out
+
+
+def place_entities() -> list[PlaceEntity]:
+    """Every place of the gazetteer with its surface forms. A surface claimed by two places
+    ('우도' is a region and a POI) is kept by the most specific one only."""
+    raw: list[tuple[str, str, tuple[str, ...]]] = []
+    for c in gz.COUNTRIES:
+        raw.append(("COUNTRY", c.code, (c.name, *c.aliases)))
+    for city in gz.CITIES:
+        raw.append(("CITY", city.code, (city.name, *city.aliases)))
+    for jc in gz.JEJU_CITIES:
+        raw.append(("CITY", f"CJU-{jc.slug}", (jc.name, *jc.aliases)))
+    for r in gz.JEJU_REGIONS:
+        raw.append(("REGION", f"CJU-{r.slug}", (r.name, *r.aliases)))
+    for city in gz.CITIES:
+        for ko, _en, _la, _lo in city.areas:
+            raw.append(("REGION", f"{city.code}-area-{ko}", (ko,)))
+        for poi in city.pois:
+            raw.append(("POI", f"{city.code}-{poi.slug}", (poi.name, *poi.aliases)))
+    owner: dict[str, int] = {}
+    for i, (_label, _key, surfaces) in enumerate(raw):
+        for s in surfaces:
+            owner[s] = i  # later (more specific) entries win
+    out: list[PlaceEntity] = []
+    for i, (label, key, surfaces) in enumerate(raw):
+        kept = tuple(dict.fromkeys(s for s in surfaces if owner[s] == i and s.strip()))
+        if kept:
+            out.append(PlaceEntity(label, key, kept))
+    return out
+
+
+def split_places(
+    entities: Sequence[PlaceEntity], seed: int, shares: tuple[float, float] = (0.5, 0.3)
+) -> dict[Pool, list[PlaceEntity]]:
+    """Per label, assign whole entities (all aliases together) to the three pools."""
+    rng = random.Random(seed)
+    pools: dict[Pool, list[PlaceEntity]] = {"labelled": [], "graph": [], "unseen": []}
+    for label in sorted(PLACE_LABELS):
+        group = [e for e in entities if e.label == label]
+        rng.shuffle(group)
+        n_lab = max(1, round(len(group) * shares[0]))
+        n_graph = max(1, round(len(group) * shares[1]))
+        pools["labelled"] += group[:n_lab]
+        pools["graph"] += group[n_lab : n_lab + n_graph]
+        pools["unseen"] += group[n_lab + n_graph :]
+    return pools
+
+
+def split_templates(seed: int, holdout: float = 0.2) -> tuple[list[str], list[str]]:
+    """(seen, held-out) template ids; at least one template per intent is held out."""
+    rng = random.Random(seed)
+    seen: list[str] = []
+    held: list[str] = []
+    for intent, templates in TEMPLATES.items():
+        ids = [f"{intent}/{i}" for i in range(len(templates))]
+        rng.shuffle(ids)
+        n = max(1, round(len(ids) * holdout))
+        held += ids[:n]
+        seen += ids[n:]
+    return seen, held
+
+
+def template_text(template_id: str) -> str:
+    intent, idx = template_id.rsplit("/", 1)
+    return TEMPLATES[intent][int(idx)]  # type: ignore[index]
+
+
+# --------------------------------------------------------------------------- rendering
+
+_PART = re.compile(r"\[[^\]]*\]|\{[A-Z]+\}|[^\[{]+")
+_JOSA = re.compile(r"^\((이|으|은|을|와)\)(랑|로|는|가|를|과)")
+
+
+def _has_batchim(ch: str) -> bool:
+    code = ord(ch) - 0xAC00
+    return 0 <= code < 11172 and code % 28 != 0
+
+
+def _rieul_batchim(ch: str) -> bool:
+    code = ord(ch) - 0xAC00
+    return 0 <= code < 11172 and code % 28 == 8
+
+
+def _josa(prev: str, marker: re.Match[str]) -> str:
+    a, b = marker.group(1), marker.group(2)
+    batchim = _has_batchim(prev)
+    if a == "와":  # (와)과: 과 after 받침
+        return "과" if batchim else "와"
+    if a == "으":  # (으)로: 로 after ㄹ 받침 too
+        return "으로" if batchim and not _rieul_batchim(prev) else "로"
+    if a == "이" and b == "랑":
+        return "이랑" if batchim else "랑"
+    pairs = {"은": ("은", "는"), "을": ("을", "를"), "이": ("이", "가")}
+    yes, no = pairs[a]
+    return yes if batchim else no
+
+
+@dataclass
+class _Renderer:
+    """Turns a template into an Example, drawing values through `pick(slot) -> (label, value)`."""
+
+    text: list[str] = field(default_factory=list)
+    spans: list[Span] = field(default_factory=list)
+    fills: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def length(self) -> int:
+        return sum(len(t) for t in self.text)
+
+    def literal(self, s: str) -> None:
+        m = _JOSA.match(s)
+        if m:
+            prev = self.text[-1][-1] if self.text and self.text[-1] else ""
+            s = _josa(prev, m) + s[m.end() :]
+        self.text.append(s)
+
+    def slot(self, label: str, value: str) -> None:
+        start = self.length
+        self.text.append(value)
+        self.spans.append(Span(start, start + len(value), label))
+        self.fills.append((label, value))
+
+
+def render(
+    template_id: str,
+    pick: Iterator[tuple[str, str]] | None,
+    rng: random.Random,
+    draw: dict[str, Sequence[tuple[str, str]]] | None = None,
+) -> Example:
+    """Render one template. Slot values come from `pick` (an iterator of (label, value), used
+    to re-fill) or are drawn from `draw[label]` lists of (label, value)."""
+    r = _Renderer()
+    intent = template_id.rsplit("/", 1)[0]
+
+    def emit(part: str) -> None:
+        for piece in _PART.findall(part):
+            if piece.startswith("{"):
+                slot = piece[1:-1]
+                if pick is not None:
+                    label, value = next(pick)
+                else:
+                    assert draw is not None
+                    label, value = rng.choice(list(draw[slot]))
+                r.slot(label, value)
+            else:
+                r.literal(piece)
+
+    for part in _PART.findall(template_text(template_id)):
+        if part.startswith("["):
+            if pick is not None or rng.random() < 0.5:
+                emit(part[1:-1])
+        else:
+            emit(part)
+    text = "".join(r.text)
+    text = re.sub(r"\s+", " ", text)
+    return Example(text, intent, tuple(r.spans), template_id, tuple(r.fills))  # type: ignore[arg-type]
+
+
+def _draw_table(places: Sequence[PlaceEntity]) -> dict[str, list[tuple[str, str]]]:
+    table: dict[str, list[tuple[str, str]]] = {
+        label: [(label, v) for v in values] for label, values in slot_vocabulary().items()
+    }
+    for label in PLACE_LABELS:
+        table[label] = [(label, s) for e in places if e.label == label for s in e.surfaces]
+    table["PLACE"] = [pair for label in PLACE_LABELS for pair in table[label]]
+    return table
+
+
+def _sample(
+    template_ids: Sequence[str], places: Sequence[PlaceEntity], n: int, rng: random.Random,
+    require_place: bool = False,
+) -> list[Example]:
+    table = _draw_table(places)
+    # Templates with a place slot are the only ones that can test place names.
+    ids = [t for t in template_ids if not require_place or re.search(
+        r"\{(COUNTRY|CITY|REGION|POI|PLACE)\}", template_text(t))]
+    out: list[Example] = []
+    while len(out) < n:
+        ex = render(rng.choice(ids), None, rng, table)
+        if require_place and not any(s.label in PLACE_LABELS for s in ex.spans):
+            continue
+        out.append(ex)
+    return out
+
+
+@dataclass(frozen=True)
+class NerDataset:
+    splits: dict[str, list[Example]]
+    pools: dict[Pool, list[PlaceEntity]]
+    seen_templates: list[str]
+    held_templates: list[str]
+
+    def gazetteer_places(self) -> list[PlaceEntity]:
+        """What the graph knows: labelled + graph pools (never the unseen pool)."""
+        return self.pools["labelled"] + self.pools["graph"]
+
+
+def build_dataset(
+    seed: int = 13, n_train: int = 6000, n_dev: int = 600, n_test: int = 800
+) -> NerDataset:
+    rng = random.Random(seed)
+    seen, held = split_templates(seed)
+    pools = split_places(place_entities(), seed)
+    lab = pools["labelled"]
+    splits: dict[str, list[Example]] = {
+        "train": _sample(seen, lab, n_train, rng),
+        "dev": _sample(seen, lab, n_dev, rng),
+        "test_templates": _sample(held, lab, n_test, rng),
+        "test_places_graph": _sample(seen, pools["graph"], n_test, rng, require_place=True),
+        "test_places_unseen": _sample(seen, pools["unseen"], n_test, rng, require_place=True),
+    }
+    return NerDataset(splits, pools, seen, held)
+
+
+def augment_places(
+    examples: Sequence[Example], places: Sequence[PlaceEntity], seed: int, copies: int = 1
+) -> list[Example]:
+    """Copies of the examples with every place slot re-filled from `places` (same label);
+    only examples with at least one place slot are copied."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[str]] = {}
+    for e in places:
+        by_label.setdefault(e.label, []).extend(e.surfaces)
+    out: list[Example] = []
+    for ex in examples:
+        if not any(label in PLACE_LABELS for label, _ in ex.fills):
+            continue
+        for _ in range(copies):
+            fills = [
+                (label, rng.choice(by_label[label])) if label in PLACE_LABELS else (label, v)
+                for label, v in ex.fills
+            ]
+            new = _rerender(ex, fills, rng)
+            if new is not None:
+                out.append(new)
+    return out
+
+
+def _rerender(ex: Example, fills: list[tuple[str, str]], rng: random.Random) -> Example | None:
+    """Render the example's template again with the given fills; optional parts that were
+    dropped originally are dropped again (the template is cut to the parts that were used)."""
+    template = template_text(ex.template_id)
+    kept_template = _kept_parts(template, ex)
+    if kept_template is None:
+        return None
+    r = _Renderer()
+    it = iter(fills)
+    for piece in _PART.findall(kept_template):
+        if piece.startswith("{"):
+            label, value = next(it)
+            r.slot(label, value)
+        else:
+            r.literal(piece)
+    text = re.sub(r"\s+", " ", "".join(r.text))
+    return Example(text, ex.intent, tuple(r.spans), ex.template_id, tuple(fills))
+
+
+def _kept_parts(template: str, ex: Example) -> str | None:
+    """The template with optional parts resolved the way `ex` was rendered (by slot count)."""
+    parts = _PART.findall(template)
+    optional = [i for i, p in enumerate(parts) if p.startswith("[")]
+    n_slots = len(ex.fills)
+    for mask in range(1 << len(optional)):
+        pieces = []
+        for i, p in enumerate(parts):
+            if p.startswith("["):
+                if mask >> optional.index(i) & 1:
+                    pieces.append(p[1:-1])
+            else:
+                pieces.append(p)
+        candidate = "".join(pieces)
+        if len(re.findall(r"\{[A-Z]+\}", candidate)) == n_slots:
+            labels = [label for label, _ in ex.fills]
+            slots = re.findall(r"\{([A-Z]+)\}", candidate)
+            if all(s == "PLACE" or s == lab for s, lab in zip(slots, labels, strict=True)):
+                return candidate
+    return None
+
+
+def tag_index() -> dict[str, int]:
+    return {t: i for i, t in enumerate(BIO_TAGS)}

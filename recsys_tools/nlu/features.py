@@ -1,0 +1,106 @@
+"""Syllable features for the CRF: the syllable and its neighbours, the syllable's word
+(어절) position, and the morpheme kiwipiepy puts over it (POS tag, position in the morpheme).
+
+Morphology is what lets a CRF tag a name it has never seen: kiwi marks unknown words as
+nouns (NNP/NNG) and splits off the particle, so "파타야에서" gets a noun over 파타야 and a
+JKB over 에서 even when 파타야 is not in the training data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+
+Features = dict[str, str | float]
+
+
+@lru_cache(maxsize=1)
+def _kiwi() -> Any:
+    from kiwipiepy import Kiwi
+
+    return Kiwi()
+
+
+def morph_tags(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
+    """Per text, per character: (POS tag, B/I position) of the morpheme over it."""
+    kiwi = _kiwi()
+    out: list[list[tuple[str, str]]] = []
+    for text, tokens in zip(texts, kiwi.tokenize(list(texts)), strict=True):
+        per_char = [("SPACE" if ch.isspace() else "X", "O") for ch in text]
+        for tok in tokens:
+            for j in range(tok.start, min(tok.start + max(tok.len, 1), len(text))):
+                if per_char[j][1] == "O":  # first morpheme over a char wins (contractions)
+                    per_char[j] = (tok.tag, "B" if j == tok.start else "I")
+        out.append(per_char)
+    return out
+
+
+def _ctype(ch: str) -> str:
+    if ch.isspace():
+        return "S"
+    if "가" <= ch <= "힣":
+        return "H"
+    if ch.isdigit():
+        return "D"
+    if ch.isascii() and ch.isalpha():
+        return "L"
+    return "P"
+
+
+def sentence_features(text: str, morphs: Sequence[tuple[str, str]]) -> list[Features]:
+    n = len(text)
+    # 어절 (space-separated word) boundaries per char.
+    word_start = [0] * n
+    word_end = [0] * n
+    i = 0
+    while i < n:
+        j = i
+        while j < n and not text[j].isspace():
+            j += 1
+        for k in range(i, j):
+            word_start[k], word_end[k] = i, j
+        i = j + 1 if j < n else j
+
+    def ch(k: int) -> str:
+        return text[k] if 0 <= k < n else ("<s>" if k < 0 else "</s>")
+
+    def tag(k: int) -> str:
+        return morphs[k][0] if 0 <= k < n else "PAD"
+
+    feats: list[Features] = []
+    for k in range(n):
+        c = text[k]
+        f: Features = {
+            "bias": 1.0,
+            "c": c,
+            "t": _ctype(c),
+            "c-1": ch(k - 1),
+            "c+1": ch(k + 1),
+            "c-2": ch(k - 2),
+            "c+2": ch(k + 2),
+            "c-1c": ch(k - 1) + c,
+            "cc+1": c + ch(k + 1),
+            "c-1cc+1": ch(k - 1) + c + ch(k + 1),
+            "m": morphs[k][0],
+            "mpos": morphs[k][1],
+            "m-1": tag(k - 1),
+            "m+1": tag(k + 1),
+            "m-2": tag(k - 2),
+            "m+2": tag(k + 2),
+            "mm": morphs[k][0] + "|" + tag(k + 1),
+        }
+        if not c.isspace():
+            ws, we = word_start[k], word_end[k]
+            f["wpos"] = "B" if k == ws else ("E" if k == we - 1 else "I")
+            f["wlen"] = str(min(we - ws, 6))
+            f["wtail"] = text[max(ws, we - 2) : we]  # the word's last syllables: its particle
+            f["wtail1"] = text[we - 1]
+            f["whead"] = text[ws : ws + 2]
+            f["to_end"] = str(min(we - 1 - k, 4))
+        feats.append(f)
+    return feats
+
+
+def featurise(texts: Sequence[str]) -> list[list[Features]]:
+    return [sentence_features(t, m) for t, m in zip(texts, morph_tags(texts), strict=True)]

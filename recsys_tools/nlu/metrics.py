@@ -1,0 +1,64 @@
+"""Entity-level scores (exact span and label), written once for every model and split."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from pydantic import BaseModel
+
+from recsys_tools.nlu.data import Span
+
+
+class PRF(BaseModel):
+    precision: float
+    recall: float
+    f1: float
+    support: int  # gold entities
+    predicted: int
+
+
+def spans_from_tags(tags: Sequence[str]) -> list[Span]:
+    """BIO → spans. An I- tag that does not continue an entity of its label starts one (the
+    lenient reading, so a model's stray I- is still scored rather than dropped)."""
+    spans: list[Span] = []
+    start, label = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, lab = tag.partition("-")
+        continues = prefix == "I" and lab == label and start >= 0
+        if start >= 0 and not continues:
+            spans.append(Span(start, i, label))
+            start, label = -1, ""
+        if prefix in ("B", "I") and not continues:
+            start, label = i, lab
+    return spans
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> PRF:
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return PRF(precision=p, recall=r, f1=f, support=n_gold, predicted=n_pred)
+
+
+def entity_prf(
+    gold: Iterable[Sequence[Span]], pred: Iterable[Sequence[Span]], labels: set[str] | None = None
+) -> PRF:
+    """Micro P/R/F1 over entities; `labels` restricts the count to those labels."""
+    tp = n_pred = n_gold = 0
+    for g, p in zip(gold, pred, strict=True):
+        gs = {(s.start, s.end, s.label) for s in g if labels is None or s.label in labels}
+        ps = {(s.start, s.end, s.label) for s in p if labels is None or s.label in labels}
+        tp += len(gs & ps)
+        n_pred += len(ps)
+        n_gold += len(gs)
+    return _prf(tp, n_pred, n_gold)
+
+
+def per_label_prf(
+    gold: Sequence[Sequence[Span]], pred: Sequence[Sequence[Span]], labels: Sequence[str]
+) -> dict[str, PRF]:
+    return {lab: entity_prf(gold, pred, {lab}) for lab in labels}
+
+
+def accuracy(gold: Sequence[str], pred: Sequence[str]) -> float:
+    return sum(g == p for g, p in zip(gold, pred, strict=True)) / max(len(gold), 1)
