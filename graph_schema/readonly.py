@@ -95,13 +95,13 @@ def check_read_only(query: str) -> CheckedCypher:
     if ";" in code:
         raise UnsafeCypherError("only one statement is allowed")
     words = [w.upper() for w in _WORD.findall(code)]
+    writes = sorted(WRITE_KEYWORDS.intersection(words))
+    if writes:
+        raise UnsafeCypherError(f"write or admin clause not allowed: {', '.join(writes)}")
     if not words or words[0] not in FIRST_KEYWORDS:
         raise UnsafeCypherError(
             "a query must start with MATCH, OPTIONAL MATCH, WITH, UNWIND, RETURN or CALL"
         )
-    writes = sorted(WRITE_KEYWORDS.intersection(words))
-    if writes:
-        raise UnsafeCypherError(f"write or admin clause not allowed: {', '.join(writes)}")
     if re.search(r"\bIN\s+TRANSACTIONS\b", code, re.IGNORECASE):
         raise UnsafeCypherError("CALL { } IN TRANSACTIONS is not allowed")
     if re.search(r"\bapoc\s*\.", code, re.IGNORECASE):
