@@ -1,0 +1,144 @@
+"""One experiment = prepare -> train -> evaluate (both protocols) -> save -> track.
+
+Used by the CLI, the benchmarks and the optimisation study, so every number in the
+project's tables comes from the same path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from recsys_tools.seqrec.data import SeqDataset
+from recsys_tools.seqrec.evaluator import evaluate
+from recsys_tools.seqrec.factory import ModelConfig, ModelKind, build_model, save_checkpoint
+from recsys_tools.seqrec.models.base import Recommender
+from recsys_tools.seqrec.tracking import MlflowTracker
+from recsys_tools.seqrec.trainer import EpochRecord, TrainConfig, TrainResult, resolve_device, train
+
+
+@dataclass
+class ExperimentResult:
+    kind: str
+    dataset: str
+    model_config: dict[str, Any] | None
+    train_config: dict[str, Any]
+    train: dict[str, Any]
+    test_sampled: dict[str, float]
+    test_full: dict[str, float]
+    n_params: int
+    checkpoint: str | None
+    registered_version: str | None
+    git_sha: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def git_sha() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False, timeout=5
+        )
+        return out.stdout.strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def run_experiment(
+    kind: ModelKind,
+    data: SeqDataset,
+    train_cfg: TrainConfig,
+    model_cfg: ModelConfig = None,
+    checkpoint: Path | None = None,
+    tracker: MlflowTracker | None = None,
+    register_as: str | None = None,
+    log: bool = True,
+) -> tuple[ExperimentResult, Recommender]:
+    model = build_model(kind, data, model_cfg)
+    params = {
+        "kind": kind,
+        "dataset": data.name,
+        **{
+            f"model.{k}": v for k, v in (dataclasses.asdict(model_cfg) if model_cfg else {}).items()
+        },
+        **{f"train.{k}": v for k, v in dataclasses.asdict(train_cfg).items()},
+    }
+
+    def show(rec: EpochRecord) -> None:
+        if log:
+            val = " ".join(f"{k}={v:.4f}" for k, v in rec.val.items() if k in ("HR@10", "NDCG@10"))
+            print(
+                f"[{kind}] epoch {rec.epoch} loss={rec.loss:.4f} {rec.seconds:.0f}s "
+                f"lr={rec.lr:.2e} {val}",
+                flush=True,
+            )
+
+    def body(trk: MlflowTracker | None) -> ExperimentResult:
+        result: TrainResult = train(model, data, train_cfg, tracker=trk, on_epoch=show)
+        device = resolve_device(train_cfg.device)
+        t0 = time.perf_counter()
+        sampled = evaluate(model, data, "test", "sampled", device=device).metrics
+        full = evaluate(model, data, "test", "full", device=device).metrics
+        if log:
+            print(
+                f"[{kind}] test sampled {sampled}\n[{kind}] test full {full} "
+                f"({time.perf_counter() - t0:.0f}s)",
+                flush=True,
+            )
+        version = None
+        mcfg = getattr(model, "config", None)
+        out = ExperimentResult(
+            kind=kind,
+            dataset=data.name,
+            model_config=dataclasses.asdict(mcfg) if mcfg is not None else None,
+            train_config=dataclasses.asdict(train_cfg),
+            train=result.to_dict(),
+            test_sampled=sampled,
+            test_full=full,
+            n_params=sum(p.numel() for p in model.parameters()),
+            checkpoint=str(checkpoint) if checkpoint else None,
+            registered_version=None,
+            git_sha=git_sha(),
+        )
+        if checkpoint is not None:
+            meta = {
+                "dataset": data.name,
+                "best_epoch": result.best_epoch,
+                "test_sampled": sampled,
+                "test_full": full,
+                "train_config": dataclasses.asdict(train_cfg),
+            }
+            save_checkpoint(checkpoint, model.cpu(), kind, data, meta)
+            model.to(device)
+        if trk is not None:
+            trk.log_metrics({f"test_sampled_{k}": v for k, v in sampled.items()})
+            trk.log_metrics({f"test_full_{k}": v for k, v in full.items()})
+            if checkpoint is not None:
+                trk.log_artifact(checkpoint)
+                if register_as:
+                    version = trk.register(register_as, checkpoint.name)
+        out.registered_version = version
+        return out
+
+    if tracker is None:
+        return body(None), model
+    with tracker.start(run_name=f"{kind}-{data.name}", params=params) as trk:
+        return body(trk), model
+
+
+def write_json(path: Path, payload: Any) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(payload, indent=2, ensure_ascii=False, default=str))
+
+
+def torch_threads(n: int | None) -> None:
+    if n:
+        torch.set_num_threads(n)

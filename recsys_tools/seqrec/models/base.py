@@ -1,0 +1,56 @@
+"""The one model contract every recommender of the package implements (RecBole-style).
+
+- `forward(batch)`            -> [B H] user/sequence representation (or model-specific state)
+- `calculate_loss(batch)`     -> scalar training loss from a training `Batch`
+- `predict(batch)`            -> [B C] scores of `batch.candidates` (C = 1 is the pair case)
+- `full_sort_predict(batch)`  -> [B n_items+1] scores of every item; column i is item i and
+                                  column 0 (padding) is -inf, so indices are item ids.
+
+Higher score = more relevant. Masking of already-seen items is the evaluator's job, not
+the model's, so that every model is evaluated identically.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+
+import torch
+from torch import nn
+
+from recsys_tools.seqrec.data import Batch
+
+
+class Recommender(nn.Module, ABC):
+    """Base class: subclasses implement the four methods of the contract."""
+
+    n_items: int
+
+    @abstractmethod
+    def calculate_loss(self, batch: Batch) -> torch.Tensor: ...
+
+    @abstractmethod
+    def predict(self, batch: Batch) -> torch.Tensor: ...
+
+    @abstractmethod
+    def full_sort_predict(self, batch: Batch) -> torch.Tensor: ...
+
+    @property
+    def train_width(self) -> int:
+        """How many of each user's most recent training items a training batch carries."""
+        return 200
+
+    @property
+    def trainable(self) -> bool:
+        """False for count-based models (popularity): the trainer then skips the loop."""
+        return any(p.requires_grad for p in self.parameters())
+
+
+def gather_candidates(all_scores: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
+    """Default `predict` from `full_sort_predict`: [B N+1], [B C] -> [B C]."""
+    return all_scores.gather(1, candidates)
+
+
+def pad_column_to_ninf(scores: torch.Tensor) -> torch.Tensor:
+    """Set column 0 (the padding item) to -inf in place and return the tensor."""
+    scores[:, 0] = float("-inf")
+    return scores
