@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -17,6 +18,28 @@ Scale = Annotated[str | None, typer.Option(help="dataset scale (tiny, demo, full
 def _state_dir() -> Path:
     s = get_settings()
     return s.run_dir / "ingest" / f"{s.graph.backend}-{s.graph.graph_name}"
+
+
+def generate(
+    scale: Annotated[
+        Literal["tiny", "demo", "full"], typer.Option(help="tiny (tests), demo or full")
+    ] = "demo",
+    seed: Annotated[int, typer.Option(help="seed of the generator")] = 42,
+    out: Annotated[
+        Path | None,
+        typer.Option(help="output folder; default: the settings' dataset dir for the scale"),
+    ] = None,
+) -> None:
+    """Generate the synthetic dataset (Parquet files + manifest.json)."""
+    from ingest.generate import generate as run_generator
+
+    out_dir = out or get_settings().dataset_dir(scale)
+    started = time.perf_counter()
+    manifest = run_generator(scale, seed, out_dir)
+    elapsed = time.perf_counter() - started
+    for name, rows in manifest.files.items():
+        typer.echo(f"{name:32s} {rows:>10,d} rows")
+    typer.echo(f"wrote {out_dir} in {elapsed:.1f}s (scale={scale}, seed={seed})")
 
 
 def ingest(
@@ -133,7 +156,8 @@ def cypher(
         typer.echo(f"(first {max_rows} rows)")
 
 
-def register(app: typer.Typer, train_app: typer.Typer) -> None:
+def register(app: typer.Typer, data_app: typer.Typer, train_app: typer.Typer) -> None:
+    data_app.command("generate")(generate)
     train_app.command("graph-embeddings")(graph_embeddings)
     app.command()(ingest)
     app.command()(embed)

@@ -21,7 +21,8 @@ app.add_typer(eval_app, name="eval")
 # Registration: each area adds its commands to the groups above (one line per area).
 from ingest.cli import register as register_graph  # noqa: E402
 
-register_graph(app, train_app)
-from ingest.generate.cli import register as register_generate  # noqa: E402
+register_graph(app, data_app, train_app)
 
-register_generate(data_app)
+from agent.cli import register as register_agent  # noqa: E402
+
+register_agent(app, eval_app)
