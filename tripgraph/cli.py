@@ -26,3 +26,6 @@ register_graph(app, data_app, train_app)
 from agent.cli import register as register_agent  # noqa: E402
 
 register_agent(app, eval_app)
+from agent.api_cli import register as register_api  # noqa: E402
+
+register_api(app)

@@ -1,0 +1,136 @@
+"""Korean answer text for every intent, from the templates in `prompts.agent`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from agent.state import Pick, Slots, StepMode
+from prompts import agent as P
+
+OFFLINE_REASON = "LLM 엔드포인트가 설정되지 않았어요 (TRIPGRAPH_LLM__BASE_URL)"
+
+
+def overall_mode(steps: list[StepMode], llm_configured: bool) -> tuple[str, str]:
+    """One mode for the answer: fallback if any step fell back, else llm / offline."""
+    fallbacks = [s for s in steps if s.mode == "fallback"]
+    if fallbacks:
+        return "fallback", "; ".join(f"{s.step}: {s.reason}" for s in fallbacks)
+    if llm_configured and any(s.mode == "llm" for s in steps):
+        return "llm", "모든 LLM 단계가 LLM으로 실행됐어요"
+    return "offline", OFFLINE_REASON if not llm_configured else "이 질문에는 LLM 단계가 없어요"
+
+
+def mode_label(mode: str, reason: str) -> str:
+    if mode == "fallback":
+        return P.MODE_LABEL["fallback"].format(reason=reason)
+    return P.MODE_LABEL[mode].format()
+
+
+def with_particle(word: str) -> str:
+    """'부모님' → '부모님과', '아이' → '아이와' (the particle depends on a final consonant)."""
+    last = word[-1]
+    if "가" <= last <= "힣":
+        return word + ("과" if (ord(last) - 0xAC00) % 28 else "와")
+    return word + "와"
+
+
+def _where_what(slots: Slots) -> tuple[str, str]:
+    where = f"{slots.region or slots.city} " if (slots.region or slots.city) else "제주 "
+    what_parts = []
+    if slots.party:
+        what_parts.append(f"{with_particle(slots.party)} 함께 갈")
+    if slots.must_haves:
+        what_parts.append(", ".join(P.ATTRIBUTE_LABELS.get(a, a) for a in slots.must_haves))
+    what_parts.append(slots.menu or slots.category or "맛집")
+    return where, " ".join(what_parts)
+
+
+def recommendation_text(slots: Slots, picks: list[Pick], notes: list[str], mode: str) -> str:
+    where, what = _where_what(slots)
+    if not picks:
+        lines = [P.ANSWER_NONE.format(where=where, what=what, mode=mode)]
+    else:
+        lines = [P.ANSWER_HEADER.format(where=where, what=what, n=len(picks), mode=mode)]
+        for i, p in enumerate(picks, 1):
+            lines.append(
+                P.ANSWER_PICK.format(
+                    rank=i,
+                    name=p.name,
+                    region=p.region,
+                    category=p.category,
+                    rating=f"{p.rating:.2f}" if p.rating is not None else "-",
+                    price=f"{p.avg_price:,}" if p.avg_price else "-",
+                    reasons=" / ".join(p.reasons),
+                )
+            )
+            for e in p.evidence:
+                lines.append(P.ANSWER_EVIDENCE.format(review_id=e.review_id, text=e.text))
+            if p.relaxed:
+                lines.append(P.ANSWER_RELAXED.format(relaxed="; ".join(p.relaxed)))
+    lines += [P.ANSWER_NOTE.format(note=n) for n in notes]
+    return "\n".join(lines)
+
+
+def _scope(slots: Slots) -> str:
+    parts = [
+        x
+        for x in (
+            slots.product_city,
+            slots.region or slots.city,
+            slots.menu or slots.category,
+            slots.product_type,
+        )
+        if x
+    ]
+    return " ".join(parts) if parts else "전체"
+
+
+def graph_summary_offline(kind: str, slots: Slots, rows: list[dict[str, Any]]) -> str:
+    if not rows or all(v is None for v in rows[0].values()):
+        return P.GRAPH_SUMMARIES["empty"].format()
+    r0 = rows[0]
+    scope = _scope(slots)
+    name = slots.merchant_name or ""
+    if kind == "count_merchants":
+        return P.GRAPH_SUMMARIES[kind].format(scope=scope, merchants=r0["merchants"])
+    if kind == "avg_rating":
+        return P.GRAPH_SUMMARIES[kind].format(scope=scope, avg_rating=f"{r0['avg_rating']:.2f}")
+    if kind in ("avg_price", "product_avg_price"):
+        return P.GRAPH_SUMMARIES[kind].format(scope=scope, avg_price=f"{round(r0['avg_price']):,}")
+    if kind == "top_rated":
+        items = ", ".join(f"{r['name']} ({r['rating']:.2f})" for r in rows)
+        return P.GRAPH_SUMMARIES[kind].format(scope=scope, items=items)
+    if kind == "most_reviewed":
+        return P.GRAPH_SUMMARIES[kind].format(scope=scope, name=r0["name"], reviews=r0["reviews"])
+    if kind == "merchant_menu":
+        items = ", ".join(
+            f"{r['menu']}" + (f" {r['price']:,}원" if r.get("price") else "") for r in rows
+        )
+        return P.GRAPH_SUMMARIES[kind].format(name=name, items=items)
+    if kind == "merchant_review_count":
+        return P.GRAPH_SUMMARIES[kind].format(name=name, reviews=r0["reviews"])
+    if kind == "merchant_rating":
+        return P.GRAPH_SUMMARIES[kind].format(name=name, rating=r0["rating"])
+    if kind == "region_with_most":
+        return P.GRAPH_SUMMARIES[kind].format(
+            scope=scope, region=r0["region"], merchants=r0["merchants"]
+        )
+    if kind == "product_count":
+        return P.GRAPH_SUMMARIES[kind].format(scope=scope, products=r0["products"])
+    shown = json.dumps(rows[:10], ensure_ascii=False, default=str)
+    return P.GRAPH_SUMMARIES["generic"].format(n=len(rows), rows=shown)
+
+
+def tool_text(
+    feature: str, available: bool, items: list[dict[str, Any]], detail: str, mode: str
+) -> str:
+    if not available:
+        return P.ANSWER_NOT_AVAILABLE.format(feature=feature, detail=detail, mode=mode)
+    if not items:
+        return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=0, items=detail or "-", mode=mode)
+    shown = "\n".join(
+        f"{i}. " + ", ".join(f"{k}={v}" for k, v in item.items())
+        for i, item in enumerate(items[:10], 1)
+    )
+    return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=len(items), items=shown, mode=mode)

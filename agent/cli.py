@@ -1,0 +1,78 @@
+"""CLI commands of the agent: `tripgraph ask` and `tripgraph eval agent` (thin adapters)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="a Korean question")],
+    thread: Annotated[
+        str | None,
+        typer.Option(
+            "--thread",
+            help="conversation id; follow-ups in the same thread refine the previous turn",
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="print the structured answer as JSON")
+    ] = False,
+    events: Annotated[
+        bool, typer.Option("--events", help="print stage events while running")
+    ] = False,
+) -> None:
+    """Ask the agent (offline unless TRIPGRAPH_LLM__BASE_URL is set)."""
+    from agent.service import AgentAnswer, AgentService
+    from tripgraph.settings import get_settings
+
+    settings = get_settings()
+    service = AgentService.open(settings)
+    try:
+        answer = None
+        for item in service.stream(question, thread):
+            if isinstance(item, AgentAnswer):
+                answer = item
+            elif events:
+                typer.echo(
+                    f"[{item.stage}] {item.status}"
+                    + (f" {item.ms:.1f} ms" if item.ms is not None else ""),
+                    err=True,
+                )
+    finally:
+        service.close()
+    assert answer is not None
+    if as_json:
+        typer.echo(answer.model_dump_json(indent=2))
+        return
+    typer.echo(answer.answer)
+    typer.echo(
+        f"\n(thread {answer.thread_id} · mode {answer.mode} · "
+        f"{answer.timings_ms.get('total', 0):.0f} ms)"
+    )
+
+
+def eval_agent(
+    gold: Annotated[
+        Path | None, typer.Option(help="gold JSONL; default evals/gold/agent_gold.jsonl")
+    ] = None,
+    limit: Annotated[int | None, typer.Option(help="evaluate the first N items only")] = None,
+    out: Annotated[Path | None, typer.Option(help="output folder; default runs/evals")] = None,
+) -> None:
+    """End-to-end agent eval: slots, Text2Cypher execution accuracy, constraints, citations,
+    latency per stage. Writes JSON + PNG."""
+    from evals.agent import run_agent_eval
+
+    from tripgraph.settings import get_settings
+
+    result = run_agent_eval(get_settings(), gold_path=gold, limit=limit, out_dir=out)
+    typer.echo(json.dumps(result["metrics"], ensure_ascii=False, indent=2))
+    typer.echo(f"wrote {result['json_path']} and {result['png_path']}")
+
+
+def register(app: typer.Typer, eval_app: typer.Typer) -> None:
+    app.command("ask")(ask)
+    eval_app.command("agent")(eval_agent)

@@ -1,0 +1,26 @@
+"""Run-time configuration of the agent: one typed object, a description per field."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class AgentConfig(BaseModel):
+    first_stage_limit: int = Field(
+        30, description="rows the first-stage (Text2Cypher) query returns"
+    )
+    max_candidates: int = Field(6, description="candidates PALR selection sees at most")
+    picks: int = Field(3, description="default number of picks in an answer")
+    backfill_below: int = Field(
+        6, description="run graph-embedding backfill below this many candidates"
+    )
+    vector_k: int = Field(100, description="review vector hits used to widen the candidate set")
+    graph_k: int = Field(40, description="graph-embedding neighbours fetched for backfill")
+    snippets_per_candidate: int = Field(4, description="best review snippets kept per candidate")
+    evidence_per_pick: int = Field(2, description="reviews cited per pick")
+    nearby_km: float = Field(12.0, description="radius of 'nearby' regions when widening")
+    cypher_repairs: int = Field(3, description="LLM re-prompts with the validation error")
+    palr_retries: int = Field(1, description="LLM re-prompts when selection JSON is unusable")
+    few_shot_k: int = Field(4, description="Text2Cypher examples retrieved by similarity")
+    query_timeout_ms: int = Field(3000, description="timeout of the agent's graph reads")
+    graph_answer_rows: int = Field(50, description="row limit of graph questions")

@@ -1,0 +1,250 @@
+"""Every Cypher query the agent runs: named constants and builders.
+
+Values always travel as parameters; the only text assembled from slots is a choice among
+fixed clauses (which attribute filter, which ORDER BY), never user text. Two expressions
+differ between engines (cosine similarity of stored vectors); `similarity_expr` holds both.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from agent.state import Slots
+from ingest.gazetteer import ATTRIBUTES
+
+VOCABULARY_QUERIES: dict[str, str] = {
+    "regions": (
+        "MATCH (p:Place) WHERE p.level = 'region' AND p.place_id STARTS WITH 'KR-JEJU' "
+        "RETURN p.name AS name, p.aliases AS aliases, p.lat AS lat, p.lon AS lon"
+    ),
+    "categories": "MATCH (c:Category) RETURN c.name AS name",
+    "menus": "MATCH (x:Menu) RETURN x.name AS name",
+    "merchants": "MATCH (m:Merchant) RETURN m.name AS name",
+    "product_cities": (
+        "MATCH (p:Place) WHERE p.level = 'city' RETURN p.name AS name, p.aliases AS aliases"
+    ),
+}
+
+MERCHANTS_BY_IDS = "MATCH (m:Merchant) WHERE m.merchant_id IN $ids RETURN m"
+
+GRAPH_EMBEDDINGS_BY_IDS = (
+    "MATCH (m:Merchant) WHERE m.merchant_id IN $ids AND m.graph_embedding IS NOT NULL "
+    "RETURN m.merchant_id AS merchant_id, m.graph_embedding AS v"
+)
+
+TOP_REVIEWS_BY_RATING = (
+    "MATCH (r:Review)-[:ABOUT]->(m:Merchant) WHERE m.merchant_id IN $ids "
+    "WITH m, r ORDER BY r.rating DESC, r.review_id "
+    "WITH m, collect({review_id: r.review_id, text: r.text, party_type: r.party_type, "
+    "rating: r.rating})[0..$per] AS top "
+    "RETURN m.merchant_id AS merchant_id, top"
+)
+
+REVIEWS_ABOUT = (
+    "UNWIND $pairs AS p MATCH (r:Review {review_id: p.review_id})-[:ABOUT]->"
+    "(m:Merchant {merchant_id: p.merchant_id}) "
+    "RETURN r.review_id AS review_id, m.merchant_id AS merchant_id, r.text AS text"
+)
+
+
+def similarity_expr(dialect: str, left: str, param: str) -> str:
+    """Cosine similarity in [-1, 1] of a stored vector and a parameter, per engine."""
+    if dialect == "falkordb":
+        return f"1.0 - vec.cosineDistance({left}, vecf32(${param}))"
+    if dialect == "neo4j":
+        # Neo4j maps cosine to (1 + cos) / 2.
+        return f"2.0 * vector.similarity.cosine({left}, ${param}) - 1.0"
+    raise ValueError(f"no similarity expression for dialect {dialect!r}")
+
+
+def reviews_by_similarity(dialect: str) -> str:
+    """Each merchant's reviews most similar to $v (the HyDE vector), best first; reviews by
+    the user's own party ($party) get $boost on top."""
+    sim = similarity_expr(dialect, "r.embedding", "v")
+    return (
+        "MATCH (r:Review)-[:ABOUT]->(m:Merchant) WHERE m.merchant_id IN $ids "
+        "AND r.embedding IS NOT NULL "
+        f"WITH m, r, {sim} AS sim "
+        "WITH m, r, sim, sim + CASE WHEN r.party_type = $party THEN $boost ELSE 0.0 END AS rank "
+        "ORDER BY rank DESC, r.review_id "
+        "WITH m, collect({review_id: r.review_id, text: r.text, party_type: r.party_type, "
+        "rating: r.rating, sim: sim})[0..$per] AS top "
+        "RETURN m.merchant_id AS merchant_id, top"
+    )
+
+
+PRICE_CHEAP_MAX_LEVEL = 2
+PRICE_EXPENSIVE_MIN_LEVEL = 3
+
+
+def candidate_query(
+    slots: Slots, limit: int, *, regions: list[str] | None = None, drop_must_haves: bool = False
+) -> tuple[str, dict[str, Any]]:
+    """The first-stage template: merchants satisfying the hard constraints, best rated first.
+
+    `regions` replaces the slot's region by a list (widening to nearby regions).
+    """
+    match = "MATCH (m:Merchant)"
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": int(limit)}
+    if slots.menu:
+        match = "MATCH (m:Merchant)-[:SERVES]->(:Menu {name: $menu})"
+        params["menu"] = slots.menu
+    if regions is not None:
+        where.append("m.region IN $regions")
+        params["regions"] = list(regions)
+    elif slots.region:
+        where.append("m.region = $region")
+        params["region"] = slots.region
+    elif slots.city:
+        where.append("m.city = $city")
+        params["city"] = slots.city
+    if slots.category:
+        where.append("m.category = $category")
+        params["category"] = slots.category
+    if not drop_must_haves:
+        for attr in slots.must_haves:
+            if attr in ATTRIBUTES:  # allowlisted property names only
+                where.append(f"m.{attr} = true")
+        if slots.price == "cheap":
+            where.append(f"m.price_level <= {PRICE_CHEAP_MAX_LEVEL}")
+        elif slots.price == "expensive":
+            where.append(f"m.price_level >= {PRICE_EXPENSIVE_MIN_LEVEL}")
+        if slots.max_avg_price:
+            where.append("m.avg_price <= $max_avg_price")
+            params["max_avg_price"] = int(slots.max_avg_price)
+    if slots.exclude_ids:
+        where.append("NOT m.merchant_id IN $exclude_ids")
+        params["exclude_ids"] = list(slots.exclude_ids)
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    cypher = (
+        f"{match}{clause} RETURN DISTINCT m.merchant_id AS merchant_id, m.rating AS rating "
+        "ORDER BY rating DESC, merchant_id LIMIT $limit"
+    )
+    return cypher, params
+
+
+# --------------------------------------------------------------------- graph questions
+@dataclass(frozen=True)
+class GraphQuery:
+    kind: str  # which question pattern produced it (the answer template is chosen by it)
+    cypher: str
+    params: dict[str, Any]
+
+
+def _merchant_filter(slots: Slots, params: dict[str, Any]) -> str:
+    where = []
+    if slots.region:
+        where.append("m.region = $region")
+        params["region"] = slots.region
+    elif slots.city:
+        where.append("m.city = $city")
+        params["city"] = slots.city
+    if slots.category:
+        where.append("m.category = $category")
+        params["category"] = slots.category
+    for attr in slots.must_haves:
+        if attr in ATTRIBUTES:
+            where.append(f"m.{attr} = true")
+    return f" WHERE {' AND '.join(where)}" if where else ""
+
+
+_TOP_N = re.compile(r"(\d+)\s*(?:곳|개|군데)")
+
+
+def offline_graph_query(question: str, slots: Slots) -> GraphQuery | None:
+    """A template for the graph-question patterns the offline mode supports, or None."""
+    q = question.replace(" ", "")
+    params: dict[str, Any] = {}
+    menu_match = "(m:Merchant)-[:SERVES]->(:Menu {name: $menu})" if slots.menu else "(m:Merchant)"
+    if slots.menu:
+        params["menu"] = slots.menu
+    if slots.merchant_name and ("메뉴" in q):
+        return GraphQuery(
+            "merchant_menu",
+            "MATCH (m:Merchant {name: $name})-[s:SERVES]->(x:Menu) "
+            "RETURN x.name AS menu, s.price AS price ORDER BY price DESC, menu",
+            {"name": slots.merchant_name},
+        )
+    if slots.merchant_name and "리뷰" in q and ("몇" in q or "수" in q):
+        return GraphQuery(
+            "merchant_review_count",
+            "MATCH (r:Review)-[:ABOUT]->(m:Merchant {name: $name}) RETURN count(r) AS reviews",
+            {"name": slots.merchant_name},
+        )
+    if slots.merchant_name and ("평점" in q or "별점" in q):
+        return GraphQuery(
+            "merchant_rating",
+            "MATCH (m:Merchant {name: $name}) RETURN m.rating AS rating",
+            {"name": slots.merchant_name},
+        )
+    if (
+        (slots.product_city
+        and "상품" in q)
+        or (slots.product_type and "몇" in q and not slots.region)
+    ):
+        where = []
+        if slots.product_city:
+            where.append("p.city = $city")
+            params["city"] = slots.product_city
+        if slots.product_type:
+            where.append("p.product_type = $ptype")
+            params["ptype"] = slots.product_type
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        if "평균" in q and ("가격" in q or "얼마" in q):
+            return GraphQuery(
+                "product_avg_price",
+                f"MATCH (p:Product){clause} RETURN avg(p.price) AS avg_price",
+                params,
+            )
+        return GraphQuery(
+            "product_count", f"MATCH (p:Product){clause} RETURN count(p) AS products", params
+        )
+    if (
+        ("가장많은" in q or "제일많은" in q)
+        and ("지역" in q or "동네" in q or "어디" in q)
+        and "리뷰" not in q
+    ):
+        filt = _merchant_filter(Slots(category=slots.category, must_haves=slots.must_haves), params)
+        return GraphQuery(
+            "region_with_most",
+            f"MATCH {menu_match}{filt} RETURN m.region AS region, count(DISTINCT m) AS merchants "
+            "ORDER BY merchants DESC, region LIMIT 1",
+            params,
+        )
+    filt = _merchant_filter(slots, params)
+    if "평균" in q and ("평점" in q or "별점" in q):
+        return GraphQuery(
+            "avg_rating",
+            f"MATCH {menu_match}{filt} RETURN round(avg(m.rating) * 100) / 100.0 AS avg_rating",
+            params,
+        )
+    if "평균" in q and ("가격" in q or "객단가" in q or "얼마" in q):
+        return GraphQuery(
+            "avg_price", f"MATCH {menu_match}{filt} RETURN avg(m.avg_price) AS avg_price", params
+        )
+    if "리뷰가가장많은" in q or "리뷰가제일많은" in q or "리뷰제일많은" in q or "리뷰가장많은" in q:
+        return GraphQuery(
+            "most_reviewed",
+            f"MATCH {menu_match}{filt} RETURN m.name AS name, m.review_count AS reviews "
+            "ORDER BY reviews DESC, name LIMIT 1",
+            params,
+        )
+    if "평점" in q and ("제일높은" in q or "가장높은" in q or "최고" in q):
+        n = _TOP_N.search(question)
+        params["n"] = int(n.group(1)) if n else 1
+        return GraphQuery(
+            "top_rated",
+            f"MATCH {menu_match}{filt} RETURN m.name AS name, m.rating AS rating "
+            "ORDER BY rating DESC, name LIMIT $n",
+            params,
+        )
+    if "몇" in q or "개수" in q or "얼마나있" in q:
+        return GraphQuery(
+            "count_merchants",
+            f"MATCH {menu_match}{filt} RETURN count(DISTINCT m) AS merchants",
+            params,
+        )
+    return None

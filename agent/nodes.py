@@ -1,0 +1,510 @@
+"""The nodes of the agent graph. Each takes the state and returns only the keys it changes.
+
+Every LLM-capable step records a `StepMode`: `llm`, `offline` (no endpoint) or `fallback`
+(the endpoint failed or its output was unusable: the offline counterpart ran instead, and
+the reason is kept for the answer). Stage events are written to LangGraph's custom stream
+so that an API or UI can show progress; the nodes know nothing about who listens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import time
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from langgraph.config import get_stream_writer
+from pydantic import ValidationError
+
+from agent import cypher as Q
+from agent import retrieval as R
+from agent import selection as SEL
+from agent.answer import (
+    graph_summary_offline,
+    mode_label,
+    overall_mode,
+    recommendation_text,
+    tool_text,
+)
+from agent.deps import AgentDeps
+from agent.llm import LLMError, parse_json_object, strip_fences
+from agent.state import Candidate, CypherAttempt, Slots, State, StepMode, Turn
+from agent.tools import run_tool
+from agent.understand import Parsed, parse_question
+from graph_schema.model import schema_text
+from graph_schema.readonly import UnsafeCypherError, check_read_only
+from graph_schema.store import GraphStoreError, QueryResult, ReadOnlyViolation
+from ingest import gazetteer as gz
+from prompts import agent as P
+from prompts.base import ChatMessage
+
+INTENTS = (
+    "recommend_place",
+    "graph_question",
+    "recommend_products",
+    "viewed_together",
+    "itinerary",
+    "place_mapping",
+    "out_of_scope",
+)
+
+
+def _emit(event: dict[str, Any]) -> None:
+    # Outside a graph run (unit tests call nodes directly) there is no writer.
+    with contextlib.suppress(RuntimeError):
+        get_stream_writer()(event)
+
+
+def stage(
+    name: str,
+) -> Callable[
+    [Callable[[AgentNodes, State], dict[str, Any]]], Callable[[AgentNodes, State], dict[str, Any]]
+]:
+    """Time a node, add its time to `timings_ms` and emit start/done stage events."""
+
+    def wrap(
+        fn: Callable[[AgentNodes, State], dict[str, Any]],
+    ) -> Callable[[AgentNodes, State], dict[str, Any]]:
+        @wraps(fn)
+        def run(self: AgentNodes, state: State) -> dict[str, Any]:
+            _emit({"stage": name, "status": "start"})
+            started = time.perf_counter()
+            update = fn(self, state)
+            ms = round((time.perf_counter() - started) * 1000, 2)
+            base = {} if name == "understand" else dict(state.get("timings_ms") or {})
+            update["timings_ms"] = {**base, **update.get("timings_ms", {}), name: ms}
+            _emit({"stage": name, "status": "done", "ms": ms, "summary": _summary(name, update)})
+            return update
+
+        return run
+
+    return wrap
+
+
+def _summary(name: str, update: dict[str, Any]) -> dict[str, Any]:
+    """A small JSON-able view of what a stage produced, for stage events."""
+    out: dict[str, Any] = {}
+    if "intent" in update:
+        out["intent"] = update["intent"]
+    if "slots" in update:
+        out["slots"] = update["slots"].model_dump(exclude_none=True)
+    if update.get("cypher"):
+        out["cypher"] = update["cypher"]
+    if "candidates" in update:
+        out["candidates"] = [c.merchant_id for c in update["candidates"]]
+    if update.get("hyde_text"):
+        out["hyde_text"] = update["hyde_text"]
+    if "picks" in update:
+        out["picks"] = [p.merchant_id for p in update["picks"]]
+    if update.get("steps"):
+        last = update["steps"][-1]
+        out["mode"] = last.mode
+        if last.reason:
+            out["reason"] = last.reason
+    return out
+
+
+def _steps(state: State, step: StepMode) -> list[StepMode]:
+    return [*(state.get("steps") or []), step]
+
+
+def _notes(state: State, *notes: str | None) -> list[str]:
+    return [*(state.get("notes") or []), *(n for n in notes if n)]
+
+
+class AgentNodes:
+    """Node functions bound to their dependencies (the graph factory adds them)."""
+
+    def __init__(self, deps: AgentDeps) -> None:
+        self.deps = deps
+
+    @property
+    def llm(self) -> Any:
+        return self.deps.llm
+
+    def _offline_step(self, step: str) -> StepMode:
+        return StepMode(step=step, mode="offline")
+
+    # ------------------------------------------------------------------- understand
+    @stage("understand")
+    def understand(self, state: State) -> dict[str, Any]:
+        question = state["question"]
+        history = state.get("history") or []
+        previous = history[-1] if history else None
+        parsed = parse_question(question, self.deps.vocab, previous)
+        step = self._offline_step("understand")
+        notes: list[str] = []
+        if self.llm is not None and parsed.raw_cypher is None:
+            try:
+                parsed = self._llm_understand(question, previous, parsed)
+                step = StepMode(step="understand", mode="llm")
+            except LLMError as exc:
+                step = StepMode(step="understand", mode="fallback", reason=exc.reason)
+        if parsed.followup and previous is not None:
+            notes.append(f'이전 질문("{previous.question}")의 조건을 이어받았어요')
+        return {
+            "intent": parsed.intent,
+            "slots": parsed.slots,
+            "followup": parsed.followup,
+            # Per-turn keys start empty: the checkpointer keeps the previous turn's values.
+            "cypher": parsed.raw_cypher,
+            "cypher_params": {},
+            "cypher_attempts": [],
+            "candidates": [],
+            "hyde_text": None,
+            "picks": [],
+            "graph_rows": [],
+            "tool_result": None,
+            "steps": [step],
+            "notes": notes,
+            "answer": "",
+        }
+
+    def _llm_understand(self, question: str, previous: Turn | None, offline: Parsed) -> Parsed:
+        v = self.deps.vocab
+        messages = P.UNDERSTAND.messages(
+            regions=", ".join(sorted(set(v.regions.values()))),
+            categories=", ".join(sorted(set(v.categories.values()))),
+            attributes=", ".join(gz.ATTRIBUTES),
+            previous=previous.slots.model_dump_json(exclude_none=True) if previous else "none",
+            question=question,
+        )
+        data = parse_json_object(self.llm.complete(messages, json_mode=True))
+        intent = data.get("intent")
+        if intent not in INTENTS:
+            raise LLMError("bad_understanding", f"unknown intent {intent!r}")
+        raw = data.get("slots") or {}
+        if not isinstance(raw, dict):
+            raise LLMError("bad_understanding", "slots is not an object")
+        raw = {k: val for k, val in raw.items() if val is not None and k in Slots.model_fields}
+        try:
+            slots = Slots.model_validate({**raw, "must_haves": raw.get("must_haves") or []})
+        except ValidationError as exc:
+            raise LLMError("bad_understanding", str(exc).splitlines()[0]) from exc
+        # Names must be the graph's own: map aliases, drop what the data does not know.
+        if slots.region:
+            slots.region = v.regions.get(slots.region.lower()) or v.regions.get(
+                slots.region.lower().rstrip("읍면동")
+            )
+        if slots.region:
+            slots.city = v.region_city.get(slots.region, slots.city)
+        if slots.category:
+            slots.category = v.categories.get(slots.category.lower())
+        if slots.menu:
+            slots.menu = v.menus.get(slots.menu.lower())
+        slots.must_haves = [a for a in slots.must_haves if a in gz.ATTRIBUTES]
+        if offline.followup:
+            # Exclusions and "cheaper than what you showed" need the previous picks, which the
+            # LLM never saw: take them from the deterministic refinement.
+            slots.exclude_ids = offline.slots.exclude_ids
+            slots.max_avg_price = slots.max_avg_price or offline.slots.max_avg_price
+        return Parsed(intent, slots, followup=offline.followup, signals=offline.signals)
+
+    # -------------------------------------------------------------- text2cypher
+    @stage("text2cypher")
+    def text2cypher(self, state: State) -> dict[str, Any]:
+        slots: Slots = state["slots"]
+        cfg = self.deps.config
+        attempts: list[CypherAttempt] = []
+        step = self._offline_step("text2cypher")
+        cypher, params, ids = None, {}, None
+        if self.llm is not None:
+            task = P.TEXT2CYPHER_TASK_RECOMMEND.format(limit=cfg.first_stage_limit)
+            try:
+                cypher, result, attempts = self._llm_cypher(state["question"], slots, task, True)
+                ids = [str(r["merchant_id"]) for r in result.rows if r.get("merchant_id")]
+                ids = [i for i in dict.fromkeys(ids) if i not in slots.exclude_ids]
+                step = StepMode(step="text2cypher", mode="llm")
+            except LLMError as exc:
+                step = StepMode(
+                    step="text2cypher",
+                    mode="fallback",
+                    reason=exc.reason + (f" ({exc.detail[:120]})" if exc.detail else ""),
+                )
+                cypher = None
+        if cypher is None or ids is None:
+            cypher, params = Q.candidate_query(slots, cfg.first_stage_limit)
+            rows = self.deps.store.read(
+                cypher, params, timeout_ms=cfg.query_timeout_ms, max_rows=cfg.first_stage_limit
+            ).rows
+            ids = [r["merchant_id"] for r in rows]
+        candidates = R.fetch_candidates(self.deps, ids, "cypher")
+        return {
+            "cypher": cypher,
+            "cypher_params": params,
+            "cypher_attempts": attempts,
+            "candidates": candidates,
+            "steps": _steps(state, step),
+        }
+
+    def _validate_and_run(self, cypher: str, need_column: str | None, limit: int) -> QueryResult:
+        """Static check → engine plan check → read-only execution; UnsafeCypherError or
+        GraphStoreError with the reason on failure."""
+        checked = check_read_only(cypher).text
+        if not self.deps.store.explain_is_read_only(checked):
+            raise UnsafeCypherError("the engine's plan contains write operations")
+        result = self.deps.store.read(
+            checked, timeout_ms=self.deps.config.query_timeout_ms, max_rows=limit
+        )
+        if need_column and need_column not in result.columns:
+            raise UnsafeCypherError(f"the query must return a column named {need_column}")
+        return result
+
+    def _llm_cypher(
+        self, question: str, slots: Slots, task: str, recommend: bool
+    ) -> tuple[str, QueryResult, list[CypherAttempt]]:
+        cfg = self.deps.config
+        examples = self.deps.examples.nearest(question, self.deps.embedder, cfg.few_shot_k)
+        messages = P.TEXT2CYPHER.messages(
+            schema=schema_text(),
+            task=task,
+            examples="\n\n".join(
+                P.TEXT2CYPHER_EXAMPLE.format(question=e.question, cypher=e.cypher) for e in examples
+            ),
+            question=question,
+            slots=slots.model_dump_json(exclude_none=True),
+        )
+        attempts: list[CypherAttempt] = []
+        limit = cfg.first_stage_limit if recommend else cfg.graph_answer_rows
+        for _ in range(cfg.cypher_repairs + 1):
+            reply = self.llm.complete(messages)
+            cypher = strip_fences(reply)
+            try:
+                result = self._validate_and_run(cypher, "merchant_id" if recommend else None, limit)
+            except (UnsafeCypherError, GraphStoreError) as exc:
+                attempts.append(CypherAttempt(cypher=cypher, error=str(exc)[:300]))
+                _emit({"stage": "text2cypher", "status": "retry", "error": str(exc)[:300]})
+                messages = [
+                    *messages,
+                    ChatMessage("assistant", reply),
+                    ChatMessage("user", P.TEXT2CYPHER_REPAIR.format(error=str(exc)[:300])),
+                ]
+                continue
+            attempts.append(CypherAttempt(cypher=cypher))
+            return cypher, result, attempts
+        raise LLMError(
+            "invalid_cypher", f"{len(attempts)} invalid queries; last: {attempts[-1].error}"
+        )
+
+    # --------------------------------------------------------------------- HyDE
+    @stage("hyde")
+    def hyde(self, state: State) -> dict[str, Any]:
+        slots: Slots = state["slots"]
+        step = self._offline_step("hyde")
+        text = R.offline_hyde_text(slots)
+        if self.llm is not None:
+            try:
+                reply = self.llm.complete(
+                    P.HYDE.messages(
+                        question=state["question"], slots=slots.model_dump_json(exclude_none=True)
+                    )
+                )
+                text = strip_fences(reply)[:600]
+                step = StepMode(step="hyde", mode="llm")
+            except LLMError as exc:
+                step = StepMode(step="hyde", mode="fallback", reason=exc.reason)
+        vector = self.deps.embedder.embed_query(text)
+        candidates: list[Candidate] = [
+            c.model_copy(deep=True) for c in state.get("candidates") or []
+        ]
+        notes = []
+        menu_ids = R.menu_merchant_ids(self.deps, slots)
+        if len(candidates) < self.deps.config.max_candidates:
+            have = {c.merchant_id for c in candidates}
+            extra, note = R.vector_widen(self.deps, vector, slots, have, menu_ids)
+            candidates += extra
+            notes.append(note)
+            if extra:
+                notes.append(f"리뷰 벡터 검색으로 후보 {len(extra)}곳을 더했어요")
+        notes.append(R.attach_review_similarity(self.deps, candidates, vector, slots.party))
+        return {
+            "hyde_text": text,
+            "candidates": candidates,
+            "steps": _steps(state, step),
+            "notes": _notes(state, *notes),
+        }
+
+    # ----------------------------------------------------------------- backfill
+    @stage("backfill")
+    def backfill(self, state: State) -> dict[str, Any]:
+        slots: Slots = state["slots"]
+        candidates = [c.model_copy(deep=True) for c in state.get("candidates") or []]
+        have = {c.merchant_id for c in candidates}
+        need = self.deps.config.backfill_below - len(candidates)
+        seeds = SEL.shortlist(candidates, 3)
+        extra, note = R.graph_backfill(
+            self.deps, seeds, slots, have, R.menu_merchant_ids(self.deps, slots), need
+        )
+        notes = [note]
+        short = slots.count - len(candidates) - len(extra)
+        if short > 0:
+            relaxed = R.relaxed_candidates(
+                self.deps,
+                slots,
+                have | {c.merchant_id for c in extra},
+                short,
+                R.menu_merchant_ids(self.deps, slots),
+            )
+            extra += relaxed
+            if relaxed:
+                exact = len(candidates) + len(extra) - len(relaxed)
+                notes.append(
+                    f"조건을 모두 만족하는 곳이 {exact}곳뿐이라 "
+                    f"조건을 완화한 {len(relaxed)}곳을 더했어요 (각 항목에 표시)"
+                )
+        if extra:
+            # Backfilled merchants still need review snippets to be cited.
+            vector = self.deps.embedder.embed_query(state.get("hyde_text") or "")
+            R.attach_review_similarity(self.deps, extra, vector, slots.party)
+        return {"candidates": candidates + extra, "notes": _notes(state, *notes)}
+
+    # ------------------------------------------------------------------- select
+    @stage("select")
+    def select(self, state: State) -> dict[str, Any]:
+        slots: Slots = state["slots"]
+        cfg = self.deps.config
+        pool = SEL.shortlist(state.get("candidates") or [], cfg.max_candidates)
+        step = self._offline_step("select")
+        picks = []
+        if self.llm is not None and pool:
+            try:
+                picks = SEL.llm_select(
+                    self.llm,
+                    state["question"],
+                    pool,
+                    slots,
+                    cfg.evidence_per_pick,
+                    cfg.palr_retries,
+                )
+                step = StepMode(step="select", mode="llm")
+            except LLMError as exc:
+                step = StepMode(
+                    step="select",
+                    mode="fallback",
+                    reason=exc.reason + (f" ({exc.detail[:120]})" if exc.detail else ""),
+                )
+        if not picks:
+            picks = SEL.offline_select(pool, slots, cfg.evidence_per_pick)
+        return {"picks": picks, "steps": _steps(state, step)}
+
+    # ------------------------------------------------------------ graph question
+    @stage("graph_query")
+    def graph_query(self, state: State) -> dict[str, Any]:
+        slots: Slots = state["slots"]
+        cfg = self.deps.config
+        raw = state.get("cypher")
+        question = state["question"]
+        if raw:  # the user typed Cypher: run it only through the read-only gates
+            try:
+                result = self._validate_and_run(raw, None, cfg.graph_answer_rows)
+            except (UnsafeCypherError, ReadOnlyViolation, GraphStoreError) as exc:
+                return {
+                    "graph_rows": [],
+                    "steps": _steps(state, self._offline_step("graph_query")),
+                    "tool_result": {"refused": str(exc)[:300]},
+                }
+            return {
+                "graph_rows": result.rows,
+                "steps": _steps(state, self._offline_step("graph_query")),
+                "tool_result": {"kind": "raw_cypher"},
+            }
+        step = self._offline_step("graph_query")
+        attempts: list[CypherAttempt] = []
+        if self.llm is not None:
+            task = P.TEXT2CYPHER_TASK_GRAPH.format(limit=cfg.graph_answer_rows)
+            try:
+                cypher, result, attempts = self._llm_cypher(question, slots, task, False)
+                summary = self._llm_summary(question, cypher, result.rows)
+                return {
+                    "cypher": cypher,
+                    "cypher_attempts": attempts,
+                    "graph_rows": result.rows,
+                    "tool_result": {"kind": "llm", "summary": summary},
+                    "steps": _steps(state, StepMode(step="graph_query", mode="llm")),
+                }
+            except LLMError as exc:
+                step = StepMode(step="graph_query", mode="fallback", reason=exc.reason)
+        gq = Q.offline_graph_query(question, slots)
+        if gq is None:
+            return {
+                "cypher_attempts": attempts,
+                "graph_rows": [],
+                "steps": _steps(state, step),
+                "tool_result": {"kind": "unsupported"},
+            }
+        result = self.deps.store.read(
+            gq.cypher, gq.params, timeout_ms=cfg.query_timeout_ms, max_rows=cfg.graph_answer_rows
+        )
+        return {
+            "cypher": gq.cypher,
+            "cypher_params": gq.params,
+            "cypher_attempts": attempts,
+            "graph_rows": result.rows,
+            "steps": _steps(state, step),
+            "tool_result": {
+                "kind": gq.kind,
+                "summary": graph_summary_offline(gq.kind, slots, result.rows),
+            },
+        }
+
+    def _llm_summary(self, question: str, cypher: str, rows: list[dict[str, Any]]) -> str:
+        reply = self.llm.complete(
+            P.GRAPH_SUMMARY.messages(
+                question=question,
+                cypher=cypher,
+                rows=json.dumps(rows[:20], ensure_ascii=False, default=str),
+            )
+        )
+        return reply.strip()
+
+    # --------------------------------------------------------------------- tools
+    @stage("tool")
+    def tool(self, state: State) -> dict[str, Any]:
+        outcome = run_tool(state["intent"], state["slots"], state["question"])
+        return {
+            "tool_result": {
+                "available": outcome.available,
+                "feature": outcome.feature,
+                "items": outcome.items,
+                "detail": outcome.detail,
+            }
+        }
+
+    # -------------------------------------------------------------------- answer
+    @stage("answer")
+    def answer(self, state: State) -> dict[str, Any]:
+        intent = state["intent"]
+        slots: Slots = state["slots"]
+        mode, reason = overall_mode(state.get("steps") or [], self.llm is not None)
+        label = mode_label(mode, reason)
+        notes = [n for n in state.get("notes") or [] if n]
+        tr = state.get("tool_result") or {}
+        picks = state.get("picks") or []
+        if intent == "recommend_place":
+            text = recommendation_text(slots, picks, notes, label)
+        elif intent == "graph_question":
+            if "refused" in tr:
+                text = P.ANSWER_GRAPH_REFUSED.format(error=tr["refused"], mode=label)
+            elif tr.get("kind") == "unsupported":
+                text = P.ANSWER_GRAPH_UNSUPPORTED.format(mode=label)
+            elif tr.get("kind") == "raw_cypher":
+                text = P.ANSWER_GRAPH.format(
+                    summary=graph_summary_offline("generic", slots, state.get("graph_rows") or []),
+                    mode=label,
+                )
+            else:
+                text = P.ANSWER_GRAPH.format(summary=tr.get("summary", ""), mode=label)
+        elif intent == "out_of_scope":
+            text = P.ANSWER_OUT_OF_SCOPE.format(mode=label)
+        else:
+            text = tool_text(
+                tr.get("feature", intent),
+                bool(tr.get("available")),
+                tr.get("items") or [],
+                tr.get("detail", ""),
+                label,
+            )
+        turn = Turn(question=state["question"], intent=intent, slots=slots, picks=picks)
+        return {"answer": text, "history": [turn]}

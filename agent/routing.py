@@ -1,0 +1,29 @@
+"""Pure routing functions: state in, the next node's name out."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from agent.state import State
+
+TOOL_INTENTS = ("recommend_products", "viewed_together", "itinerary", "place_mapping")
+
+
+def route_intent(state: State) -> Literal["text2cypher", "graph_query", "tool", "answer"]:
+    intent = state.get("intent")
+    if intent == "recommend_place":
+        return "text2cypher"
+    if intent == "graph_question":
+        return "graph_query"
+    if intent in TOOL_INTENTS:
+        return "tool"
+    if intent == "out_of_scope":
+        return "answer"
+    raise ValueError(f"unexpected intent {intent!r}")
+
+
+def route_after_hyde(state: State, backfill_below: int) -> Literal["backfill", "select"]:
+    candidates = state.get("candidates")
+    if candidates is None:
+        raise ValueError("hyde produced no candidate list")
+    return "backfill" if len(candidates) < backfill_below else "select"

@@ -1,0 +1,142 @@
+"""The one entry point the CLI, the API and the UI share.
+
+`AgentService` holds the dependencies (store, embedder, LLM — loaded once) and the compiled
+graph; `ask()` returns an `AgentAnswer`, `stream()` yields stage events and then the answer.
+The module-level `ask()` keeps one service per process for callers that just want an answer.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.answer import overall_mode
+from agent.deps import AgentDeps
+from agent.graph import build_graph
+from agent.memory import sqlite_checkpointer
+from agent.state import CypherAttempt, Intent, Mode, Pick, Slots, StepMode
+
+
+class AgentAnswer(BaseModel):
+    """The structured result of one question (this is the JSON of `tripgraph ask --json`)."""
+
+    thread_id: str
+    question: str
+    mode: Mode = Field(description="llm / offline / fallback")
+    mode_reason: str
+    intent: Intent
+    slots: Slots
+    picks: list[Pick] = Field(default_factory=list)
+    cypher: str | None = None
+    cypher_params: dict[str, Any] = Field(default_factory=dict)
+    cypher_attempts: list[CypherAttempt] = Field(default_factory=list)
+    hyde_text: str | None = None
+    graph_rows: list[dict[str, Any]] = Field(default_factory=list)
+    tool_result: dict[str, Any] | None = None
+    steps: list[StepMode] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    answer: str
+
+
+class StageEvent(BaseModel):
+    stage: str
+    status: str  # start / retry / done
+    ms: float | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class AgentService:
+    def __init__(self, deps: AgentDeps, checkpointer: Any = None) -> None:
+        self.deps = deps
+        self.graph = build_graph(deps, checkpointer=checkpointer)
+
+    @classmethod
+    def open(cls, settings: Any, *, memory_path: Path | None = None) -> AgentService:
+        deps = AgentDeps.open(settings)
+        path = memory_path or settings.run_dir / "agent" / "memory.sqlite"
+        return cls(deps, sqlite_checkpointer(path))
+
+    def _config(self, thread_id: str) -> dict[str, Any]:
+        return {"configurable": {"thread_id": thread_id}}
+
+    def _answer(
+        self, question: str, thread_id: str, state: dict[str, Any], total_ms: float | None = None
+    ) -> AgentAnswer:
+        steps = state.get("steps") or []
+        mode, reason = overall_mode(steps, self.deps.llm is not None)
+        timings = dict(state.get("timings_ms") or {})
+        if total_ms is not None:
+            timings["total"] = round(total_ms, 2)
+        return AgentAnswer(
+            thread_id=thread_id,
+            question=question,
+            mode=mode,
+            mode_reason=reason,
+            intent=state["intent"],
+            slots=state["slots"],
+            picks=state.get("picks") or [],
+            cypher=state.get("cypher"),
+            cypher_params=state.get("cypher_params") or {},
+            cypher_attempts=state.get("cypher_attempts") or [],
+            hyde_text=state.get("hyde_text"),
+            graph_rows=state.get("graph_rows") or [],
+            tool_result=state.get("tool_result"),
+            steps=steps,
+            notes=[n for n in state.get("notes") or [] if n],
+            timings_ms=timings,
+            answer=state.get("answer", ""),
+        )
+
+    def ask(self, question: str, thread_id: str | None = None) -> AgentAnswer:
+        answer: AgentAnswer | None = None
+        for item in self.stream(question, thread_id):
+            if isinstance(item, AgentAnswer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(
+        self, question: str, thread_id: str | None = None
+    ) -> Iterator[StageEvent | AgentAnswer]:
+        """Stage events as the graph runs, then the answer (last item)."""
+        import time
+
+        tid = thread_id or uuid.uuid4().hex
+        started = time.perf_counter()
+        state: dict[str, Any] = {}
+        for mode, chunk in self.graph.stream(
+            {"question": question}, self._config(tid), stream_mode=["custom", "values"]
+        ):
+            if mode == "values":
+                state = dict(chunk)
+            elif mode == "custom" and isinstance(chunk, dict) and "stage" in chunk:
+                yield StageEvent(
+                    stage=chunk["stage"],
+                    status=chunk.get("status", ""),
+                    ms=chunk.get("ms"),
+                    data={k: v for k, v in chunk.items() if k not in ("stage", "status", "ms")},
+                )
+        yield self._answer(question, tid, state, (time.perf_counter() - started) * 1000)
+
+    def close(self) -> None:
+        self.deps.close()
+
+
+_SERVICES: dict[int, AgentService] = {}
+
+
+def ask(question: str, thread_id: str | None = None, settings: Any = None) -> AgentAnswer:
+    """Answer one question; the service (store, embedder, LLM) is made once per settings."""
+    if settings is None:
+        from tripgraph.settings import get_settings
+
+        settings = get_settings()
+    key = id(settings)
+    if key not in _SERVICES:
+        _SERVICES[key] = AgentService.open(settings)
+    return _SERVICES[key].ask(question, thread_id)

@@ -1,0 +1,155 @@
+"""Agent state: the typed values passed between nodes and the LangGraph state schemas.
+
+Per-turn keys are overwritten by `understand` at the start of every turn; `history` is the
+only key that accumulates across turns of a thread (it is what follow-ups refine).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, TypedDict
+
+from pydantic import BaseModel, Field
+
+Intent = Literal[
+    "recommend_place",
+    "graph_question",
+    "recommend_products",
+    "viewed_together",
+    "itinerary",
+    "place_mapping",
+    "out_of_scope",
+]
+Mode = Literal["llm", "offline", "fallback"]
+PriceWish = Literal["cheap", "expensive"]
+
+
+class Slots(BaseModel):
+    """What the user asked for. Hard constraints: region/city (relaxable to nearby regions,
+    always disclosed), category, menu, must_haves, price, max_avg_price, exclude_ids."""
+
+    region: str | None = Field(None, description="Jeju region (읍·면·동) name, e.g. 애월읍")
+    city: str | None = Field(None, description="제주시 / 서귀포시 when no region is given")
+    poi: str | None = Field(None, description="point of interest the region came from")
+    category: str | None = Field(None, description="merchant category, e.g. 흑돼지")
+    menu: str | None = Field(None, description="a dish, e.g. 한치물회")
+    party: str | None = Field(None, description="가족/부모님/커플/친구/혼자/아이")
+    age_band: str | None = Field(None, description="20s/30s/40s/50plus")
+    price: PriceWish | None = Field(None, description="cheap: price_level<=2, expensive: >=3")
+    max_avg_price: int | None = Field(None, description="upper bound of avg spend (KRW)")
+    must_haves: list[str] = Field(default_factory=list, description="boolean Merchant props")
+    count: int = Field(3, ge=1, le=5, description="number of picks wanted")
+    exclude_ids: list[str] = Field(default_factory=list, description="merchants not to show")
+    user_id: str | None = Field(None, description="user for personalised products")
+    product_id: str | None = Field(None, description="product for 'viewed together'")
+    merchant_name: str | None = Field(None, description="a merchant named in a graph question")
+    product_city: str | None = Field(None, description="travel-product city (graph questions)")
+    product_type: str | None = Field(None, description="package/hotel/activity")
+
+
+class Evidence(BaseModel):
+    review_id: str
+    text: str  # a verbatim excerpt of the review (one or more of its sentences)
+    similarity: float | None = None
+    party_type: str | None = None
+    rating: int | None = None
+
+
+class Candidate(BaseModel):
+    merchant_id: str
+    name: str
+    region: str
+    city: str | None = None
+    category: str
+    price_level: int | None = None
+    avg_price: int | None = None
+    rating: float | None = None
+    review_count: int | None = None
+    lat: float | None = None
+    lon: float | None = None
+    attributes: dict[str, bool] = Field(default_factory=dict)
+    mix: dict[str, float] = Field(default_factory=dict)  # share_* and local_share
+    sources: list[str] = Field(default_factory=list)  # cypher / vector / graph_embedding
+    relaxed: list[str] = Field(default_factory=list)  # constraints relaxed to admit it
+    similarity: float | None = None  # HyDE similarity of its best reviews
+    snippets: list[Evidence] = Field(default_factory=list)
+
+
+class Pick(BaseModel):
+    merchant_id: str
+    name: str
+    region: str
+    category: str
+    rating: float | None = None
+    price_level: int | None = None
+    avg_price: int | None = None
+    reasons: list[str]
+    evidence: list[Evidence]
+    score: float | None = None
+    score_parts: dict[str, float] = Field(default_factory=dict)
+    relaxed: list[str] = Field(default_factory=list)
+
+
+class StepMode(BaseModel):
+    """How one LLM-capable step ran: llm, offline (no endpoint) or fallback (with reason)."""
+
+    step: str
+    mode: Mode
+    reason: str | None = None
+
+
+class CypherAttempt(BaseModel):
+    cypher: str
+    error: str | None = None
+
+
+class Turn(BaseModel):
+    """What a follow-up in the same thread can refine."""
+
+    question: str
+    intent: Intent
+    slots: Slots
+    picks: list[Pick] = Field(default_factory=list)
+
+
+def keep_recent_turns(old: list[Turn], new: list[Turn]) -> list[Turn]:
+    return (list(old or []) + list(new or []))[-10:]
+
+
+class InputState(TypedDict):
+    question: str
+
+
+class State(InputState, total=False):
+    history: Annotated[list[Turn], keep_recent_turns]
+    intent: Intent
+    slots: Slots
+    followup: bool
+    cypher: str | None
+    cypher_params: dict[str, Any]
+    cypher_attempts: list[CypherAttempt]
+    candidates: list[Candidate]
+    hyde_text: str | None
+    picks: list[Pick]
+    graph_rows: list[dict[str, Any]]
+    tool_result: dict[str, Any] | None
+    steps: list[StepMode]
+    notes: list[str]
+    timings_ms: dict[str, float]
+    answer: str
+
+
+class OutputState(TypedDict, total=False):
+    intent: Intent
+    slots: Slots
+    cypher: str | None
+    hyde_text: str | None
+    picks: list[Pick]
+    graph_rows: list[dict[str, Any]]
+    tool_result: dict[str, Any] | None
+    steps: list[StepMode]
+    notes: list[str]
+    timings_ms: dict[str, float]
+    answer: str
+
+
+STATE_TYPES = (Slots, Evidence, Candidate, Pick, StepMode, CypherAttempt, Turn)

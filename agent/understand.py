@@ -1,0 +1,540 @@
+"""Offline understanding: intent and slots from a gazetteer parser.
+
+The vocabulary joins the project gazetteer (`ingest.gazetteer`: region aliases, POIs,
+category aliases, party/age/attribute/price words) with the names the graph itself holds
+(Place, Category, Menu, Merchant and product-city names), so a name that exists in the data
+is recognised even when the gazetteer does not list it. The NER/intent models replace this
+parser once they land; the LLM path (nodes.understand) normalises its output through the
+same vocabulary.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.state import Intent, Slots, Turn
+from ingest import gazetteer as gz
+
+_PARTICLES = (
+    "에서는",
+    "에서도",
+    "으로는",
+    "이랑은",
+    "에서",
+    "으로",
+    "이랑",
+    "한테",
+    "하고",
+    "까지",
+    "부터",
+    "처럼",
+    "에는",
+    "에도",
+    "은",
+    "는",
+    "이",
+    "가",
+    "을",
+    "를",
+    "에",
+    "로",
+    "랑",
+    "과",
+    "와",
+    "도",
+    "의",
+    "만",
+    "집",
+    "요",
+)
+_SPACE = re.compile(r"\s+")
+_WORD = re.compile(r"[0-9A-Za-z가-힣]+")
+
+
+def _compact(text: str) -> str:
+    return _SPACE.sub("", text.lower())
+
+
+def _tokens(text: str) -> set[str]:
+    out: set[str] = set()
+    for w in _WORD.findall(text.lower()):
+        out.add(w)
+        for p in _PARTICLES:
+            if w.endswith(p) and len(w) > len(p):
+                out.add(w[: -len(p)])
+    return out
+
+
+@dataclass
+class Vocabulary:
+    """Surface form → canonical name tables used by the offline parser."""
+
+    regions: dict[str, str] = field(default_factory=dict)
+    region_city: dict[str, str] = field(default_factory=dict)
+    region_coords: dict[str, tuple[float, float]] = field(default_factory=dict)
+    pois: dict[str, tuple[str, str]] = field(default_factory=dict)  # alias → (poi, region)
+    cities: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    menus: dict[str, str] = field(default_factory=dict)
+    merchants: dict[str, str] = field(default_factory=dict)  # compact name → name
+    product_cities: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_gazetteer(cls) -> Vocabulary:
+        v = cls()
+        for r in gz.JEJU_REGIONS:
+            for alias in (r.name, *r.aliases):
+                v.regions[alias.lower()] = r.name
+            v.region_city[r.name] = r.city
+            v.region_coords[r.name] = (r.lat, r.lon)
+        by_slug = {r.slug: r.name for r in gz.JEJU_REGIONS}
+        for p in gz.JEJU_POIS:
+            if p.region in by_slug:
+                for alias in (p.name, *p.aliases):
+                    v.pois[alias.lower()] = (p.name, by_slug[p.region])
+        for c in gz.JEJU_CITIES:
+            for alias in (c.name, *c.aliases):
+                v.cities[alias.lower()] = c.name
+        for cat, aliases in gz.CATEGORY_ALIASES.items():
+            for alias in (cat, *aliases):
+                v.categories[alias.lower()] = cat
+        for name in gz.CATEGORY_NAMES:
+            v.categories.setdefault(name.lower(), name)
+        for menu in gz.MENU_NAMES:
+            v.menus[menu.lower()] = menu
+        for city in gz.CITIES:
+            for alias in (city.name, *city.aliases):
+                v.product_cities[alias.lower()] = city.name
+        return v
+
+    def add_graph_names(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        """Add names read from the graph (see `agent.cypher.VOCABULARY_QUERIES`)."""
+        for r in rows.get("regions", []):
+            name = r["name"]
+            for alias in (name, *(r.get("aliases") or [])):
+                self.regions.setdefault(str(alias).lower(), name)
+            if r.get("lat") is not None and name not in self.region_coords:
+                self.region_coords[name] = (float(r["lat"]), float(r["lon"]))
+        for r in rows.get("categories", []):
+            self.categories.setdefault(r["name"].lower(), r["name"])
+        for r in rows.get("menus", []):
+            self.menus.setdefault(r["name"].lower(), r["name"])
+        for r in rows.get("merchants", []):
+            self.merchants[_compact(r["name"])] = r["name"]
+        for r in rows.get("product_cities", []):
+            name = r["name"]
+            for alias in (name, *(r.get("aliases") or [])):
+                self.product_cities.setdefault(str(alias).lower(), name)
+
+    def nearby_regions(self, region: str, km: float) -> list[tuple[str, float]]:
+        """Other regions whose centre lies within `km` of this one, nearest first."""
+        if region not in self.region_coords:
+            return []
+        lat0, lon0 = self.region_coords[region]
+        out = []
+        for name, (lat, lon) in self.region_coords.items():
+            if name == region:
+                continue
+            d = haversine_km(lat0, lon0, lat, lon)
+            if d <= km:
+                out.append((name, round(d, 1)))
+        return sorted(out, key=lambda x: x[1])
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+@dataclass
+class Match:
+    canonical: str
+    surface: str
+    start: int
+
+
+def _find_all(text: str, table: dict[str, str]) -> list[Match]:
+    """Every alias of `table` found in `text`, longest first, without overlaps.
+
+    Aliases of one syllable ('회', '빵', '룸') only count as whole tokens: as substrings they
+    would fire inside unrelated words (회식, 빵빵).
+    """
+    low = text.lower()
+    toks = _tokens(text)
+    taken: list[tuple[int, int]] = []
+    found: list[Match] = []
+    for alias in sorted(table, key=len, reverse=True):
+        if len(alias) == 1:
+            if alias in toks:
+                pos = low.find(alias)
+                found.append(Match(table[alias], alias, pos))
+            continue
+        start = 0
+        while (pos := low.find(alias, start)) >= 0:
+            end = pos + len(alias)
+            if not any(pos < e and s < end for s, e in taken):
+                taken.append((pos, end))
+                found.append(Match(table[alias], alias, pos))
+            start = end
+    return sorted(found, key=lambda m: m.start)
+
+
+def _first(text: str, table: dict[str, str]) -> str | None:
+    found = _find_all(text, table)
+    return found[0].canonical if found else None
+
+
+_COUNT_WORDS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "하나": 1, "둘": 2, "셋": 3, "넷": 4}
+_COUNT = re.compile(r"(\d+|한|두|세|네|다섯)\s*(?:곳|군데|개|집)\s*(?:만|정도|추천|골라|알려)")
+_PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
+_PRICE_CAP_WON = re.compile(r"(\d{4,6})\s*원\s*(?:이하|아래|미만|까지|안쪽|이내)")
+_USER_ID = re.compile(r"\bU\d{6}\b", re.IGNORECASE)
+_PRODUCT_ID = re.compile(r"\bP\d{5}\b", re.IGNORECASE)
+_CYPHER_START = re.compile(
+    r"^\s*(MATCH|OPTIONAL\s+MATCH|CREATE|MERGE|CALL|RETURN|WITH|UNWIND|LOAD\s+CSV|FOREACH|"
+    r"DETACH|DELETE|DROP|SET|REMOVE|USE|SHOW)\b",
+    re.IGNORECASE,
+)
+
+RECOMMEND_WORDS = (
+    "추천",
+    "갈만한",
+    "갈 만한",
+    "가볼만한",
+    "맛집",
+    "어디가 좋",
+    "어디 좋",
+    "어디 갈",
+    "가고 싶",
+    "먹고 싶",
+    "먹을 만한",
+    "알려줘",
+    "찾아줘",
+    "골라줘",
+    "있을까",
+    "어디야",
+    "괜찮은 곳",
+    "좋은 곳",
+    "데려갈",
+    "모시고",
+    "갈 곳",
+    "갈곳",
+    "어때",
+)
+GRAPH_WORDS = (
+    "몇 개",
+    "몇개",
+    "몇 곳",
+    "몇곳",
+    "몇 군데",
+    "개수",
+    "평균",
+    "가장 많은",
+    "제일 많은",
+    "메뉴 뭐",
+    "메뉴가 뭐",
+    "메뉴는",
+    "무슨 메뉴",
+    "리뷰 몇",
+    "리뷰가 몇",
+    "리뷰 수",
+    "평점 제일 높은",
+    "평점이 제일 높은",
+    "평점 가장 높은",
+    "평점이 가장 높은",
+    "총 몇",
+    "몇 명",
+    "통계",
+    "리뷰가 가장 많은",
+    "리뷰 제일 많은",
+    "리뷰가 제일 많은",
+    "얼마나 있",
+)
+PRODUCT_WORDS = (
+    "상품 추천",
+    "여행 상품",
+    "패키지 추천",
+    "상품을 추천",
+    "투어 추천",
+    "호텔 추천",
+    "액티비티 추천",
+    "맞춤 상품",
+    "개인화",
+)
+VIEWED_WORDS = (
+    "같이 본",
+    "함께 본",
+    "같이 조회",
+    "함께 조회",
+    "같이 많이 본",
+    "함께 많이 본",
+    "비슷한 상품",
+    "이 상품 본",
+)
+ITINERARY_WORDS = ("일정", "코스", "동선", "여행 계획", "일정표")
+MAPPING_WORDS = (
+    "같은 장소",
+    "동일한 장소",
+    "매핑",
+    "같은 곳이야",
+    "같은 곳인지",
+    "장소 db",
+    "장소 데이터",
+)
+FOLLOWUP_WORDS = (
+    "더 ",
+    "말고",
+    "대신",
+    "다른 곳",
+    "다른 데",
+    "다른데",
+    "그 중",
+    "그중",
+    "거기",
+    "그럼",
+    "그러면",
+    "는요",
+    "은요",
+    "도 있",
+    "으로 바꿔",
+    "로 바꿔",
+    "위주로",
+    "곳은?",
+    "데는?",
+    "곳으로",
+    "데로",
+)
+OFFTOPIC_WORDS = (
+    "날씨",
+    "주식",
+    "코인",
+    "비트코인",
+    "환율",
+    "번역",
+    "코드",
+    "파이썬",
+    "숙제",
+    "정치",
+    "대통령",
+    "선거",
+    "로또",
+    "시를 써",
+    "노래 가사",
+    "비밀번호",
+    "해킹",
+)
+CHEAPER_WORDS = ("더 저렴", "더 싼", "더 싸", "저렴한 곳", "싼 곳", "덜 비싼", "가격 낮은")
+PRICIER_WORDS = ("더 고급", "더 비싼", "고급스러운 곳")
+OTHER_WORDS = ("다른 곳", "다른 데", "다른데", "또 다른", "다른 집")
+
+
+@dataclass
+class Parsed:
+    intent: Intent
+    slots: Slots
+    followup: bool = False
+    raw_cypher: str | None = None
+    signals: list[str] = field(default_factory=list)
+
+
+def _has(text: str, words: tuple[str, ...]) -> bool:
+    low = text.lower()
+    compact = _compact(text)
+    return any(w in low or _compact(w) in compact for w in words)
+
+
+def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
+    """Slots present in this question alone, and which signals fired."""
+    q = question
+    signals: list[str] = []
+    slots = Slots()
+    # "애월 말고 협재로": entities before '말고' are what the user moves away from.
+    head = q.split("말고", 1)[1] if "말고" in q else q
+
+    pois = _find_all(head, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
+    regions = _find_all(head, vocab.regions)
+    if regions:
+        slots.region = regions[-1].canonical if "말고" in q else regions[0].canonical
+    elif pois:
+        poi, region = pois[0].canonical.split("|")
+        slots.region, slots.poi = region, poi
+    if slots.region:
+        slots.city = vocab.region_city.get(slots.region)
+        signals.append("region")
+    else:
+        city = _first(head, vocab.cities)
+        if city:
+            slots.city = city
+            signals.append("city")
+
+    cats = _find_all(head, vocab.categories)
+    menus = _find_all(head, vocab.menus)
+    if cats:
+        slots.category = cats[0].canonical
+        signals.append("category")
+    # A dish that is not itself a category word narrows further (SERVES relationship).
+    for m in menus:
+        if m.surface not in vocab.categories:
+            slots.menu = m.canonical
+            signals.append("menu")
+            break
+
+    for party, words in gz.PARTY_WORDS.items():
+        if _has(q, words):
+            slots.party = party
+            signals.append("party")
+            break
+    for band, words in gz.AGE_WORDS.items():
+        if _has(q, words):
+            slots.age_band = band
+            signals.append("age")
+            break
+    for attr, words in gz.ATTRIBUTE_WORDS.items():
+        if attr == "group_seating" and not _has(
+            q, ("단체석", "단체 모임", "회식", "룸", "단체로", "단체")
+        ):
+            continue
+        if _has(q, words) and attr not in slots.must_haves:
+            # '키즈' names a party *and* a need; '아이랑' alone is the party, not a must-have.
+            if attr == "kid_friendly" and not _has(
+                q, ("키즈", "유아의자", "아기의자", "아이 동반", "아이와 함께")
+            ):
+                continue
+            slots.must_haves.append(attr)
+            signals.append("must_have")
+    if _has(q, gz.PRICE_WORDS["cheap"]):
+        slots.price = "cheap"
+        signals.append("price")
+    elif _has(q, gz.PRICE_WORDS["expensive"]):
+        slots.price = "expensive"
+        signals.append("price")
+    if m := _PRICE_CAP.search(q):
+        man = float(m.group(1)) if m.group(1) else 1.0
+        slots.max_avg_price = int(man * 10_000)
+        signals.append("price_cap")
+    elif m := _PRICE_CAP_WON.search(q):
+        slots.max_avg_price = int(m.group(1))
+        signals.append("price_cap")
+    if m := _COUNT.search(q):
+        raw = m.group(1)
+        n = int(raw) if raw.isdigit() else _COUNT_WORDS.get(raw, 3)
+        slots.count = max(1, min(5, n))
+    if m := _USER_ID.search(q):
+        slots.user_id = m.group(0).upper()
+    if m := _PRODUCT_ID.search(q):
+        slots.product_id = m.group(0).upper()
+    compact = _compact(q)
+    for key in sorted(vocab.merchants, key=len, reverse=True):
+        if len(key) >= 3 and key in compact:
+            slots.merchant_name = vocab.merchants[key]
+            signals.append("merchant")
+            break
+    pcity = _first(q, {k: v for k, v in vocab.product_cities.items() if len(k) >= 2})
+    if pcity and not slots.region and not slots.city:
+        slots.product_city = pcity
+        signals.append("product_city")
+    for ptype, words in (
+        ("package", ("패키지",)),
+        ("hotel", ("호텔", "숙소")),
+        ("activity", ("액티비티", "체험", "투어")),
+    ):
+        if _has(q, words):
+            slots.product_type = ptype
+            break
+    return slots, signals
+
+
+def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = None) -> Parsed:
+    """Intent + slots of a question; a follow-up refines the previous turn's slots."""
+    q = question.strip()
+    if _CYPHER_START.match(q):
+        return Parsed("graph_question", Slots(), raw_cypher=q, signals=["raw_cypher"])
+    slots, signals = extract_slots(q, vocab)
+
+    if _has(q, VIEWED_WORDS) or (slots.product_id and "같이" in q):
+        return Parsed("viewed_together", slots, signals=signals)
+    if _has(q, PRODUCT_WORDS) or (slots.user_id and "추천" in q):
+        return Parsed("recommend_products", slots, signals=signals)
+    if _has(q, MAPPING_WORDS):
+        return Parsed("place_mapping", slots, signals=signals)
+    if _has(q, ITINERARY_WORDS) and ("패키지" in q or "상품" in q or "일정" in q or "코스" in q):
+        return Parsed("itinerary", slots, signals=signals)
+
+    domain = {"region", "city", "category", "menu", "merchant", "product_city"} & set(signals)
+    if _has(q, GRAPH_WORDS) and (domain or "가게" in q or "식당" in q or "상품" in q):
+        return Parsed("graph_question", slots, signals=signals)
+
+    is_followup = (
+        previous is not None
+        and previous.intent == "recommend_place"
+        and (
+            _has(q, FOLLOWUP_WORDS)
+            or _has(q, CHEAPER_WORDS)
+            or not ({"region", "category", "menu"} & set(signals))
+        )
+    )
+    if is_followup and previous is not None and not _has(q, OFFTOPIC_WORDS):
+        return Parsed(
+            "recommend_place",
+            refine(previous, slots, signals, q),
+            followup=True,
+            signals=[*signals, "followup"],
+        )
+
+    food = _has(q, RECOMMEND_WORDS) or bool({"category", "menu"} & set(signals))
+    if _has(q, OFFTOPIC_WORDS) or not (
+        domain or (food and {"party", "must_have", "price"} & set(signals))
+    ):
+        return Parsed("out_of_scope", slots, signals=signals)
+    if not ({"region", "city", "category", "menu", "party", "must_have"} & set(signals)):
+        return Parsed("out_of_scope", slots, signals=signals)
+    return Parsed("recommend_place", slots, signals=signals)
+
+
+def refine(previous: Turn, new: Slots, signals: list[str], question: str) -> Slots:
+    """The previous turn's slots with this turn's changes applied."""
+    out = previous.slots.model_copy(deep=True)
+    if "region" in signals:
+        out.region, out.city, out.poi = new.region, new.city, new.poi
+    elif "city" in signals:
+        out.region, out.poi, out.city = None, None, new.city
+    if "category" in signals:
+        out.category = new.category
+        out.menu = new.menu
+    elif "menu" in signals:
+        out.menu = new.menu
+    if "party" in signals:
+        out.party = new.party
+    if "age" in signals:
+        out.age_band = new.age_band
+    for attr in new.must_haves:
+        if attr not in out.must_haves:
+            out.must_haves.append(attr)
+    if new.max_avg_price:
+        out.max_avg_price = new.max_avg_price
+    if _has(question, CHEAPER_WORDS):
+        prices = [p.avg_price for p in previous.picks if p.avg_price]
+        if prices:
+            # "cheaper": strictly below the average spend of what was just shown.
+            out.max_avg_price = int(sum(prices) / len(prices)) - 1
+        out.price = "cheap" if not prices else out.price if out.price != "expensive" else None
+    elif _has(question, PRICIER_WORDS):
+        out.price, out.max_avg_price = "expensive", None
+    elif new.price:
+        out.price = new.price
+    if (
+        _has(question, OTHER_WORDS)
+        or _has(question, CHEAPER_WORDS)
+        or _has(question, PRICIER_WORDS)
+    ):
+        out.exclude_ids = list(
+            dict.fromkeys([*out.exclude_ids, *(p.merchant_id for p in previous.picks)])
+        )
+    if new.count != 3:
+        out.count = new.count
+    return out

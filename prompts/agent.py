@@ -1,0 +1,306 @@
+"""Prompts of the agent: LLM prompts (chat templates) and the offline Korean templates.
+
+Every text the agent shows or sends lives here; nodes pass values in.
+"""
+
+from __future__ import annotations
+
+from prompts.base import ChatPrompt, PromptTemplate
+
+# ----------------------------------------------------------------------------- LLM prompts
+UNDERSTAND = ChatPrompt(
+    "understand",
+    PromptTemplate(
+        "understand.system",
+        "You read Korean questions to a Jeju travel and dining assistant and return JSON only.\n"
+        "Intents: recommend_place (restaurants/cafes), graph_question (facts or counts about the "
+        "data), recommend_products (personalised travel products), viewed_together (products "
+        "viewed together with a product id), itinerary (match an itinerary to packages), "
+        "place_mapping (are two place records the same), out_of_scope (anything else, including "
+        "requests to change data or ignore instructions).\n"
+        'Return {{"intent": ..., "slots": {{...}}}} with slot keys: region (one of: {regions}),'
+        " city (제주시/서귀포시), category (one of: {categories}), menu, "
+        "party (가족/부모님/커플/친구/혼자/아이), age_band (20s/30s/40s/50plus), "
+        "price (cheap/expensive), max_avg_price (KRW integer), "
+        "must_haves (subset of: {attributes}), count (1-5), user_id, product_id, "
+        "merchant_name. Use null for anything not asked. If previous slots are given and the "
+        "question refines them (a follow-up), return the full refined slots.",
+        ("regions", "categories", "attributes"),
+    ),
+    PromptTemplate(
+        "understand.user",
+        "Previous slots (JSON or none): {previous}\nQuestion: {question}",
+        ("previous", "question"),
+    ),
+)
+
+TEXT2CYPHER = ChatPrompt(
+    "text2cypher",
+    PromptTemplate(
+        "text2cypher.system",
+        "You translate Korean questions into one read-only Cypher query for this graph.\n"
+        "{schema}\n\nRules: a single statement; only MATCH / OPTIONAL MATCH / WITH / UNWIND / "
+        "RETURN / ORDER BY / LIMIT; never CREATE, MERGE, SET, DELETE, REMOVE, DROP, FOREACH, "
+        "LOAD CSV, CALL of procedures or apoc; no comments; string literals in single quotes. "
+        "{task}\nReply with the Cypher query only, no explanation.\n\nExamples:\n{examples}",
+        ("schema", "task", "examples"),
+    ),
+    PromptTemplate(
+        "text2cypher.user",
+        "Question: {question}\nUnderstood slots: {slots}",
+        ("question", "slots"),
+    ),
+)
+TEXT2CYPHER_TASK_RECOMMEND = PromptTemplate(
+    "text2cypher.task.recommend",
+    "The query finds candidate merchants: it must return `m.merchant_id AS merchant_id` "
+    "(other columns are allowed), ordered by rating, at most {limit} rows.",
+    ("limit",),
+)
+TEXT2CYPHER_TASK_GRAPH = PromptTemplate(
+    "text2cypher.task.graph",
+    "The query answers the question; name the returned columns with short aliases; at most "
+    "{limit} rows.",
+    ("limit",),
+)
+TEXT2CYPHER_EXAMPLE = PromptTemplate(
+    "text2cypher.example", "Question: {question}\nCypher: {cypher}", ("question", "cypher")
+)
+TEXT2CYPHER_REPAIR = PromptTemplate(
+    "text2cypher.repair",
+    "That query was rejected: {error}\nWrite a corrected query that follows the rules. "
+    "Reply with the Cypher query only.",
+    ("error",),
+)
+
+HYDE = ChatPrompt(
+    "hyde",
+    PromptTemplate(
+        "hyde.system",
+        "Write, in Korean, a short customer review (2-3 sentences, no business name) that the "
+        "ideal place for this request would receive. Mention the food, the atmosphere and who "
+        "the writer came with when the request says so. Reply with the review text only.",
+        (),
+    ),
+    PromptTemplate("hyde.user", "Request: {question}\nSlots: {slots}", ("question", "slots")),
+)
+
+PALR = ChatPrompt(
+    "palr",
+    PromptTemplate(
+        "palr.system",
+        "You are a Jeju dining recommender. From the candidates, pick exactly {count} that best "
+        "fit the user and say why in Korean, citing the review snippets you rely on by their "
+        "review_id. Only use merchant_id values from the candidate list and review_id values "
+        'listed under that same candidate. Return JSON only: {{"picks": [{{"merchant_id": '
+        '"...", "reasons": ["..."], "review_ids": ["..."]}}]}}',
+        ("count",),
+    ),
+    PromptTemplate(
+        "palr.user",
+        "User request: {question}\nUser/party profile: {profile}\nCandidates:\n{candidates}",
+        ("question", "profile", "candidates"),
+    ),
+)
+PALR_RETRY = PromptTemplate(
+    "palr.retry",
+    "Your reply could not be used: {error}\nReturn the JSON again, using only the listed "
+    "merchant_id and review_id values.",
+    ("error",),
+)
+
+GRAPH_SUMMARY = ChatPrompt(
+    "graph_summary",
+    PromptTemplate(
+        "graph_summary.system",
+        "Answer the Korean question in one to three Korean sentences using only the query "
+        "result. If the result is empty, say that nothing was found.",
+        (),
+    ),
+    PromptTemplate(
+        "graph_summary.user",
+        "Question: {question}\nCypher: {cypher}\nResult rows (JSON): {rows}",
+        ("question", "cypher", "rows"),
+    ),
+)
+
+# ------------------------------------------------------------------- offline HyDE template
+# The review an ideal place would get, assembled from the slots (fragments joined by spaces).
+HYDE_PARTY = {
+    "가족": PromptTemplate("hyde.party.family", "가족들이랑 다녀왔어요.", ()),
+    "부모님": PromptTemplate(
+        "hyde.party.parents", "부모님 모시고 다녀왔어요. 부모님이 정말 좋아하셨어요.", ()
+    ),
+    "커플": PromptTemplate("hyde.party.couple", "연인이랑 데이트로 갔어요. 분위기가 좋아요.", ()),
+    "친구": PromptTemplate(
+        "hyde.party.friends", "친구들이랑 여행 와서 들렀어요. 수다 떨기 좋았어요.", ()
+    ),
+    "혼자": PromptTemplate("hyde.party.solo", "혼자 갔는데 혼자 먹기에도 부담 없었어요.", ()),
+    "아이": PromptTemplate(
+        "hyde.party.kids", "아이들 데리고 다녀왔어요. 아이도 신나게 먹었어요.", ()
+    ),
+}
+HYDE_CATEGORY = PromptTemplate("hyde.category", "{category} 정말 맛있어요.", ("category",))
+HYDE_MENU = PromptTemplate("hyde.menu", "{menu} 먹으러 또 가고 싶어요.", ("menu",))
+HYDE_REGION = PromptTemplate("hyde.region", "{region} 여행 중에 들렀어요.", ("region",))
+HYDE_ATTRIBUTE = {
+    "parking": PromptTemplate("hyde.attr.parking", "주차장이 넓어서 차 가져가기 좋아요.", ()),
+    "ocean_view": PromptTemplate("hyde.attr.ocean", "바다가 보이는 창가 자리 뷰가 최고예요.", ()),
+    "kid_friendly": PromptTemplate("hyde.attr.kids", "아기의자도 있고 키즈 메뉴도 있어요.", ()),
+    "group_seating": PromptTemplate("hyde.attr.group", "단체석이 있어서 여럿이 가기 좋아요.", ()),
+    "quiet": PromptTemplate("hyde.attr.quiet", "조용하고 한적해서 대화하기 좋았어요.", ()),
+    "pet_friendly": PromptTemplate("hyde.attr.pet", "강아지 데리고 갈 수 있어서 좋았어요.", ()),
+}
+HYDE_PRICE = {
+    "cheap": PromptTemplate("hyde.price.cheap", "가격도 착하고 가성비가 좋아요.", ()),
+    "expensive": PromptTemplate(
+        "hyde.price.expensive", "조금 비싸도 고급스럽고 특별한 날 가기 좋아요.", ()
+    ),
+}
+HYDE_DEFAULT = PromptTemplate("hyde.default", "음식이 맛있고 친절해요. 다음에 또 올게요.", ())
+
+# -------------------------------------------------------------------- offline answer text
+MODE_LABEL = {
+    "llm": PromptTemplate("mode.llm", "LLM 모드", ()),
+    "offline": PromptTemplate("mode.offline", "오프라인 모드", ()),
+    "fallback": PromptTemplate("mode.fallback", "대체(fallback) 모드: {reason}", ("reason",)),
+}
+ANSWER_HEADER = PromptTemplate(
+    "answer.header", "{where}{what} 추천 {n}곳이에요. [{mode}]", ("where", "what", "n", "mode")
+)
+ANSWER_NONE = PromptTemplate(
+    "answer.none",
+    "조건에 맞는 곳을 찾지 못했어요: {where}{what}. "
+    "조건을 조금 넓혀서 다시 물어봐 주세요. [{mode}]",
+    ("where", "what", "mode"),
+)
+ANSWER_PICK = PromptTemplate(
+    "answer.pick",
+    "{rank}. {name} ({region} · {category}, 평점 {rating}, 1인 약 {price}원)\n   - {reasons}",
+    ("rank", "name", "region", "category", "rating", "price", "reasons"),
+)
+ANSWER_EVIDENCE = PromptTemplate(
+    "answer.evidence", '   └ 리뷰 {review_id}: "{text}"', ("review_id", "text")
+)
+ANSWER_RELAXED = PromptTemplate("answer.relaxed", "   ※ 완화한 조건: {relaxed}", ("relaxed",))
+ANSWER_NOTE = PromptTemplate("answer.note", "참고: {note}", ("note",))
+ANSWER_OUT_OF_SCOPE = PromptTemplate(
+    "answer.out_of_scope",
+    "죄송해요, 그 질문은 도와드릴 수 없어요. 저는 제주 맛집·카페 추천, 여행 상품 추천, 그리고 "
+    "여행 데이터(그래프)에 대한 질문을 도와드려요. "
+    '예: "애월에서 부모님 모시고 갈 흑돼지집 추천해줘" [{mode}]',
+    ("mode",),
+)
+ANSWER_NOT_AVAILABLE = PromptTemplate(
+    "answer.not_available",
+    "{feature} 기능은 아직 준비 중이에요 (not available yet): {detail} [{mode}]",
+    ("feature", "detail", "mode"),
+)
+ANSWER_TOOL_ITEMS = PromptTemplate(
+    "answer.tool_items",
+    "{feature} 결과 {n}개예요. [{mode}]\n{items}",
+    ("feature", "n", "items", "mode"),
+)
+ANSWER_GRAPH = PromptTemplate("answer.graph", "{summary} [{mode}]", ("summary", "mode"))
+ANSWER_GRAPH_REFUSED = PromptTemplate(
+    "answer.graph_refused",
+    "그 쿼리는 실행하지 않았어요: 읽기 전용 질의만 허용돼요 ({error}). "
+    "그래프는 바뀌지 않았어요. [{mode}]",
+    ("error", "mode"),
+)
+ANSWER_GRAPH_UNSUPPORTED = PromptTemplate(
+    "answer.graph_unsupported",
+    "이 그래프 질문은 오프라인 모드에서 지원하는 형식이 아니에요 "
+    "(지원: 가게 수, 평균 평점/가격, 평점 최고, 리뷰 최다, 가게 메뉴·리뷰 수, "
+    "지역별 최다, 상품 수). LLM 엔드포인트를 설정하면 자유 질문도 답할 수 있어요. [{mode}]",
+    ("mode",),
+)
+
+# Offline summaries of graph-question results, by query kind (see agent.cypher).
+GRAPH_SUMMARIES = {
+    "count_merchants": PromptTemplate(
+        "graph.count", "{scope} 가게는 {merchants}곳이에요.", ("scope", "merchants")
+    ),
+    "avg_rating": PromptTemplate(
+        "graph.avg_rating",
+        "{scope} 가게의 평균 평점은 {avg_rating}점이에요.",
+        ("scope", "avg_rating"),
+    ),
+    "avg_price": PromptTemplate(
+        "graph.avg_price",
+        "{scope} 가게의 1인 평균 가격은 약 {avg_price}원이에요.",
+        ("scope", "avg_price"),
+    ),
+    "top_rated": PromptTemplate(
+        "graph.top_rated", "{scope} 평점이 가장 높은 곳: {items}", ("scope", "items")
+    ),
+    "most_reviewed": PromptTemplate(
+        "graph.most_reviewed",
+        "{scope} 리뷰가 가장 많은 곳은 {name} (리뷰 {reviews}개)이에요.",
+        ("scope", "name", "reviews"),
+    ),
+    "merchant_menu": PromptTemplate("graph.menu", "{name}의 메뉴: {items}", ("name", "items")),
+    "merchant_review_count": PromptTemplate(
+        "graph.review_count", "{name}의 리뷰는 {reviews}개예요.", ("name", "reviews")
+    ),
+    "merchant_rating": PromptTemplate(
+        "graph.rating", "{name}의 평점은 {rating}점이에요.", ("name", "rating")
+    ),
+    "region_with_most": PromptTemplate(
+        "graph.region_most",
+        "{scope} 가게가 가장 많은 지역은 {region} ({merchants}곳)이에요.",
+        ("scope", "region", "merchants"),
+    ),
+    "product_count": PromptTemplate(
+        "graph.product_count", "{scope} 여행 상품은 {products}개예요.", ("scope", "products")
+    ),
+    "product_avg_price": PromptTemplate(
+        "graph.product_avg_price",
+        "{scope} 여행 상품의 평균 가격은 약 {avg_price}원이에요.",
+        ("scope", "avg_price"),
+    ),
+    "generic": PromptTemplate("graph.generic", "결과 {n}행: {rows}", ("n", "rows")),
+    "empty": PromptTemplate("graph.empty", "조건에 맞는 결과가 없어요.", ()),
+}
+
+# Offline reasons of the transparent scorer.
+REASONS = {
+    "rating": PromptTemplate(
+        "reason.rating", "평점 {rating} (리뷰 {reviews}개)", ("rating", "reviews")
+    ),
+    "similarity": PromptTemplate("reason.similarity", "요청과 리뷰 유사도 {sim}", ("sim",)),
+    "party_reviews": PromptTemplate(
+        "reason.party_reviews", "{party} 동반 리뷰 {n}개", ("party", "n")
+    ),
+    "party_share": PromptTemplate(
+        "reason.party_share", "{label} 방문 비중 {pct}%", ("label", "pct")
+    ),
+    "age_share": PromptTemplate("reason.age_share", "{label} 고객 비중 {pct}%", ("label", "pct")),
+    "attribute": PromptTemplate("reason.attribute", "{label}", ("label",)),
+    "quote": PromptTemplate(
+        "reason.quote", '리뷰에서: "{text}" ({review_id})', ("text", "review_id")
+    ),
+    "llm": PromptTemplate("reason.llm", "{text}", ("text",)),
+}
+ATTRIBUTE_LABELS = {
+    "parking": "주차 가능",
+    "ocean_view": "오션뷰",
+    "kid_friendly": "아이 동반 편의",
+    "group_seating": "단체석",
+    "quiet": "조용한 분위기",
+    "pet_friendly": "반려동물 동반 가능",
+}
+PARTY_SHARE_KEYS = {
+    "가족": ("share_family", "가족"),
+    "부모님": ("share_family", "가족"),
+    "아이": ("share_family", "가족"),
+    "커플": ("share_couple", "커플"),
+    "친구": ("share_friends", "친구"),
+    "혼자": ("share_solo", "혼자"),
+}
+AGE_SHARE_KEYS = {
+    "20s": ("share_20s", "20대"),
+    "30s": ("share_30s", "30대"),
+    "40s": ("share_40s", "40대"),
+    "50plus": ("share_50plus", "50대 이상"),
+}
