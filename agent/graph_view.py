@@ -64,9 +64,9 @@ def _caption(labels: list[str], props: dict[str, Any], node_id: str) -> str:
         if isinstance(props.get(key), str) and props[key]:
             return str(props[key])
     for label in labels:
-        key = _KEY_OF.get(label)
-        if key and props.get(key) is not None:
-            return str(props[key])
+        id_prop = _KEY_OF.get(label)
+        if id_prop and props.get(id_prop) is not None:
+            return str(props[id_prop])
     return f"{labels[0] if labels else 'node'} {node_id}"
 
 

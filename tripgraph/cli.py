@@ -29,3 +29,7 @@ register_agent(app, eval_app)
 from agent.api_cli import register as register_api  # noqa: E402
 
 register_api(app)
+
+from recsys_tools.cli import register as register_recsys  # noqa: E402
+
+register_recsys(train_app, eval_app)

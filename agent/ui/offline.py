@@ -35,8 +35,8 @@ class OfflinePageMiddleware:
         async def send_filtered(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                headers = {k.lower(): v for k, v in message.get("headers", [])}
-                if headers.get(b"content-type", b"").startswith(b"text/html"):
+                types = {k.lower(): v for k, v in message.get("headers", [])}
+                if types.get(b"content-type", b"").startswith(b"text/html"):
                     start = message  # hold back until the body is complete
                     return
             elif message["type"] == "http.response.body" and start is not None:
