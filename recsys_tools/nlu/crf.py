@@ -22,7 +22,7 @@ from recsys_tools.nlu.metrics import spans_from_tags
 class CrfConfig:
     c1: float = 0.05  # L1: prunes the long tail of rare syllable n-gram features
     c2: float = 0.05  # L2
-    max_iterations: int = 150
+    max_iterations: int = 100
     intent_c: float = 10.0  # inverse regularisation of the intent classifier
 
 
@@ -43,8 +43,11 @@ class CrfModel(NerIntentModel):
         t0 = time.perf_counter()
         texts = [e.text for e in train]
         crf = sklearn_crfsuite.CRF(
-            algorithm="lbfgs", c1=self.config.c1, c2=self.config.c2,
-            max_iterations=self.config.max_iterations, all_possible_transitions=True,
+            algorithm="lbfgs",
+            c1=self.config.c1,
+            c2=self.config.c2,
+            max_iterations=self.config.max_iterations,
+            all_possible_transitions=True,
         )
         crf.fit(featurise(texts), [e.tags() for e in train])
         vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
@@ -70,8 +73,15 @@ class CrfModel(NerIntentModel):
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         with (directory / "crf.pkl").open("wb") as f:
-            pickle.dump({"config": asdict(self.config), "crf": self._crf, "vec": self._vec,
-                         "clf": self._clf}, f)
+            pickle.dump(
+                {
+                    "config": asdict(self.config),
+                    "crf": self._crf,
+                    "vec": self._vec,
+                    "clf": self._clf,
+                },
+                f,
+            )
 
     @classmethod
     def load(cls, directory: Path) -> Self:

@@ -25,11 +25,13 @@ from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS, Intent
 from recsys_tools.nlu.templates import TEMPLATES
 
 Pool = Literal["labelled", "graph", "unseen"]
-SplitName = Literal[
-    "train", "dev", "test_templates", "test_places_graph", "test_places_unseen"
-]
+SplitName = Literal["train", "dev", "test_templates", "test_places_graph", "test_places_unseen"]
 SPLITS: tuple[SplitName, ...] = (
-    "train", "dev", "test_templates", "test_places_graph", "test_places_unseen"
+    "train",
+    "dev",
+    "test_templates",
+    "test_places_graph",
+    "test_places_unseen",
 )
 
 
@@ -76,7 +78,9 @@ def _count_words() -> tuple[str, ...]:
         *(f"{n}인" for n in (1, 2, 3, 4, 6)),
         *(f"{w} 명" for w in native),
         *(f"{w}명" for w in native),
-        "성인 2명", "어른 4명", "대인 2명 소인 1명",
+        "성인 2명",
+        "어른 4명",
+        "대인 2명 소인 1명",
     )
 
 
@@ -84,10 +88,31 @@ def _date_words() -> tuple[str, ...]:
     months = tuple(f"{m}월" for m in range(1, 13))
     days = tuple(f"{m}월 {d}일" for m, d in ((3, 15), (5, 5), (7, 20), (8, 1), (10, 3), (12, 24)))
     rel = (
-        "이번 주말", "다음 주말", "다음 주", "다음 달", "내일", "모레", "오늘 저녁", "이번 여름",
-        "올겨울", "추석 연휴", "설 연휴", "크리스마스", "여름휴가", "황금연휴", "다음 주 금요일",
-        "이번 토요일", "5월 초", "10월 말", "연말", "2박 3일", "3박 4일", "1박 2일", "당일치기",
-        "내년 봄", "휴가 때",
+        "이번 주말",
+        "다음 주말",
+        "다음 주",
+        "다음 달",
+        "내일",
+        "모레",
+        "오늘 저녁",
+        "이번 여름",
+        "올겨울",
+        "추석 연휴",
+        "설 연휴",
+        "크리스마스",
+        "여름휴가",
+        "황금연휴",
+        "다음 주 금요일",
+        "이번 토요일",
+        "5월 초",
+        "10월 말",
+        "연말",
+        "2박 3일",
+        "3박 4일",
+        "1박 2일",
+        "당일치기",
+        "내년 봄",
+        "휴가 때",
     )
     return months + days + rel
 
@@ -95,8 +120,17 @@ def _date_words() -> tuple[str, ...]:
 def _price_words() -> tuple[str, ...]:
     words = tuple(w for ws in gz.PRICE_WORDS.values() for w in ws)
     return (
-        *words, "10만원 이하", "1인 3만원", "50만원대", "100만 원 이내", "2만원대",
-        "인당 5만 원", "30만원 미만", "200만원 이하", "최저가", "저렴하게",
+        *words,
+        "10만원 이하",
+        "1인 3만원",
+        "50만원대",
+        "100만 원 이내",
+        "2만원대",
+        "인당 5만 원",
+        "30만원 미만",
+        "200만원 이하",
+        "최저가",
+        "저렴하게",
     )
 
 
@@ -289,13 +323,19 @@ def _draw_table(places: Sequence[PlaceEntity]) -> dict[str, list[tuple[str, str]
 
 
 def _sample(
-    template_ids: Sequence[str], places: Sequence[PlaceEntity], n: int, rng: random.Random,
+    template_ids: Sequence[str],
+    places: Sequence[PlaceEntity],
+    n: int,
+    rng: random.Random,
     require_place: bool = False,
 ) -> list[Example]:
     table = _draw_table(places)
     # Templates with a place slot are the only ones that can test place names.
-    ids = [t for t in template_ids if not require_place or re.search(
-        r"\{(COUNTRY|CITY|REGION|POI|PLACE)\}", template_text(t))]
+    ids = [
+        t
+        for t in template_ids
+        if not require_place or re.search(r"\{(COUNTRY|CITY|REGION|POI|PLACE)\}", template_text(t))
+    ]
     out: list[Example] = []
     while len(out) < n:
         ex = render(rng.choice(ids), None, rng, table)

@@ -24,12 +24,32 @@ INTENTS: tuple[Intent, ...] = (
 )
 
 EntityLabel = Literal[
-    "COUNTRY", "CITY", "REGION", "POI", "CATEGORY", "MENU",
-    "PARTY", "AGE", "COUNT", "DATE", "PRICE", "ATTRIBUTE",
+    "COUNTRY",
+    "CITY",
+    "REGION",
+    "POI",
+    "CATEGORY",
+    "MENU",
+    "PARTY",
+    "AGE",
+    "COUNT",
+    "DATE",
+    "PRICE",
+    "ATTRIBUTE",
 ]
 ENTITY_LABELS: tuple[EntityLabel, ...] = (
-    "COUNTRY", "CITY", "REGION", "POI", "CATEGORY", "MENU",
-    "PARTY", "AGE", "COUNT", "DATE", "PRICE", "ATTRIBUTE",
+    "COUNTRY",
+    "CITY",
+    "REGION",
+    "POI",
+    "CATEGORY",
+    "MENU",
+    "PARTY",
+    "AGE",
+    "COUNT",
+    "DATE",
+    "PRICE",
+    "ATTRIBUTE",
 )
 PLACE_LABELS: frozenset[str] = frozenset({"COUNTRY", "CITY", "REGION", "POI"})
 

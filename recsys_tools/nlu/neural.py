@@ -1,0 +1,258 @@
+"""Model (b): a syllable-level BiLSTM tagger with an intent head, trained from scratch.
+
+    e_t = [Emb_syll(x_t); Emb_type(type(x_t))]          # [B L E]
+    h_t = BiLSTM(e)_t                                    # [B L 2H]
+    tag logits  = W_tag h_t                              # [B L T]
+    intent logits = W_int maxpool_t(h_t)                 # [B I]
+    loss = CE(tags) + CE(intent)
+
+During training syllables are replaced by UNK with probability `unk_dropout`, so the model
+learns to tag from context when it meets a syllable it has never seen.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Self
+
+import torch
+from torch import nn
+
+from recsys_tools.nlu.base import NerIntentModel, Prediction
+from recsys_tools.nlu.data import Example
+from recsys_tools.nlu.labels import BIO_TAGS, INTENTS
+from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
+from recsys_tools.nlu.vocab import PAD, UNK, SyllableVocab
+
+_TYPES = ("pad", "space", "hangul", "digit", "latin", "other")
+
+
+def _ctype(ch: str) -> int:
+    if ch.isspace():
+        return 1
+    if "가" <= ch <= "힣":
+        return 2
+    if ch.isdigit():
+        return 3
+    if ch.isascii() and ch.isalpha():
+        return 4
+    return 5
+
+
+@dataclass(frozen=True)
+class BiLstmConfig:
+    emb_dim: int = 64
+    type_dim: int = 8
+    hidden: int = 96  # per direction
+    dropout: float = 0.25
+    unk_dropout: float = 0.08  # syllable → UNK during training (robustness to unseen names)
+    epochs: int = 5
+    batch_size: int = 64
+    lr: float = 3e-3
+    seed: int = 7
+
+
+class BiLstmTagger(nn.Module):
+    def __init__(self, vocab_size: int, config: BiLstmConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.emb = nn.Embedding(vocab_size, config.emb_dim, padding_idx=PAD)
+        self.type_emb = nn.Embedding(len(_TYPES), config.type_dim, padding_idx=0)
+        self.drop = nn.Dropout(config.dropout)
+        self.lstm = nn.LSTM(
+            config.emb_dim + config.type_dim, config.hidden, batch_first=True, bidirectional=True
+        )
+        self.tag_head = nn.Linear(2 * config.hidden, len(BIO_TAGS))
+        self.intent_head = nn.Linear(2 * config.hidden, len(INTENTS))
+
+    def forward(
+        self, ids: torch.Tensor, types: torch.Tensor, lengths: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        x = torch.cat([self.emb(ids), self.type_emb(types)], dim=-1)  # [B L E]
+        x = self.drop(x)
+        packed = nn.utils.rnn.pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = self.lstm(packed)
+        h, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=ids.size(1))
+        h = self.drop(h)  # [B L 2H]
+        mask = (ids != PAD).unsqueeze(-1)  # [B L 1]
+        pooled = h.masked_fill(~mask, -1e4).max(dim=1).values  # [B 2H]
+        return self.tag_head(h), self.intent_head(pooled)  # [B L T], [B I]
+
+    def resize_vocab(self, new_size: int) -> None:
+        """Grow the syllable table; new rows start at the UNK embedding, so an added syllable
+        first behaves exactly like the UNK it replaces and then learns its own vector."""
+        old = self.emb.weight.data
+        if new_size <= old.size(0):
+            return
+        emb = nn.Embedding(new_size, old.size(1), padding_idx=PAD)
+        emb.weight.data[: old.size(0)] = old
+        emb.weight.data[old.size(0) :] = old[UNK]
+        self.emb = emb
+
+
+def _batch(
+    texts: Sequence[str],
+    vocab: SyllableVocab,
+    unk_p: float = 0.0,
+    rng: random.Random | None = None,
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    n = max((len(t) for t in texts), default=1) or 1
+    ids = torch.zeros(len(texts), n, dtype=torch.long)
+    types = torch.zeros(len(texts), n, dtype=torch.long)
+    for i, t in enumerate(texts):
+        enc = vocab.encode(t)
+        if unk_p and rng is not None:
+            enc = [
+                UNK if (c > UNK and not t[j].isspace() and rng.random() < unk_p) else c
+                for j, c in enumerate(enc)
+            ]
+        ids[i, : len(t)] = torch.tensor(enc, dtype=torch.long)
+        types[i, : len(t)] = torch.tensor([_ctype(ch) for ch in t], dtype=torch.long)
+    lengths = torch.tensor([max(len(t), 1) for t in texts])
+    return ids, types, lengths
+
+
+class BiLstmModel(NerIntentModel):
+    name = "bilstm"
+
+    def __init__(
+        self, config: BiLstmConfig | None = None, vocab: SyllableVocab | None = None
+    ) -> None:
+        self.config = config or BiLstmConfig()
+        self.vocab = vocab
+        self.net: BiLstmTagger | None = None
+        self._tag_ix = {t: i for i, t in enumerate(BIO_TAGS)}
+        self._int_ix = {t: i for i, t in enumerate(INTENTS)}
+
+    def extend_vocab(self, words: Iterable[str]) -> list[str]:
+        """Tokenizer extension: add the syllables of `words` and resize the embeddings."""
+        if self.vocab is None or self.net is None:
+            raise RuntimeError("train or load the model before extending its vocabulary")
+        added = self.vocab.extend(words)
+        self.net.resize_vocab(len(self.vocab))
+        return added
+
+    def fit(
+        self, train: Sequence[Example], dev: Sequence[Example], epochs: int | None = None
+    ) -> dict[str, float]:
+        """Train (from scratch, or continue when already trained/loaded); keeps the weights of
+        the epoch with the best dev entity F1."""
+        cfg = self.config
+        torch.manual_seed(cfg.seed)
+        rng = random.Random(cfg.seed)
+        if self.vocab is None:
+            self.vocab = SyllableVocab.build(e.text for e in train)
+        if self.net is None:
+            self.net = BiLstmTagger(len(self.vocab), cfg)
+        net = self.net
+        opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
+        n_epochs = epochs or cfg.epochs
+        steps = n_epochs * math.ceil(len(train) / cfg.batch_size)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps)
+        t0 = time.perf_counter()
+        best_f1, best_state, last_loss = -1.0, None, 0.0
+        order = list(range(len(train)))
+        for _epoch in range(n_epochs):
+            net.train()
+            rng.shuffle(order)
+            for s in range(0, len(order), cfg.batch_size):
+                batch = [train[i] for i in order[s : s + cfg.batch_size]]
+                ids, types, lengths = _batch(
+                    [e.text for e in batch], self.vocab, cfg.unk_dropout, rng
+                )
+                gold = torch.full(ids.shape, -100, dtype=torch.long)  # [B L]
+                for i, e in enumerate(batch):
+                    gold[i, : len(e.text)] = torch.tensor([self._tag_ix[t] for t in e.tags()])
+                intents = torch.tensor([self._int_ix[e.intent] for e in batch])
+                tag_logits, int_logits = net(ids, types, lengths)
+                loss = nn.functional.cross_entropy(
+                    tag_logits.reshape(-1, tag_logits.size(-1)),
+                    gold.reshape(-1),
+                    ignore_index=-100,
+                ) + nn.functional.cross_entropy(int_logits, intents)
+                opt.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(net.parameters(), 5.0)
+                opt.step()
+                sched.step()
+                last_loss = float(loss.detach())
+            preds = self.predict([e.text for e in dev])
+            f1 = entity_prf([e.spans for e in dev], [p.spans for p in preds]).f1
+            if f1 > best_f1:
+                best_f1 = f1
+                best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+        if best_state is not None:
+            net.load_state_dict(best_state)
+        return {
+            "seconds": time.perf_counter() - t0,
+            "last_loss": last_loss,
+            "best_dev_f1": best_f1,
+            "epochs": float(n_epochs),
+            "n_train": float(len(train)),
+        }
+
+    @torch.no_grad()
+    def predict(self, texts: Sequence[str], batch_size: int = 256) -> list[Prediction]:
+        if self.net is None or self.vocab is None:
+            raise RuntimeError("BiLstmModel is not trained or loaded")
+        self.net.eval()
+        out: list[Prediction] = []
+        for s in range(0, len(texts), batch_size):
+            chunk = list(texts[s : s + batch_size])
+            ids, types, lengths = _batch(chunk, self.vocab)
+            tag_logits, int_logits = self.net(ids, types, lengths)
+            tags = tag_logits.argmax(-1)  # [B L]
+            probs = int_logits.softmax(-1)  # [B I]
+            for i, t in enumerate(chunk):
+                seq = [BIO_TAGS[j] for j in tags[i, : len(t)].tolist()]
+                # Spaces never start an entity; the tagger may still put one inside a span.
+                seq = [
+                    ("O" if t[k].isspace() and tag.startswith("B-") else tag)
+                    for k, tag in enumerate(seq)
+                ]
+                spans = [sp for sp in spans_from_tags(seq) if t[sp.start : sp.end].strip()]
+                spans = [_strip_span(t, sp) for sp in spans]
+                b = int(probs[i].argmax())
+                out.append(Prediction(INTENTS[b], float(probs[i, b]), tuple(spans)))
+        return out
+
+    def save(self, directory: Path) -> None:
+        if self.net is None or self.vocab is None:
+            raise RuntimeError("nothing to save")
+        directory.mkdir(parents=True, exist_ok=True)
+        torch.save(self.net.state_dict(), directory / "bilstm.pt")
+        (directory / "bilstm.json").write_text(
+            json.dumps(
+                {"config": asdict(self.config), "vocab": self.vocab.pieces}, ensure_ascii=False
+            )
+        )
+
+    @classmethod
+    def load(cls, directory: Path) -> Self:
+        meta = json.loads((directory / "bilstm.json").read_text())
+        model = cls(BiLstmConfig(**meta["config"]), SyllableVocab(meta["vocab"]))
+        assert model.vocab is not None
+        model.net = BiLstmTagger(len(model.vocab), model.config)
+        model.net.load_state_dict(torch.load(directory / "bilstm.pt", weights_only=True))
+        model.net.eval()
+        return model
+
+
+def _strip_span(text: str, span: object) -> object:
+    from recsys_tools.nlu.data import Span
+
+    assert isinstance(span, Span)
+    start, end = span.start, span.end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return Span(start, end, span.label)

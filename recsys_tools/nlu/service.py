@@ -1,0 +1,120 @@
+"""The typed tool the agent calls: `extract_entities(text) -> ExtractionResult`.
+
+The model is loaded lazily on first use from `<model_dir>/ner/` (written by
+`tripgraph train ner`); without one the call raises `NerModelMissing` saying what to run.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from recsys_tools.nlu.base import NerIntentModel
+from recsys_tools.nlu.labels import EntityLabel, Intent
+
+SERVING_FILE = "serving.json"  # {"family": "crf" | "bilstm", "path": "<subdir>"}
+
+
+class Entity(BaseModel):
+    label: EntityLabel = Field(description="entity type, e.g. REGION, MENU, PARTY")
+    text: str = Field(description="the entity as written in the question")
+    start: int = Field(description="character offset of the first character")
+    end: int = Field(description="character offset after the last character")
+
+
+class ExtractionResult(BaseModel):
+    intent: Intent = Field(description="what the user asks for")
+    intent_score: float = Field(description="classifier probability of the intent (0..1)")
+    entities: list[Entity] = Field(default_factory=list)
+    model: str = Field(description="which trained model produced this")
+
+
+class NerModelMissing(FileNotFoundError):
+    def __init__(self, directory: Path) -> None:
+        super().__init__(f"no trained NER model under {directory}; run `tripgraph train ner` first")
+
+
+def load_model(directory: Path) -> tuple[str, NerIntentModel]:
+    """(name, model) of the serving model recorded in `directory/serving.json`."""
+    meta_path = directory / SERVING_FILE
+    if not meta_path.exists():
+        raise NerModelMissing(directory)
+    meta = json.loads(meta_path.read_text())
+    path = directory / meta["path"]
+    model: NerIntentModel
+    if meta["family"] == "crf":
+        from recsys_tools.nlu.crf import CrfModel
+
+        model = CrfModel.load(path)
+    elif meta["family"] == "bilstm":
+        from recsys_tools.nlu.neural import BiLstmModel
+
+        model = BiLstmModel.load(path)
+    else:
+        raise ValueError(f"unknown model family {meta['family']!r} in {meta_path}")
+    return meta["path"], model
+
+
+class EntityExtractor:
+    """Loads its model on first use (never in the constructor); thread-safe load."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._model: NerIntentModel | None = None
+        self._name = ""
+        self._lock = threading.Lock()
+
+    def _ensure(self) -> NerIntentModel:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._name, self._model = load_model(self.directory)
+        return self._model
+
+    def extract_batch(self, texts: Sequence[str]) -> list[ExtractionResult]:
+        model = self._ensure()
+        results = []
+        for text, pred in zip(texts, model.predict(list(texts)), strict=True):
+            results.append(
+                ExtractionResult(
+                    intent=pred.intent,  # type: ignore[arg-type]
+                    intent_score=round(pred.intent_score, 4),
+                    entities=[
+                        Entity(
+                            label=s.label,
+                            text=text[s.start : s.end],  # type: ignore[arg-type]
+                            start=s.start,
+                            end=s.end,
+                        )
+                        for s in pred.spans
+                    ],
+                    model=self._name,
+                )
+            )
+        return results
+
+    def extract(self, text: str) -> ExtractionResult:
+        return self.extract_batch([text])[0]
+
+
+@lru_cache(maxsize=4)
+def get_extractor(directory: Path | None = None) -> EntityExtractor:
+    if directory is None:
+        from tripgraph.settings import get_settings
+
+        directory = get_settings().model_dir / "ner"
+    return EntityExtractor(directory)
+
+
+def extract_entities(text: str) -> ExtractionResult:
+    """Intent and entities (region, POI, menu, party, …) of one Korean question."""
+    return get_extractor().extract(text)
+
+
+def extract_entities_batch(texts: Sequence[str]) -> list[ExtractionResult]:
+    return get_extractor().extract_batch(texts)

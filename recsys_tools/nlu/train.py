@@ -1,0 +1,126 @@
+"""prepare → train → evaluate for the NER + intent models.
+
+Variants (each saved under `<model_dir>/ner/<variant>/`):
+
+- `crf_base`       CRF on the labelled questions only
+- `crf_aug`        CRF on labelled + place-re-filled questions (augmentation)
+- `bilstm_aug`     BiLSTM on the augmented data, syllable vocabulary of the labelled data
+- `bilstm_aug_ext` `bilstm_aug` with the vocabulary extended by gazetteer words, embeddings
+                   resized, training continued (tokenizer extension)
+- `bilstm_aug_cont` `bilstm_aug` trained the same extra epochs without the extension — the
+                   control that makes the before/after of the extension fair
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from recsys_tools.nlu.base import NerIntentModel
+from recsys_tools.nlu.crf import CrfConfig, CrfModel
+from recsys_tools.nlu.data import (
+    NerDataset,
+    augment_places,
+    build_dataset,
+    slot_vocabulary,
+)
+from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
+from recsys_tools.nlu.service import SERVING_FILE
+from recsys_tools.nlu.vocab import SyllableVocab
+
+VARIANTS: tuple[str, ...] = (
+    "crf_base",
+    "crf_aug",
+    "bilstm_aug",
+    "bilstm_aug_ext",
+    "bilstm_aug_cont",
+)
+
+
+@dataclass(frozen=True)
+class NerTrainConfig:
+    seed: int = 13
+    n_train: int = 6000
+    n_dev: int = 600
+    n_test: int = 800
+    aug_copies: int = 1
+    crf: CrfConfig = field(default_factory=CrfConfig)
+    bilstm: BiLstmConfig = field(default_factory=BiLstmConfig)
+    ext_epochs: int = 2  # epochs after the vocabulary extension (and for the control)
+    serve: str = "crf_aug"
+
+    @classmethod
+    def quick(cls) -> NerTrainConfig:
+        """Tiny data and few iterations: for tests and smoke runs."""
+        return cls(
+            n_train=300,
+            n_dev=60,
+            n_test=60,
+            crf=CrfConfig(max_iterations=20),
+            bilstm=BiLstmConfig(epochs=2, hidden=32, emb_dim=32),
+            ext_epochs=1,
+        )
+
+
+def prepare(cfg: NerTrainConfig) -> tuple[NerDataset, list]:  # type: ignore[type-arg]
+    ds = build_dataset(cfg.seed, cfg.n_train, cfg.n_dev, cfg.n_test)
+    train = ds.splits["train"]
+    augmented = list(train) + augment_places(train, ds.gazetteer_places(), cfg.seed, cfg.aug_copies)
+    return ds, augmented
+
+
+def domain_words(ds: NerDataset) -> list[str]:
+    """Words the tokenizer extension adds: gazetteer place names (never the unseen pool)
+    and the menu/category vocabulary."""
+    words = [s for e in ds.gazetteer_places() for s in e.surfaces]
+    vocab = slot_vocabulary()
+    return words + list(vocab["MENU"]) + list(vocab["CATEGORY"])
+
+
+def train_variants(
+    cfg: NerTrainConfig,
+    out_dir: Path,
+    variants: Sequence[str] = VARIANTS,
+    log: Callable[[str], None] = print,
+) -> dict[str, dict[str, float]]:
+    ds, augmented = prepare(cfg)
+    train, dev = ds.splits["train"], ds.splits["dev"]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    stats: dict[str, dict[str, float]] = {}
+
+    def done(name: str, model: NerIntentModel, figures: dict[str, float]) -> None:
+        model.save(out_dir / name)
+        stats[name] = figures
+        log(f"{name}: {figures}")
+
+    if "crf_base" in variants:
+        m = CrfModel(cfg.crf)
+        done("crf_base", m, m.fit(train, dev))
+    if "crf_aug" in variants:
+        m = CrfModel(cfg.crf)
+        done("crf_aug", m, m.fit(augmented, dev))
+    if any(v.startswith("bilstm") for v in variants):
+        base_vocab = SyllableVocab.build(e.text for e in train)  # the labelled corpus only
+        b = BiLstmModel(cfg.bilstm, base_vocab)
+        done("bilstm_aug", b, b.fit(augmented, dev))
+        if "bilstm_aug_cont" in variants:
+            ctrl = BiLstmModel.load(out_dir / "bilstm_aug")
+            ctrl.config = replace(ctrl.config, lr=cfg.bilstm.lr / 3)
+            done("bilstm_aug_cont", ctrl, ctrl.fit(augmented, dev, epochs=cfg.ext_epochs))
+        if "bilstm_aug_ext" in variants:
+            ext = BiLstmModel.load(out_dir / "bilstm_aug")
+            added = ext.extend_vocab(domain_words(ds))
+            ext.config = replace(ext.config, lr=cfg.bilstm.lr / 3)
+            figures = ext.fit(augmented, dev, epochs=cfg.ext_epochs)
+            figures["added_syllables"] = float(len(added))
+            done("bilstm_aug_ext", ext, figures)
+    serve = cfg.serve if cfg.serve in stats else next(iter(stats))
+    family = "crf" if serve.startswith("crf") else "bilstm"
+    (out_dir / SERVING_FILE).write_text(json.dumps({"family": family, "path": serve}))
+    (out_dir / "train_config.json").write_text(
+        json.dumps({"config": asdict(cfg), "stats": stats, "trained_at": time.time()}, indent=2)
+    )
+    return stats
