@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import typer
 
-app = typer.Typer(help="tripgraph: graph-centric travel and dining recommendation agent.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="tripgraph: graph-centric travel and dining recommendation agent.", no_args_is_help=True
+)
 data_app = typer.Typer(help="Generate datasets.", no_args_is_help=True)
 train_app = typer.Typer(help="Train models.", no_args_is_help=True)
-eval_app = typer.Typer(help="Offline evaluation runs (JSON + PNG under runs/).",
-                       no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Offline evaluation runs (JSON + PNG under runs/).", no_args_is_help=True
+)
 app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
@@ -33,3 +35,6 @@ register_api(app)
 from recsys_tools.cli import register as register_recsys  # noqa: E402
 
 register_recsys(train_app, eval_app)
+from recsys_tools.nlu_cli import register as register_nlu  # noqa: E402
+
+register_nlu(app, train_app, eval_app)
