@@ -31,8 +31,11 @@ def _child(code: str, env: dict[str, str], pid_file: Path | None = None) -> dict
     """Run python code in a child; return its JSON stdout plus wall time and peak RSS."""
     started = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env},
-        stdout=subprocess.PIPE, text=True,
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        text=True,
     )
     if pid_file is not None:
         pid_file.unlink(missing_ok=True)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from tripgraph.settings import Settings
-
 from graph_schema.store import GraphStore
+from tripgraph.settings import Settings
 
 
 def get_store(settings: Settings) -> GraphStore:

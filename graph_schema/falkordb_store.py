@@ -8,6 +8,7 @@ retried once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Mapping
@@ -31,7 +32,8 @@ WRITE_OPERATORS = frozenset({"create", "merge", "delete", "update", "foreach", "
 
 def to_python(value: Any) -> Any:
     """Turn falkordb client values (Node, Edge, Path) into plain JSON-able data."""
-    from falkordb import Edge, Node, Path as FPath
+    from falkordb import Edge, Node
+    from falkordb import Path as FPath
 
     if isinstance(value, Node):
         props = {k: to_python(v) for k, v in value.properties.items() if k not in HIDDEN_PROPS}
@@ -176,9 +178,7 @@ class _FalkorDBBase(GraphStore):
             for prop in r["properties"]:
                 for kind in types.get(prop, []):
                     have.add((r["label"], prop, str(kind).upper()))
-        names = {
-            v.name for v in model.VECTOR_INDEXES if (v.label, v.prop, "VECTOR") in have
-        }
+        names = {v.name for v in model.VECTOR_INDEXES if (v.label, v.prop, "VECTOR") in have}
         names |= {
             f.name
             for f in model.FULLTEXT_INDEXES
@@ -187,10 +187,8 @@ class _FalkorDBBase(GraphStore):
         return names
 
     def clear(self) -> None:
-        try:
+        with contextlib.suppress(redis.exceptions.ResponseError):  # no graph yet
             self._graph.delete()
-        except redis.exceptions.ResponseError:
-            pass  # the graph did not exist yet
         self._select_graph()
 
 

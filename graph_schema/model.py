@@ -60,7 +60,10 @@ class FulltextIndexSpec:
     props: tuple[str, ...]
 
 
-S, I, F, B = "STRING", "INTEGER", "FLOAT", "BOOLEAN"
+S: PropType = "STRING"
+INT: PropType = "INTEGER"
+F: PropType = "FLOAT"
+B: PropType = "BOOLEAN"
 
 PLACE = NodeSpec(
     "Place",
@@ -92,10 +95,10 @@ MERCHANT = NodeSpec(
         Prop("address", S, "road address"),
         Prop("lat", F, "latitude"),
         Prop("lon", F, "longitude"),
-        Prop("price_level", I, "1 (cheap) .. 4 (expensive)"),
-        Prop("avg_price", I, "average spend per person in KRW"),
+        Prop("price_level", INT, "1 (cheap) .. 4 (expensive)"),
+        Prop("avg_price", INT, "average spend per person in KRW"),
         Prop("rating", F, "mean review rating 1..5"),
-        Prop("review_count", I, "number of reviews"),
+        Prop("review_count", INT, "number of reviews"),
         Prop("parking", B, "has parking"),
         Prop("ocean_view", B, "has an ocean view"),
         Prop("kid_friendly", B, "suitable for children (kids menu, chairs)"),
@@ -124,7 +127,7 @@ REVIEW = NodeSpec(
         Prop("review_id", S, "unique id, e.g. 'R0000001'"),
         Prop("merchant_id", S, "id of the merchant it is about"),
         Prop("text", S, "Korean review text"),
-        Prop("rating", I, "1..5"),
+        Prop("rating", INT, "1..5"),
         Prop("party_type", S, "who the writer came with: 가족/부모님/커플/친구/혼자/아이"),
         Prop("created_at", S, "ISO date"),
         Prop("embedding", "LIST<FLOAT>", "text embedding of the review", in_prompt=False),
@@ -169,9 +172,9 @@ PRODUCT = NodeSpec(
         Prop("city_code", S, "city code"),
         Prop("city", S, "city name"),
         Prop("theme", S, "theme such as 휴양, 미식, 액티비티, 문화"),
-        Prop("price", I, "price in KRW"),
+        Prop("price", INT, "price in KRW"),
         Prop("price_band", S, "'low', 'mid', 'high' or 'luxury'"),
-        Prop("nights", I, "number of nights (0 for activities)"),
+        Prop("nights", INT, "number of nights (0 for activities)"),
     ),
 )
 
@@ -182,18 +185,29 @@ RELATIONSHIPS: tuple[RelSpec, ...] = (
     RelSpec("LOCATED_IN", "Merchant", "Place", "the region the merchant is in"),
     RelSpec("IN_CATEGORY", "Merchant", "Category", "merchant category"),
     RelSpec(
-        "SERVES", "Merchant", "Menu", "a dish on the menu",
-        (Prop("price", I, "price in KRW"), Prop("signature", B, "signature dish")),
+        "SERVES",
+        "Merchant",
+        "Menu",
+        "a dish on the menu",
+        (Prop("price", INT, "price in KRW"), Prop("signature", B, "signature dish")),
     ),
     RelSpec("ABOUT", "Review", "Merchant", "the merchant a review is about"),
     RelSpec("WROTE", "User", "Review", "the author of a review"),
-    RelSpec("VISITS", "Product", "Place", "a place a travel product visits", (Prop("day", I, "day"),)),
     RelSpec(
-        "VIEWED", "User", "Product", "a user viewed a product (click log)",
-        (Prop("ts", I, "unix time of the last view"), Prop("count", I, "number of views")),
+        "VISITS", "Product", "Place", "a place a travel product visits", (Prop("day", INT, "day"),)
     ),
     RelSpec(
-        "SAME_AS", "Place", "Place", "two place records that name the same place",
+        "VIEWED",
+        "User",
+        "Product",
+        "a user viewed a product (click log)",
+        (Prop("ts", INT, "unix time of the last view"), Prop("count", INT, "number of views")),
+    ),
+    RelSpec(
+        "SAME_AS",
+        "Place",
+        "Place",
+        "two place records that name the same place",
         (Prop("score", F, "mapping confidence 0..1"),),
     ),
 )
@@ -235,9 +249,7 @@ def schema_text() -> str:
     for rel in RELATIONSHIPS:
         props = ", ".join(f"{p.name}: {p.type}" for p in rel.props)
         rel_props = f" {{{props}}}" if props else ""
-        lines.append(
-            f"(:{rel.start})-[:{rel.type}{rel_props}]->(:{rel.end})  // {rel.description}"
-        )
+        lines.append(f"(:{rel.start})-[:{rel.type}{rel_props}]->(:{rel.end})  // {rel.description}")
     lines.append("")
     lines.append("Property notes:")
     for spec in NODES:

@@ -18,9 +18,27 @@ from dataclasses import dataclass
 # is harmless) and admin verbs are included because Neo4j 5 accepts them.
 WRITE_KEYWORDS = frozenset(
     {
-        "CREATE", "MERGE", "SET", "DELETE", "DETACH", "REMOVE", "DROP", "INSERT", "FOREACH",
-        "LOAD", "ALTER", "GRANT", "DENY", "REVOKE", "RENAME", "START", "STOP", "TERMINATE",
-        "ENABLE", "USE", "SHOW",
+        "CREATE",
+        "MERGE",
+        "SET",
+        "DELETE",
+        "DETACH",
+        "REMOVE",
+        "DROP",
+        "INSERT",
+        "FOREACH",
+        "LOAD",
+        "ALTER",
+        "GRANT",
+        "DENY",
+        "REVOKE",
+        "RENAME",
+        "START",
+        "STOP",
+        "TERMINATE",
+        "ENABLE",
+        "USE",
+        "SHOW",
     }
 )
 FIRST_KEYWORDS = frozenset({"MATCH", "OPTIONAL", "WITH", "UNWIND", "RETURN", "CALL"})

@@ -196,16 +196,13 @@ class GraphStore(ABC):
                 f"ELSE {self.dialect.vector_value(f'row.vec_{name}')} END"
             )
         cypher = (
-            f"UNWIND $rows AS row MERGE (n:{label} {{{spec.key}: row.key}}) "
-            f"SET {', '.join(sets)}"
+            f"UNWIND $rows AS row MERGE (n:{label} {{{spec.key}: row.key}}) SET {', '.join(sets)}"
         )
         payload = []
         for row in rows:
             item: dict[str, Any] = {
                 "key": row[spec.key],
-                "props": {
-                    k: v for k, v in row.items() if k not in vector_props and v is not None
-                },
+                "props": {k: v for k, v in row.items() if k not in vector_props and v is not None},
             }
             for name in vector_props:
                 item[f"vec_{name}"] = row.get(name)
@@ -232,13 +229,17 @@ class GraphStore(ABC):
             {
                 "start": r["start"],
                 "end": r["end"],
-                "props": {k: v for k, v in r.items() if k not in ("start", "end") and v is not None},
+                "props": {
+                    k: v for k, v in r.items() if k not in ("start", "end") and v is not None
+                },
             }
             for r in rows
         ]
         return int(self.write(cypher, {"rows": payload}).value("n"))
 
-    def set_vectors(self, label: str, prop: str, items: Iterable[tuple[str, Sequence[float]]]) -> int:
+    def set_vectors(
+        self, label: str, prop: str, items: Iterable[tuple[str, Sequence[float]]]
+    ) -> int:
         """Store vectors (e.g. embeddings) on existing nodes by key."""
         spec = model.node_spec(label)
         rows = [{"key": key, "vec": [float(x) for x in vec]} for key, vec in items]

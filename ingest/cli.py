@@ -12,7 +12,9 @@ import typer
 
 from tripgraph.settings import get_settings
 
-Scale = Annotated[str | None, typer.Option(help="dataset scale (tiny, demo, full); default: settings")]
+Scale = Annotated[
+    str | None, typer.Option(help="dataset scale (tiny, demo, full); default: settings")
+]
 
 
 def _state_dir() -> Path:
@@ -67,8 +69,10 @@ def ingest(
             f"{f.file:<28} read {f.read:>9,}  loaded {f.loaded:>9,}  "
             f"quarantined {f.quarantined:>6,}  resumed {f.skipped_resumed:>9,}"
         )
-    typer.echo(f"nodes {counts.total_nodes:,}  relationships {counts.total_relationships:,}  "
-               f"in {report.seconds:.1f}s")
+    typer.echo(
+        f"nodes {counts.total_nodes:,}  relationships {counts.total_relationships:,}  "
+        f"in {report.seconds:.1f}s"
+    )
     if report.quarantined:
         typer.echo(f"{report.quarantined:,} rows quarantined: see {report.quarantine_file}")
 
@@ -138,8 +142,9 @@ def cypher(
         with get_store(get_settings()) as store:
             result = store.read(query, max_rows=max_rows)
     except ReadOnlyViolation as exc:
-        typer.echo(f"refused: only read-only queries are allowed ({exc}); nothing was changed",
-                   err=True)
+        typer.echo(
+            f"refused: only read-only queries are allowed ({exc}); nothing was changed", err=True
+        )
         raise typer.Exit(3) from None
     except GraphStoreError as exc:
         typer.echo(f"query failed: {exc}", err=True)
@@ -151,7 +156,9 @@ def cypher(
         return
     typer.echo(" | ".join(result.columns))
     for row in result.rows:
-        typer.echo(" | ".join(json.dumps(row[c], ensure_ascii=False, default=str) for c in result.columns))
+        typer.echo(
+            " | ".join(json.dumps(row[c], ensure_ascii=False, default=str) for c in result.columns)
+        )
     if result.truncated:
         typer.echo(f"(first {max_rows} rows)")
 

@@ -16,7 +16,7 @@ import hashlib
 import json
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -179,7 +179,7 @@ class Loader:
                 batch.clear()
             self.checkpoint.mark(stem, position)
 
-        rows: Iterator[RawRow] = read_rows(path)
+        rows: Iterable[RawRow] = read_rows(path)
         if self.progress:
             rows = tqdm(rows, desc=f"ingest {path.name}", unit="row", mininterval=1.0)
         for raw in rows:
@@ -282,8 +282,12 @@ class Loader:
         self.store.upsert_relationships(
             "SERVES",
             [
-                {"start": r["merchant_id"], "end": r["menu"], "price": r["price"],
-                 "signature": r["signature"]}
+                {
+                    "start": r["merchant_id"],
+                    "end": r["menu"],
+                    "price": r["price"],
+                    "signature": r["signature"],
+                }
                 for r in rows
             ],
         )
@@ -300,7 +304,8 @@ class Loader:
 
     def _write_visits(self, rows: list[dict[str, Any]]) -> None:
         self.store.upsert_relationships(
-            "VISITS", [{"start": r["product_id"], "end": r["place_id"], "day": r["day"]} for r in rows]
+            "VISITS",
+            [{"start": r["product_id"], "end": r["place_id"], "day": r["day"]} for r in rows],
         )
 
     # -- the run --------------------------------------------------------------------------
@@ -316,13 +321,15 @@ class Loader:
             self._step(report, "merchant_menus", self._menu, self._write_menus, required=False)
             self._step(report, "users", self._user, lambda b: self._upsert("User", b))
             self._step(report, "products", self._product, lambda b: self._upsert("Product", b))
-            self._step(report, "product_places", self._product_place, self._write_visits,
-                       required=False)
+            self._step(
+                report, "product_places", self._product_place, self._write_visits, required=False
+            )
             self._step(report, "reviews", self._review, self._write_reviews)
             # Clicks become one VIEWED edge per (user, product) with a count: aggregated over
             # the whole file first, since adding per-batch counts would not be idempotent.
-            clicks = self._step(report, "clicks", self._click, lambda b: None,
-                                required=False, keep=True)
+            clicks = self._step(
+                report, "clicks", self._click, lambda b: None, required=False, keep=True
+            )
             self._write_viewed(clicks)
             self.checkpoint.finish()
         finally:
@@ -385,6 +392,12 @@ def ingest_dataset(
     """Create the schema, then load every file of `dataset_dir`. With `resume`, batches a
     previous (crashed) run committed are skipped; without, everything is upserted again."""
     store.ensure_schema(text_dim=text_dim, graph_dim=graph_dim)
-    loader = Loader(store, dataset_dir, state_dir=state_dir, batch_size=batch_size,
-                    progress=progress, resume=resume)
+    loader = Loader(
+        store,
+        dataset_dir,
+        state_dir=state_dir,
+        batch_size=batch_size,
+        progress=progress,
+        resume=resume,
+    )
     return loader.run()

@@ -37,7 +37,9 @@ BACKENDS = [
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
-def any_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+def any_store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[GraphStore]:
     """A connected, empty store of each backend (module-scoped: starting one is slow)."""
     if request.param == "embedded":
         from graph_schema.falkordb_store import EmbeddedFalkorDBStore

@@ -25,21 +25,48 @@ def _seed(store: GraphStore) -> None:
     store.upsert_nodes(
         "Merchant",
         [
-            {"merchant_id": "M1", "name": "애월 흑돼지 명가", "category": "흑돼지", "parking": True,
-             "price_level": 3, "rating": 4.5},
-            {"merchant_id": "M2", "name": "한담 바다 카페", "category": "카페", "parking": False,
-             "price_level": 2, "rating": 4.1},
+            {
+                "merchant_id": "M1",
+                "name": "애월 흑돼지 명가",
+                "category": "흑돼지",
+                "parking": True,
+                "price_level": 3,
+                "rating": 4.5,
+            },
+            {
+                "merchant_id": "M2",
+                "name": "한담 바다 카페",
+                "category": "카페",
+                "parking": False,
+                "price_level": 2,
+                "rating": 4.1,
+            },
         ],
     )
     store.upsert_nodes(
         "Review",
         [
-            {"review_id": "R1", "merchant_id": "M1", "text": "흑돼지가 정말 맛있고 주차 편해요",
-             "rating": 5, "embedding": [1.0, 0.0, 0.0, 0.0]},
-            {"review_id": "R2", "merchant_id": "M2", "text": "바다 보이는 카페, 커피 맛있어요",
-             "rating": 4, "embedding": [0.0, 1.0, 0.0, 0.0]},
-            {"review_id": "R3", "merchant_id": "M1", "text": "부모님 모시고 갔는데 좋아하셨어요",
-             "rating": 4, "embedding": [0.8, 0.2, 0.0, 0.0]},
+            {
+                "review_id": "R1",
+                "merchant_id": "M1",
+                "text": "흑돼지가 정말 맛있고 주차 편해요",
+                "rating": 5,
+                "embedding": [1.0, 0.0, 0.0, 0.0],
+            },
+            {
+                "review_id": "R2",
+                "merchant_id": "M2",
+                "text": "바다 보이는 카페, 커피 맛있어요",
+                "rating": 4,
+                "embedding": [0.0, 1.0, 0.0, 0.0],
+            },
+            {
+                "review_id": "R3",
+                "merchant_id": "M1",
+                "text": "부모님 모시고 갔는데 좋아하셨어요",
+                "rating": 4,
+                "embedding": [0.8, 0.2, 0.0, 0.0],
+            },
         ],
     )
     store.upsert_relationships("IN", [{"start": "KR-JEJU-aewol", "end": "KR-JEJU"}])
