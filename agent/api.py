@@ -142,11 +142,14 @@ class ToolInfo(BaseModel):
 
 class ToolResult(BaseModel):
     tool: str
-    items: list[Any]
+    result: dict[str, Any] = Field(description="the tool's own typed result, as JSON")
 
 
 class ProductsRequest(BaseModel):
-    user_id: str = Field(min_length=1, max_length=64, examples=["U000123"])
+    user_id: str | None = Field(None, min_length=1, max_length=64, examples=["U000123"])
+    history: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
+        None, max_length=200, description="product ids viewed, oldest first (instead of the "
+                                          "user's stored clicks)")
     k: int = Field(10, ge=1, le=100)
 
 
@@ -204,25 +207,28 @@ ServiceDep = Annotated[AgentService, Depends(get_service)]
 
 
 # -------------------------------------------------------------------------------- tools
-# name → (module, function, what it needs); looked up at request time: the tool modules land
+# name → the modules that may define it; looked up at request time: the tool modules land
 # over time and import heavy libraries, so nothing is imported before it is asked for.
-TOOLS: dict[str, tuple[str, str]] = {
-    "recommend_products": ("recsys_tools.tools", "recommend_products"),
-    "viewed_together": ("recsys_tools.tools", "viewed_together"),
-    "extract_entities": ("recsys_tools.nlu", "extract_entities"),
+TOOLS: dict[str, tuple[str, ...]] = {
+    "recommend_products": ("recsys_tools.tools",),
+    "viewed_together": ("recsys_tools.tools",),
+    "extract_entities": ("recsys_tools.nlu", "recsys_tools.nlu.service"),
 }
 
 
 def find_tool(name: str) -> tuple[Callable[..., Any] | None, str]:
-    module_name, fn_name = TOOLS[name]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as exc:
-        return None, f"{module_name} is not available yet ({exc})"
-    fn = getattr(module, fn_name, None)
-    if not callable(fn):
-        return None, f"{module_name}.{fn_name} is not defined yet"
-    return fn, f"{module_name}.{fn_name}"
+    reasons = []
+    for module_name in TOOLS[name]:
+        try:
+            module = importlib.import_module(module_name)
+        except ImportError as exc:
+            reasons.append(f"{module_name} is not available yet ({exc})")
+            continue
+        fn = getattr(module, name, None)
+        if callable(fn):
+            return fn, f"{module_name}.{name}"
+        reasons.append(f"{module_name}.{name} is not defined yet")
+    return None, "; ".join(reasons)
 
 
 def _call_tool(name: str, **kwargs: Any) -> ToolResult:
@@ -237,10 +243,8 @@ def _call_tool(name: str, **kwargs: Any) -> ToolResult:
         raise ApiError(400, "bad_request", str(exc)) from exc
     except (FileNotFoundError, RuntimeError) as exc:  # model not trained / not loadable
         raise ApiError(503, "tool_unavailable", f"{name} cannot run now: {exc}") from exc
-    items = getattr(result, "items", result)
-    if isinstance(items, dict):
-        items = [items]
-    return ToolResult(tool=name, items=jsonable_encoder(list(items or [])))
+    data = jsonable_encoder(result)
+    return ToolResult(tool=name, result=data if isinstance(data, dict) else {"items": data})
 
 
 # ------------------------------------------------------------------------------- routes
@@ -324,8 +328,12 @@ def _register_routes(app: FastAPI) -> None:
         engine runs the query read-only as a second guard); syntax errors are 400 too."""
         return _run_cypher(service, api, body)
 
-    @v1.get("/cypher/view", response_class=HTMLResponse, responses=_errors(400),
-            summary="Draw a read-only query's nodes and relationships", tags=["graph"])
+    # Errors stay JSON like everywhere else; only the 200 is an HTML page.
+    @v1.get("/cypher/view", response_model=None, summary="Draw a read-only query's nodes and "
+            "relationships", tags=["graph"],
+            responses={200: {"description": "a self-contained HTML page with an SVG",
+                             "content": {"text/html": {"schema": {"type": "string"}}}},
+                       **_errors(400)})
     def cypher_view(
         service: ServiceDep,
         api: Annotated[ApiSettings, Depends(get_api_config)],
@@ -344,12 +352,15 @@ def _register_routes(app: FastAPI) -> None:
             out.append(ToolInfo(name=name, available=fn is not None, detail=detail))
         return out
 
-    tool_errors = _errors(400, 404, 501)
+    tool_errors = _errors(400, 404, 501, 503)
 
     @v1.post("/tools/recommend_products", response_model=ToolResult, responses=tool_errors,
              summary="Personalised travel products for a user", tags=["tools"])
     def recommend_products(body: ProductsRequest) -> ToolResult:
-        return _call_tool("recommend_products", user_id=body.user_id, k=body.k)
+        """From the user's stored click sequence, or from `history`; unknown users and empty
+        histories get popular products (the result says `cold_start`)."""
+        return _call_tool("recommend_products", user_id=body.user_id, history=body.history,
+                          k=body.k)
 
     @v1.post("/tools/viewed_together", response_model=ToolResult, responses=tool_errors,
              summary="Products viewed together with a product", tags=["tools"])

@@ -188,18 +188,23 @@ def test_available_tool_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
 
     calls: list[dict[str, Any]] = []
 
-    def fake_tool(**kwargs: Any) -> list[dict[str, Any]]:
+    def fake_tool(**kwargs: Any) -> dict[str, Any]:
         calls.append(kwargs)
         if kwargs["product_id"] == "P404":
             raise KeyError("P404")
-        return [{"product_id": "P2", "score": 0.5}]
+        if kwargs["product_id"] == "P503":
+            raise RuntimeError("no trained model")
+        return {"product_id": "P1", "items": [{"product_id": "P2", "score": 0.5}]}
 
     monkeypatch.setattr(api, "find_tool", lambda name: (fake_tool, "fake"))
     c = client(make_service())
     r = c.post("/v1/tools/viewed_together", json={"product_id": "P1", "k": 3})
-    assert r.status_code == 200 and r.json()["items"] == [{"product_id": "P2", "score": 0.5}]
+    assert r.status_code == 200
+    assert r.json()["result"]["items"] == [{"product_id": "P2", "score": 0.5}]
     assert calls[0] == {"product_id": "P1", "k": 3}
     assert c.post("/v1/tools/viewed_together", json={"product_id": "P404"}).status_code == 404
+    r = c.post("/v1/tools/viewed_together", json={"product_id": "P503"})
+    assert r.status_code == 503 and r.json()["error"] == "tool_unavailable"
 
 
 def test_openapi_lists_routes_and_bearer_scheme() -> None:
