@@ -17,10 +17,12 @@ from pydantic import BaseModel, Field
 from graph_schema.store import GraphStore
 
 # All Cypher of this tool; read-only, in the subset FalkorDB and Neo4j both run.
-_RESOLVE = (
+_RESOLVE = (  # an exact id first, then gazetteer nodes over place-database copies (INT-/EXT-)
     "MATCH (p:Place) WHERE p.place_id = $ref OR toLower(p.name) = toLower($ref) "
     "OR toLower(p.name_en) = toLower($ref) OR $ref IN p.aliases "
-    "RETURN p.place_id AS id ORDER BY CASE WHEN p.place_id = $ref THEN 0 ELSE 1 END, id LIMIT 1"
+    "RETURN p.place_id AS id ORDER BY CASE WHEN p.place_id = $ref THEN 0 "
+    "WHEN p.place_id STARTS WITH 'INT-' OR p.place_id STARTS WITH 'EXT-' THEN 2 ELSE 1 END, "
+    "id LIMIT 1"
 )
 _EQUIVALENT = (
     "MATCH (p:Place {{place_id: $id}})-[:SAME_AS*0..{hops}]-(q:Place) "

@@ -1,0 +1,109 @@
+"""The labelled question generator: spans, particles, splits, augmentation."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from recsys_tools.nlu.data import (
+    _JOSA,
+    _josa,
+    augment_places,
+    build_dataset,
+    place_entities,
+    render,
+    split_places,
+    split_templates,
+)
+from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return build_dataset(seed=5, n_train=400, n_dev=50, n_test=100)
+
+
+@pytest.mark.parametrize(
+    ("prev", "marker", "expected"),
+    [
+        ("월", "(이)랑", "이랑"),
+        ("파", "(이)랑", "랑"),
+        ("울", "(으)로", "로"),
+        ("원", "(으)로", "으로"),
+        ("족", "(와)과", "과"),
+        ("구", "(와)과", "와"),
+        ("본", "(은)는", "은"),
+        ("yo", "(을)를", "를"),
+    ],
+)
+def test_particles_follow_the_last_syllable(prev: str, marker: str, expected: str) -> None:
+    m = _JOSA.match(marker)
+    assert m is not None
+    assert _josa(prev[-1], m) == expected
+
+
+def test_spans_point_at_their_text(ds) -> None:
+    for split in ds.splits.values():
+        for ex in split:
+            assert len(ex.tags()) == len(ex.text)
+            assert set(ex.tags()) <= set(BIO_TAGS)
+            for (label, value), span in zip(ex.fills, ex.spans, strict=True):
+                assert ex.text[span.start : span.end] == value
+                assert span.label == label
+
+
+def test_default_dataset_has_6000_labelled_training_questions() -> None:
+    full = build_dataset()
+    assert len(full.splits["train"]) >= 6000
+    assert sum(len(v) for v in full.splits.values()) >= 6000 + 4 * 600
+
+
+def test_held_out_templates_and_places_never_reach_training(ds) -> None:
+    train_templates = {e.template_id for e in ds.splits["train"]}
+    assert train_templates.isdisjoint(ds.held_templates)
+    assert {e.template_id for e in ds.splits["test_templates"]} <= set(ds.held_templates)
+    held_names = {s for e in ds.pools["unseen"] + ds.pools["graph"] for s in e.surfaces}
+    train_names = {v for e in ds.splits["train"] for lab, v in e.fills if lab in PLACE_LABELS}
+    assert train_names.isdisjoint(held_names)
+    unseen = {s for e in ds.pools["unseen"] for s in e.surfaces}
+    test_names = {
+        v for e in ds.splits["test_places_unseen"] for lab, v in e.fills if lab in PLACE_LABELS
+    }
+    assert test_names and test_names <= unseen
+
+
+def test_place_pools_split_whole_entities() -> None:
+    pools = split_places(place_entities(), seed=1)
+    keys = [e.key for pool in pools.values() for e in pool]
+    assert len(keys) == len(set(keys))
+    surfaces = [s for pool in pools.values() for e in pool for s in e.surfaces]
+    assert len(surfaces) == len(set(surfaces))  # no surface in two pools
+
+
+def test_every_intent_holds_out_a_template() -> None:
+    _, held = split_templates(seed=3)
+    assert len({t.rsplit("/", 1)[0] for t in held}) == 7
+
+
+def test_augmentation_refills_places_with_gazetteer_names(ds) -> None:
+    gaz = ds.gazetteer_places()
+    aug = augment_places(ds.splits["train"], gaz, seed=2)
+    assert aug
+    gaz_names = {s for e in gaz for s in e.surfaces}
+    for ex in aug:
+        assert ex.spans
+        for (label, value), span in zip(ex.fills, ex.spans, strict=True):
+            assert ex.text[span.start : span.end] == value
+            if label in PLACE_LABELS:
+                assert value in gaz_names
+
+
+def test_render_is_deterministic_for_a_seed() -> None:
+    ents = place_entities()
+    from recsys_tools.nlu.data import _draw_table
+
+    table = _draw_table(ents)
+    a = render("restaurant_recommendation/0", None, random.Random(1), table)
+    b = render("restaurant_recommendation/0", None, random.Random(1), table)
+    assert a == b

@@ -1,0 +1,104 @@
+"""Metrics, the two taggers on tiny data, the vocabulary extension and the serving tool."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from recsys_tools.nlu.crf import CrfConfig
+from recsys_tools.nlu.data import Span, build_dataset
+from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
+from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
+from recsys_tools.nlu.service import EntityExtractor, ExtractionResult, NerModelMissing
+from recsys_tools.nlu.vocab import UNK, SyllableVocab
+
+torch.set_num_threads(1)  # the CPU is shared; small batches are fastest on one thread
+
+
+def test_spans_from_tags_reads_bio_and_stray_inside_tags() -> None:
+    tags = ["B-REGION", "I-REGION", "O", "I-MENU", "I-MENU", "B-PARTY", "B-PARTY"]
+    assert spans_from_tags(tags) == [
+        Span(0, 2, "REGION"),
+        Span(3, 5, "MENU"),
+        Span(5, 6, "PARTY"),
+        Span(6, 7, "PARTY"),
+    ]
+
+
+def test_entity_prf_counts_exact_matches_only() -> None:
+    gold = [[Span(0, 2, "REGION"), Span(4, 6, "MENU")]]
+    pred = [[Span(0, 2, "REGION"), Span(4, 7, "MENU"), Span(8, 9, "AGE")]]
+    s = entity_prf(gold, pred)
+    assert (s.precision, s.recall) == pytest.approx((1 / 3, 1 / 2))
+    assert entity_prf(gold, pred, {"REGION"}).f1 == 1.0
+
+
+def test_vocab_extension_removes_unk_and_resizes_embeddings() -> None:
+    vocab = SyllableVocab.build(["파타야 가자"])
+    assert vocab.has_unk("홋카이도")
+    model = BiLstmModel(BiLstmConfig(epochs=1, hidden=8, emb_dim=8), vocab)
+    ds = build_dataset(seed=1, n_train=16, n_dev=4, n_test=4)
+    model.fit(ds.splits["train"], ds.splits["dev"])
+    assert model.net is not None
+    before = model.net.emb.weight.shape[0]
+    added = model.extend_vocab(["홋카이도", "하얏트"])
+    assert "홋" in added and "얏" in added
+    assert model.net.emb.weight.shape[0] == before + len(added)
+    assert not model.vocab.has_unk("홋카이도")
+    # New rows start at the UNK vector: the extended model predicts as before until trained.
+    assert torch.equal(model.net.emb.weight[-1], model.net.emb.weight[UNK])
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from recsys_tools.nlu.train import NerTrainConfig, train_variants
+
+    cfg = NerTrainConfig(n_train=150, n_dev=30, n_test=30, crf=CrfConfig(max_iterations=30))
+    out = tmp_path_factory.mktemp("ner")
+    train_variants(cfg, out, ("crf_aug",), log=lambda _: None)
+    return out
+
+
+def test_missing_model_tells_the_user_what_to_run(tmp_path: Path) -> None:
+    extractor = EntityExtractor(tmp_path / "nothing")  # constructing does no I/O
+    with pytest.raises(NerModelMissing, match="tripgraph train ner"):
+        extractor.extract("애월 흑돼지 맛집")
+
+
+def test_served_model_returns_typed_entities_with_valid_offsets(tiny_models: Path) -> None:
+    extractor = EntityExtractor(tiny_models)
+    texts = ["애월에서 부모님이랑 갈 조용한 흑돼지 추천해줘", "오사카 날씨 어때?", ""]
+    results = extractor.extract_batch(texts)
+    assert len(results) == 3
+    for text, r in zip(texts, results, strict=True):
+        assert isinstance(r, ExtractionResult)
+        assert 0.0 <= r.intent_score <= 1.0
+        for e in r.entities:
+            assert text[e.start : e.end] == e.text and e.text.strip()
+    assert results[0].model == "crf_aug"
+
+
+def test_tiny_crf_learns_the_training_distribution(tiny_models: Path) -> None:
+    from evals.ner import load_variant
+
+    dev = build_dataset(seed=13, n_train=150, n_dev=30, n_test=30).splits["dev"]
+    preds = load_variant(tiny_models / "crf_aug").predict([e.text for e in dev])
+    assert entity_prf([e.spans for e in dev], [p.spans for p in preds]).f1 > 0.6
+
+
+def test_bilstm_loss_falls_and_the_model_round_trips(tmp_path: Path) -> None:
+    train = build_dataset(seed=2, n_train=64, n_dev=8, n_test=8).splits["train"]
+    model = BiLstmModel(
+        BiLstmConfig(
+            epochs=8, hidden=32, emb_dim=32, batch_size=16, lr=1e-2, unk_dropout=0.0, dropout=0.0
+        )
+    )
+    figures = model.fit(train, train[:8])
+    # Untrained: CE over 25 tags + 7 intents ≈ ln 25 + ln 7 ≈ 5.2.
+    assert figures["last_loss"] < 3.5
+    preds = model.predict([e.text for e in train])
+    model.save(tmp_path)
+    again = BiLstmModel.load(tmp_path).predict([e.text for e in train])
+    assert [(p.intent, p.spans) for p in again] == [(p.intent, p.spans) for p in preds]
