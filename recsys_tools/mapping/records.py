@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -32,18 +32,19 @@ class PlaceRecord:
 
 
 def records(frame: pd.DataFrame) -> list[PlaceRecord]:
+    rows: list[dict[Any, Any]] = frame.to_dict("records")
     return [
         PlaceRecord(
-            str(r.place_id),
-            str(r.name),
-            str(r.name_en),
-            str(r.address),
-            float(r.lat),
-            float(r.lon),
-            str(r.city_code),
-            str(r.category),
+            str(r["place_id"]),
+            str(r["name"]),
+            str(r["name_en"]),
+            str(r["address"]),
+            float(r["lat"]),
+            float(r["lon"]),
+            str(r["city_code"]),
+            str(r["category"]),
         )
-        for r in frame.itertuples(index=False)
+        for r in rows
     ]
 
 

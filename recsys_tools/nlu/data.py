@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -281,7 +281,7 @@ def render(
     template_id: str,
     pick: Iterator[tuple[str, str]] | None,
     rng: random.Random,
-    draw: dict[str, Sequence[tuple[str, str]]] | None = None,
+    draw: Mapping[str, Sequence[tuple[str, str]]] | None = None,
 ) -> Example:
     """Render one template. Slot values come from `pick` (an iterator of (label, value), used
     to re-fill) or are drawn from `draw[label]` lists of (label, value)."""

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
-from recsys_tools.nlu.data import Example
+from recsys_tools.nlu.data import Example, Span
 from recsys_tools.nlu.labels import BIO_TAGS, INTENTS
 from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
 from recsys_tools.nlu.vocab import PAD, UNK, SyllableVocab
@@ -246,10 +246,7 @@ class BiLstmModel(NerIntentModel):
         return model
 
 
-def _strip_span(text: str, span: object) -> object:
-    from recsys_tools.nlu.data import Span
-
-    assert isinstance(span, Span)
+def _strip_span(text: str, span: Span) -> Span:
     start, end = span.start, span.end
     while start < end and text[start].isspace():
         start += 1

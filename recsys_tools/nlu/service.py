@@ -82,12 +82,12 @@ class EntityExtractor:
         for text, pred in zip(texts, model.predict(list(texts)), strict=True):
             results.append(
                 ExtractionResult(
-                    intent=pred.intent,  # type: ignore[arg-type]
+                    intent=pred.intent,
                     intent_score=round(pred.intent_score, 4),
                     entities=[
                         Entity(
                             label=s.label,
-                            text=text[s.start : s.end],  # type: ignore[arg-type]
+                            text=text[s.start : s.end],
                             start=s.start,
                             end=s.end,
                         )

@@ -22,6 +22,7 @@ from pathlib import Path
 from recsys_tools.nlu.base import NerIntentModel
 from recsys_tools.nlu.crf import CrfConfig, CrfModel
 from recsys_tools.nlu.data import (
+    Example,
     NerDataset,
     augment_places,
     build_dataset,
@@ -65,7 +66,7 @@ class NerTrainConfig:
         )
 
 
-def prepare(cfg: NerTrainConfig) -> tuple[NerDataset, list]:  # type: ignore[type-arg]
+def prepare(cfg: NerTrainConfig) -> tuple[NerDataset, list[Example]]:
     ds = build_dataset(cfg.seed, cfg.n_train, cfg.n_dev, cfg.n_test)
     train = ds.splits["train"]
     augmented = list(train) + augment_places(train, ds.gazetteer_places(), cfg.seed, cfg.aug_copies)
@@ -117,10 +118,14 @@ def train_variants(
             figures = ext.fit(augmented, dev, epochs=cfg.ext_epochs)
             figures["added_syllables"] = float(len(added))
             done("bilstm_aug_ext", ext, figures)
-    serve = cfg.serve if cfg.serve in stats else next(iter(stats))
+    # Variants trained by earlier calls stay valid (same data seed): merge their figures.
+    cfg_path = out_dir / "train_config.json"
+    if cfg_path.exists():
+        stats = {**json.loads(cfg_path.read_text()).get("stats", {}), **stats}
+    serve = cfg.serve if (out_dir / cfg.serve).is_dir() else next(iter(stats))
     family = "crf" if serve.startswith("crf") else "bilstm"
     (out_dir / SERVING_FILE).write_text(json.dumps({"family": family, "path": serve}))
-    (out_dir / "train_config.json").write_text(
+    cfg_path.write_text(
         json.dumps({"config": asdict(cfg), "stats": stats, "trained_at": time.time()}, indent=2)
     )
     return stats
