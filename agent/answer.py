@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.state import Pick, Slots, StepMode
+from agent.state import Mode, Pick, Slots, StepMode
 from prompts import agent as P
 
 OFFLINE_REASON = "LLM 엔드포인트가 설정되지 않았어요 (TRIPGRAPH_LLM__BASE_URL)"
 
 
-def overall_mode(steps: list[StepMode], llm_configured: bool) -> tuple[str, str]:
+def overall_mode(steps: list[StepMode], llm_configured: bool) -> tuple[Mode, str]:
     """One mode for the answer: fallback if any step fell back, else llm / offline."""
     fallbacks = [s for s in steps if s.mode == "fallback"]
     if fallbacks:

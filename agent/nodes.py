@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from langgraph.config import get_stream_writer
 from pydantic import ValidationError
@@ -57,16 +57,13 @@ def _emit(event: dict[str, Any]) -> None:
         get_stream_writer()(event)
 
 
-def stage(
-    name: str,
-) -> Callable[
-    [Callable[[AgentNodes, State], dict[str, Any]]], Callable[[AgentNodes, State], dict[str, Any]]
-]:
+NodeFn = TypeVar("NodeFn", bound=Callable[..., dict[str, Any]])
+
+
+def stage(name: str) -> Callable[[NodeFn], NodeFn]:
     """Time a node, add its time to `timings_ms` and emit start/done stage events."""
 
-    def wrap(
-        fn: Callable[[AgentNodes, State], dict[str, Any]],
-    ) -> Callable[[AgentNodes, State], dict[str, Any]]:
+    def wrap(fn: NodeFn) -> NodeFn:
         @wraps(fn)
         def run(self: AgentNodes, state: State) -> dict[str, Any]:
             _emit({"stage": name, "status": "start"})
@@ -78,7 +75,7 @@ def stage(
             _emit({"stage": name, "status": "done", "ms": ms, "summary": _summary(name, update)})
             return update
 
-        return run
+        return cast(NodeFn, run)
 
     return wrap
 
@@ -209,11 +206,13 @@ class AgentNodes:
         cfg = self.deps.config
         attempts: list[CypherAttempt] = []
         step = self._offline_step("text2cypher")
-        cypher, params, ids = None, {}, None
+        cypher: str | None = None
+        params: dict[str, Any] = {}
+        ids: list[str] | None = None
         if self.llm is not None:
             task = P.TEXT2CYPHER_TASK_RECOMMEND.format(limit=cfg.first_stage_limit)
             try:
-                cypher, result, attempts = self._llm_cypher(state["question"], slots, task, True)
+                cypher, result = self._llm_cypher(state["question"], slots, task, True, attempts)
                 ids = [str(r["merchant_id"]) for r in result.rows if r.get("merchant_id")]
                 ids = [i for i in dict.fromkeys(ids) if i not in slots.exclude_ids]
                 step = StepMode(step="text2cypher", mode="llm")
@@ -253,8 +252,15 @@ class AgentNodes:
         return result
 
     def _llm_cypher(
-        self, question: str, slots: Slots, task: str, recommend: bool
-    ) -> tuple[str, QueryResult, list[CypherAttempt]]:
+        self,
+        question: str,
+        slots: Slots,
+        task: str,
+        recommend: bool,
+        attempts: list[CypherAttempt],
+    ) -> tuple[str, QueryResult]:
+        """LLM → Cypher → validate → run, re-prompting with the error; every try is appended
+        to `attempts` (the caller's list, so a final failure still reports them)."""
         cfg = self.deps.config
         examples = self.deps.examples.nearest(question, self.deps.embedder, cfg.few_shot_k)
         messages = P.TEXT2CYPHER.messages(
@@ -266,7 +272,6 @@ class AgentNodes:
             question=question,
             slots=slots.model_dump_json(exclude_none=True),
         )
-        attempts: list[CypherAttempt] = []
         limit = cfg.first_stage_limit if recommend else cfg.graph_answer_rows
         for _ in range(cfg.cypher_repairs + 1):
             reply = self.llm.complete(messages)
@@ -283,7 +288,7 @@ class AgentNodes:
                 ]
                 continue
             attempts.append(CypherAttempt(cypher=cypher))
-            return cypher, result, attempts
+            return cypher, result
         raise LLMError(
             "invalid_cypher", f"{len(attempts)} invalid queries; last: {attempts[-1].error}"
         )
@@ -415,7 +420,7 @@ class AgentNodes:
         if self.llm is not None:
             task = P.TEXT2CYPHER_TASK_GRAPH.format(limit=cfg.graph_answer_rows)
             try:
-                cypher, result, attempts = self._llm_cypher(question, slots, task, False)
+                cypher, result = self._llm_cypher(question, slots, task, False, attempts)
                 summary = self._llm_summary(question, cypher, result.rows)
                 return {
                     "cypher": cypher,

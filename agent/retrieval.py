@@ -269,7 +269,7 @@ def vector_widen(
         hits = deps.store.vector_search("review_embedding", vector, k=deps.config.vector_k)
     except (GraphStoreError, KeyError) as exc:
         return [], f"리뷰 벡터 검색을 쓸 수 없어요: {str(exc)[:80]}"
-    ids = list(dict.fromkeys(h.node.get("merchant_id") for h in hits if h.node.get("merchant_id")))
+    ids = list(dict.fromkeys(str(h.node["merchant_id"]) for h in hits if h.node.get("merchant_id")))
     ids = [i for i in ids if i not in have]
     out = []
     for c in fetch_candidates(deps, ids, "vector"):

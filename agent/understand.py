@@ -197,7 +197,8 @@ _USER_ID = re.compile(r"\bU\d{6}\b", re.IGNORECASE)
 _PRODUCT_ID = re.compile(r"\bP\d{5}\b", re.IGNORECASE)
 _CYPHER_START = re.compile(
     r"^\s*(MATCH|OPTIONAL\s+MATCH|CREATE|MERGE|CALL|RETURN|WITH|UNWIND|LOAD\s+CSV|FOREACH|"
-    r"DETACH|DELETE|DROP|SET|REMOVE|USE|SHOW)\b",
+    r"DETACH|DELETE|DROP|SET|REMOVE|USE|SHOW|GRANT|DENY|REVOKE|ALTER|START|STOP|TERMINATE|"
+    r"ENABLE|RENAME|INSERT)\b",
     re.IGNORECASE,
 )
 
@@ -378,9 +379,9 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
         slots.category = cats[0].canonical
         signals.append("category")
     # A dish that is not itself a category word narrows further (SERVES relationship).
-    for m in menus:
-        if m.surface not in vocab.categories:
-            slots.menu = m.canonical
+    for dish in menus:
+        if dish.surface not in vocab.categories:
+            slots.menu = dish.canonical
             signals.append("menu")
             break
 
