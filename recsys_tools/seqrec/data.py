@@ -116,16 +116,29 @@ class SeqDataset:
 
     # --- batches ---------------------------------------------------------------------------
     def train_batches(
-        self, batch_size: int, width: int, rng: np.random.Generator
+        self, batch_size: int, width: int, rng: np.random.Generator, bucket: bool = True
     ) -> Iterator[Batch]:
-        """Shuffled batches of training prefixes (last `width` items of each)."""
+        """Shuffled batches of training prefixes (the last `width` items of each).
+
+        bucket=True groups users of similar length (sorted with random tie-breaks, batches
+        in random order) and trims each batch to its longest prefix: most users of sparse
+        data sets have a handful of items, and attention over 50 padded positions would
+        otherwise dominate the cost."""
         users = np.array(
             [u for u in range(self.n_users) if len(self.train_sequence(u)) >= 1], dtype=np.int64
         )
-        rng.shuffle(users)
-        for start in range(0, len(users), batch_size):
+        lengths = np.array([min(len(self.train_sequence(int(u))), width) for u in users])
+        length_of = dict(zip(users.tolist(), lengths.tolist(), strict=True))
+        if bucket:
+            users = users[np.lexsort((rng.random(len(users)), lengths))]
+            starts = rng.permutation(np.arange(0, len(users), batch_size))
+        else:
+            users = users[rng.permutation(len(users))]
+            starts = np.arange(0, len(users), batch_size)
+        for start in starts:
             chunk = users[start : start + batch_size]
-            seqs = left_pad([self.train_sequence(int(u)) for u in chunk], width)
+            longest = max(length_of[int(u)] for u in chunk)
+            seqs = left_pad([self.train_sequence(int(u)) for u in chunk], longest)
             yield Batch(users=torch.from_numpy(chunk), item_seq=torch.from_numpy(seqs))
 
     def eval_batches(
@@ -142,6 +155,9 @@ class SeqDataset:
         `width=None` keeps each user's whole history (padded to the batch's longest), so the
         evaluator can mask every seen item; models truncate to their own max_len."""
         users = self.eval_users() if users is None else users
+        # Similar lengths in one batch keep the padded width small (order does not change
+        # the averaged metrics).
+        users = users[np.argsort([len(self.sequences[int(u)]) for u in users], kind="stable")]
         negatives = (
             self.sampled_negatives(split, n_negatives, seed) if n_negatives is not None else None
         )
@@ -185,6 +201,13 @@ class SeqDataset:
         draws = np.clip(draws, 1, self.n_items)
         for row, u in enumerate(users):
             seen = set(self.sequences[u].tolist())
+            if self.n_items - len(seen) < n:
+                raise ValueError(f"user {u} has fewer than {n} unseen items to sample from")
+            if int(np.count_nonzero(counts)) - len(seen & set(np.flatnonzero(counts).tolist())) < n:
+                # too few unseen items with non-zero popularity: draw uniformly among unseen
+                pool_all = np.setdiff1d(np.arange(1, self.n_items + 1), self.sequences[u])
+                out[row] = rng.choice(pool_all, size=n, replace=False)
+                continue
             picked: list[int] = []
             chosen: set[int] = set()
             pool = draws[row].tolist()

@@ -57,8 +57,9 @@ class TrainConfig:
 class EpochRecord:
     epoch: int
     loss: float
-    seconds: float
+    seconds: float  # wall clock (includes waiting for a shared CPU)
     lr: float
+    cpu_seconds: float = 0.0  # process CPU time: comparable across loads of a shared machine
     val: dict[str, float] = field(default_factory=dict)
 
 
@@ -169,7 +170,7 @@ def train(
     start = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        t0, losses = time.perf_counter(), []
+        t0, c0, losses = time.perf_counter(), time.process_time(), []
         batches: Iterator = data.train_batches(cfg.batch_size, width, rng)
         for batch in batches:
             batch = batch.to(device)
@@ -192,6 +193,7 @@ def train(
             float(np.mean(losses)),
             time.perf_counter() - t0,
             optimizer.param_groups[0]["lr"],
+            time.process_time() - c0,
         )
         if epoch % cfg.eval_every == 0 or epoch == cfg.epochs:
             record.val = validate().metrics
@@ -209,6 +211,7 @@ def train(
                 {
                     "loss": record.loss,
                     "epoch_seconds": record.seconds,
+                    "epoch_cpu_seconds": record.cpu_seconds,
                     "lr": record.lr,
                     **{f"val_{k}": v for k, v in record.val.items()},
                 },

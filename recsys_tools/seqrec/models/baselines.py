@@ -179,6 +179,8 @@ class DeepFM(Recommender):
 
     def calculate_loss(self, batch: Batch) -> torch.Tensor:
         users, pos, prev = _positive_pairs(batch)  # [P]
+        if pos.numel() == 0:  # one-item prefixes: no (previous, next) pair to learn from
+            return self.bias.sum() * 0.0
         k = self.config.n_negatives
         neg = torch.randint(1, self.n_items + 1, (pos.shape[0], k), device=pos.device)
         pos_logit = self.forward(users, pos, prev)  # [P]

@@ -56,6 +56,7 @@ class ItemEncoder(nn.Module):
     def reset_parameters(self) -> None:
         nn.init.normal_(self.item.weight, std=0.02)
         for emb in self.features:
+            assert isinstance(emb, nn.Embedding)
             nn.init.normal_(emb.weight, std=0.02)
 
     def table(self) -> torch.Tensor:

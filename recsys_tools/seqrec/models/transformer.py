@@ -39,6 +39,7 @@ class TransformerConfig:
     hidden: int = 64  # embedding and model width
     n_layers: int = 2
     n_heads: int = 2
+    ff_mult: int = 4  # feed-forward width = ff_mult * hidden (SASRec's paper uses 1)
     dropout: float = 0.2  # embeddings, attention and feed-forward
     fusion: Fusion = "none"  # side-information fusion (Meta-*); "none" = plain IDs
     loss: Literal["ce", "bce"] = "ce"  # SASRec only: softmax CE (SASRec+) or BCE (paper)
@@ -75,7 +76,7 @@ class _TransformerRecommender(Recommender):
         self.emb_norm = nn.LayerNorm(config.hidden)
         self.emb_drop = nn.Dropout(config.dropout)
         self.blocks = nn.ModuleList(
-            TransformerBlock(config.hidden, config.n_heads, config.dropout)
+            TransformerBlock(config.hidden, config.n_heads, config.dropout, config.ff_mult)
             for _ in range(config.n_layers)
         )
         self.final_norm = nn.LayerNorm(config.hidden)
@@ -120,6 +121,8 @@ class _TransformerRecommender(Recommender):
         ce_negatives=0: over all real items. Otherwise over [target, K shared uniform
         negatives]; uniform sampling needs no log-Q correction, and negatives that happen to
         equal the target are masked out so they do not push the target down."""
+        if h.shape[0] == 0:  # a batch of one-item prefixes has nothing to predict
+            return table.sum() * 0.0
         k = self.config.ce_negatives
         if k <= 0 or k >= self.n_items:
             logits = h @ table[1 : self.n_items + 1].T  # [P N]
@@ -147,7 +150,7 @@ class SASRec(_TransformerRecommender):
         h = self.forward(inputs, table)  # [B L H]
         valid = inputs > 0  # left padding: a real input always has a real next item
         h, targets = h[valid], targets[valid]  # [P H], [P]
-        if self.config.loss == "ce":
+        if self.config.loss == "ce" or h.shape[0] == 0:
             return self._softmax_ce(h, targets, table)
         negatives = torch.randint(1, self.n_items + 1, targets.shape, device=targets.device)
         pos = (h * table[targets]).sum(-1)  # [P]

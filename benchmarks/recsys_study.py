@@ -1,0 +1,212 @@
+"""Training-optimisation study (seed B1–B3) as runnable experiments, tracked in MLflow.
+
+    amp:  mixed precision off vs on ("auto": bf16 autocast on CPU, fp16 + GradScaler on
+          CUDA — the same command on a GPU machine runs the CUDA path).
+    grid: max sequence length × batch size -> time/epoch vs NDCG@10 / Recall@10.
+    lr:   LR schedule (constant, ExponentialLR, MultiplicativeLR, CosineAnnealingLR,
+          OneCycleLR) × LR, with ReduceLROnPlateau on validation NDCG@10 and early stopping;
+          epochs to converge (best epoch) and test NDCG@10.
+
+Each study writes runs/benchmarks/recsys_study_<study>.json and one PNG; every run is an
+MLflow run in experiment "study-<study>" under runs/mlflow.
+
+    nice -n 10 .venv/bin/python benchmarks/recsys_study.py lr --model meta-bert4rec
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import time
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+
+from recsys_tools.seqrec.data import SeqDataset, load_beauty, load_travel_clicks
+from recsys_tools.seqrec.experiment import git_sha, run_experiment, torch_threads, write_json
+from recsys_tools.seqrec.factory import default_config
+from recsys_tools.seqrec.models.transformer import TransformerConfig
+from recsys_tools.seqrec.tracking import MlflowTracker
+from recsys_tools.seqrec.trainer import TrainConfig, resolve_device
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "runs" / "benchmarks"
+
+
+def load(dataset: str, scale: str) -> SeqDataset:
+    if dataset == "beauty":
+        return load_beauty(ROOT.parent / "shared" / "data" / "beauty" / "beauty.txt")
+    return load_travel_clicks(ROOT / "data" / scale)
+
+
+def one_run(
+    args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker, **overrides: Any
+) -> dict[str, Any]:
+    """Train + test one configuration; returns the row of the study table."""
+    model_fields = {f.name for f in dataclasses.fields(TransformerConfig)}
+    mcfg = default_config(args.model, data)
+    assert isinstance(mcfg, TransformerConfig)
+    mcfg = dataclasses.replace(
+        mcfg,
+        hidden=args.hidden,
+        dropout=args.dropout,
+        **{k: v for k, v in overrides.items() if k in model_fields},
+    )
+    tcfg = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        early_stop_patience=args.patience,
+        val_protocol="full",
+        num_threads=args.threads,
+        device=args.device,
+        seed=args.seed,
+        **{k: v for k, v in overrides.items() if k not in model_fields},
+    )
+    res, _ = run_experiment(args.model, data, tcfg, mcfg, tracker=tracker, log=args.verbose)
+    hist = res.train["history"]
+    row = {
+        **overrides,
+        "best_epoch": res.train["best_epoch"],
+        "epochs_run": res.train["epochs_run"],
+        "stop_reason": res.train["stop_reason"],
+        "sec_per_epoch": sum(h["seconds"] for h in hist) / max(1, len(hist)),
+        "cpu_sec_per_epoch": sum(h["cpu_seconds"] for h in hist) / max(1, len(hist)),
+        "train_seconds": res.train["seconds"],
+        "val_best_NDCG@10": res.train["best_metric"],
+        "test_NDCG@10": res.test_full["NDCG@10"],
+        "test_Recall@10": res.test_full["Recall@10"],
+        "test_sampled_NDCG@10": res.test_sampled["NDCG@10"],
+        "val_curve": [h["val"].get("NDCG@10") for h in hist],
+    }
+    print({k: v for k, v in row.items() if k != "val_curve"}, flush=True)
+    return row
+
+
+def study_amp(args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker) -> list[dict]:
+    return [one_run(args, data, tracker, amp=amp) for amp in ("off", "auto")]
+
+
+def study_grid(args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker) -> list[dict]:
+    grid = itertools.product(args.max_lens, args.batch_sizes)
+    return [one_run(args, data, tracker, max_len=ml, batch_size=bs) for ml, bs in grid]
+
+
+def study_lr(args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker) -> list[dict]:
+    rows = []
+    for schedule, lr in itertools.product(args.schedules, args.lrs):
+        rows.append(one_run(args, data, tracker, schedule=schedule, lr=lr))
+    for lr in args.lrs:  # constant LR rescued by ReduceLROnPlateau
+        rows.append(one_run(args, data, tracker, schedule="constant", lr=lr, plateau_patience=2))
+    return rows
+
+
+def plot(study: str, rows: list[dict], path: Path, title: str) -> None:
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+    if study == "amp":
+        names = [r["amp"] for r in rows]
+        axes[0].bar(names, [r["sec_per_epoch"] for r in rows])
+        axes[0].set(ylabel="s / epoch (wall)", title="time per epoch")
+        axes[1].bar(names, [r["test_NDCG@10"] for r in rows])
+        axes[1].set(ylabel="test NDCG@10 (full)", title="quality")
+    elif study == "grid":
+        for r in rows:
+            axes[0].scatter(r["cpu_sec_per_epoch"], r["test_NDCG@10"], s=40)
+            axes[0].annotate(
+                f"L{r['max_len']}/B{r['batch_size']}",
+                (r["cpu_sec_per_epoch"], r["test_NDCG@10"]),
+                fontsize=8,
+            )
+            axes[1].scatter(r["train_seconds"], r["test_Recall@10"], s=40)
+            axes[1].annotate(
+                f"L{r['max_len']}/B{r['batch_size']}",
+                (r["train_seconds"], r["test_Recall@10"]),
+                fontsize=8,
+            )
+        axes[0].set(xlabel="CPU s / epoch", ylabel="test NDCG@10 (full)", title="max_len × batch")
+        axes[1].set(xlabel="total training s (to early stop)", ylabel="test Recall@10 (full)")
+    else:
+        for r in rows:
+            label = f"{r['schedule']}{'+plateau' if r.get('plateau_patience') else ''} lr={r['lr']}"
+            axes[0].plot(range(1, len(r["val_curve"]) + 1), r["val_curve"], label=label, lw=1)
+        axes[0].set(xlabel="epoch", ylabel="val NDCG@10", title="validation curves")
+        axes[0].legend(fontsize=6, ncol=2)
+        labels = [
+            f"{r['schedule'][:5]}{'+P' if r.get('plateau_patience') else ''}\n{r['lr']}"
+            for r in rows
+        ]
+        axes[1].bar(range(len(rows)), [r["test_NDCG@10"] for r in rows])
+        axes[1].set_xticks(range(len(rows)), labels, fontsize=6, rotation=90)
+        for i, r in enumerate(rows):
+            axes[1].text(i, r["test_NDCG@10"], str(r["best_epoch"]), ha="center", fontsize=6)
+        axes[1].set(ylabel="test NDCG@10 (full); label = best epoch", title="schedule × LR")
+    fig.suptitle(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("study", choices=["amp", "grid", "lr"])
+    ap.add_argument("--dataset", default="travel", choices=["travel", "beauty"])
+    ap.add_argument("--scale", default="demo")
+    ap.add_argument("--model", default="meta-bert4rec")
+    ap.add_argument("--epochs", type=int, default=50)
+    ap.add_argument("--patience", type=int, default=5)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--hidden", type=int, default=64)
+    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--max-lens", type=int, nargs="+", default=[10, 25, 50])
+    ap.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512])
+    ap.add_argument(
+        "--schedules",
+        nargs="+",
+        default=["constant", "exponential", "multiplicative", "cosine", "onecycle"],
+    )
+    ap.add_argument("--lrs", type=float, nargs="+", default=[0.001, 0.002, 0.005, 0.01])
+    ap.add_argument("--threads", type=int, default=1)  # see recsys_beauty.py
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args()
+
+    torch_threads(args.threads)
+    data = load(args.dataset, args.scale)
+    tracker = MlflowTracker(ROOT / "runs" / "mlflow", f"study-{args.study}")
+    t0 = time.perf_counter()
+    rows = {"amp": study_amp, "grid": study_grid, "lr": study_lr}[args.study](args, data, tracker)
+    out = OUT / f"recsys_study_{args.study}_{data.name}.json"
+    device = resolve_device(args.device)
+    write_json(
+        out,
+        {
+            "study": args.study,
+            "dataset": data.name,
+            "model": args.model,
+            "device": str(device),
+            "args": vars(args),
+            "rows": rows,
+            "seconds": time.perf_counter() - t0,
+            "git_sha": git_sha(),
+            "note": "sec_per_epoch is wall clock on a shared machine; cpu_sec_per_epoch is process "
+            "CPU time summed over threads and is the fairer cost comparison",
+        },
+    )
+    plot(
+        args.study,
+        rows,
+        out.with_suffix(".png"),
+        f"{args.study} study: {args.model} on {data.name} ({device})",
+    )
+    print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""CLI commands of the recommenders: `tripgraph train <model>` and `tripgraph eval recsys`.
+
+Heavy imports (torch, mlflow) happen inside the commands so `tripgraph --help` stays fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+SEQ_MODELS = ("bert4rec", "meta-bert4rec", "sasrec", "ncf", "deepfm", "pop")
+EMBEDDING_MODELS = ("prod2vec", "meta-prod2vec")
+
+Scale = Annotated[str | None, typer.Option(help="dataset scale under data/ (default: settings)")]
+Epochs = Annotated[int, typer.Option(help="maximum epochs (early stopping may end sooner)")]
+
+
+def _make_seq_command(kind: str) -> Callable[..., None]:
+    def command(
+        scale: Scale = None,
+        epochs: Epochs = 100,
+        minutes: Annotated[float | None, typer.Option(help="wall-clock budget")] = None,
+        lr: Annotated[float, typer.Option(help="learning rate")] = 1e-3,
+        batch_size: Annotated[int, typer.Option(help="users per batch")] = 64,
+        seed: Annotated[int, typer.Option(help="random seed")] = 0,
+        register: Annotated[bool, typer.Option(help="register the model in MLflow")] = True,
+    ) -> None:
+        from evals.recsys import train_travel_model
+
+        result = train_travel_model(
+            kind,
+            scale=scale,
+            epochs=epochs,
+            minutes=minutes,
+            lr=lr,
+            batch_size=batch_size,
+            seed=seed,
+            register=register,
+        )
+        typer.echo(
+            f"{kind}: test NDCG@10 sampled={result.test_sampled['NDCG@10']:.4f} "
+            f"full={result.test_full['NDCG@10']:.4f}; checkpoint {result.checkpoint}"
+            + (
+                f"; registered version {result.registered_version}"
+                if result.registered_version
+                else ""
+            )
+        )
+
+    command.__doc__ = f"Train {kind} on the travel click logs (JSON under runs/recsys/)."
+    return command
+
+
+def _make_embedding_command(name: str) -> Callable[..., None]:
+    def command(
+        scale: Scale = None,
+        epochs: Epochs = 10,
+        dim: Annotated[int, typer.Option(help="embedding width")] = 32,
+        meta_weight: Annotated[float, typer.Option(help="λ of the metadata loss terms")] = 0.5,
+        seed: Annotated[int, typer.Option(help="random seed")] = 0,
+    ) -> None:
+        from evals.recsys import train_travel_embeddings
+
+        lam = meta_weight if name == "meta-prod2vec" else 0.0
+        report = train_travel_embeddings(
+            name, scale=scale, epochs=epochs, dim=dim, meta_weight=lam, seed=seed
+        )
+        m = report["next_item"]
+        typer.echo(
+            f"{name}: next-viewed HR@10={m['HR@10']:.4f} NDCG@10={m['NDCG@10']:.4f}; "
+            f"plot {report['plot']}"
+        )
+
+    command.__doc__ = f"Train {name} over view sessions (vectors, JSON and a t-SNE PNG)."
+    return command
+
+
+def eval_recsys(
+    scale: Scale = None,
+    epochs: Epochs = 100,
+    minutes: Annotated[float | None, typer.Option(help="per-model wall-clock budget")] = None,
+    models: Annotated[str, typer.Option(help="comma-separated model kinds")] = (
+        "pop,ncf,deepfm,sasrec,bert4rec,meta-bert4rec"
+    ),
+    seeds: Annotated[int, typer.Option(help="seeds per model (mean and spread reported)")] = 1,
+    out: Annotated[Path | None, typer.Option(help="JSON path")] = None,
+) -> None:
+    """Compare the recommenders on the travel click logs (one table: JSON + PNG)."""
+    from evals.recsys import compare_travel_models
+
+    table = compare_travel_models(
+        models.split(","), scale=scale, epochs=epochs, minutes=minutes, seeds=seeds, out=out
+    )
+    for row in table["rows"]:
+        typer.echo(
+            f"{row['model']:<14} sampled NDCG@10={row['sampled']['NDCG@10']:.4f} "
+            f"HR@10={row['sampled']['HR@10']:.4f} | full NDCG@10={row['full']['NDCG@10']:.4f} "
+            f"HR@10={row['full']['HR@10']:.4f}"
+        )
+    typer.echo(f"wrote {table['json']}")
+
+
+def register(train_app: typer.Typer, eval_app: typer.Typer) -> None:
+    for kind in SEQ_MODELS:
+        train_app.command(kind)(_make_seq_command(kind))
+    for name in EMBEDDING_MODELS:
+        train_app.command(name)(_make_embedding_command(name))
+    eval_app.command("recsys")(eval_recsys)

@@ -1,0 +1,209 @@
+"""Agent tools over the trained recommenders: typed functions returning pydantic results.
+
+- `recommend_products(user_id=None, history=None, k=10)`: the next products for a user, from
+  the registered sequential model (Meta-BERT4Rec by default) over the user's click sequence
+  or an explicit `history` of product ids.
+- `viewed_together(product_id, k=10)`: nearest products by cosine in (Meta-)Prod2Vec space.
+
+Models load lazily on first use: the newest registered MLflow version of the model, else
+the checkpoint the `tripgraph train …` commands save under `<model_dir>/recsys/`. Unknown
+users, empty histories and unknown products get popularity with `cold_start=True`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+DEFAULT_RECOMMENDER = "meta-bert4rec"
+DEFAULT_EMBEDDINGS = "meta-prod2vec"
+SEQUENTIAL_KINDS = {"sasrec", "sasrec-bce", "bert4rec", "meta-bert4rec", "meta-sasrec"}
+
+
+class ScoredProduct(BaseModel):
+    product_id: str = Field(description="external product id")
+    score: float = Field(description="model score (higher is better); cosine for viewed-together")
+    rank: int = Field(description="1-based rank")
+
+
+class RecommendationResult(BaseModel):
+    user_id: str | None = Field(None, description="the user asked about, if any")
+    items: list[ScoredProduct] = Field(description="top-k products, best first")
+    cold_start: bool = Field(description="True when popularity was used instead of the model")
+    model: str = Field(description="which model produced the list, e.g. 'meta-bert4rec'")
+    reason: str = Field("", description="why the fallback was used, when it was")
+
+
+class ViewedTogetherResult(BaseModel):
+    product_id: str
+    items: list[ScoredProduct]
+    cold_start: bool
+    model: str
+    reason: str = ""
+
+
+class ModelNotAvailable(RuntimeError):
+    """No trained model was found; run `tripgraph train …` first."""
+
+
+@dataclass
+class RecsysToolbox:
+    """Holds where the models are and loads them on first use (no I/O in the constructor)."""
+
+    model_dir: Path
+    mlflow_dir: Path | None = None
+    recommender_kind: str = DEFAULT_RECOMMENDER
+    embeddings_name: str = DEFAULT_EMBEDDINGS
+    _recommender: Any = field(default=None, repr=False)
+    _embeddings: Any = field(default=None, repr=False)
+
+    # --- loading ----------------------------------------------------------------------------
+    def recommender(self) -> Any:
+        """The LoadedModel bundle (see seqrec.factory), loaded once."""
+        if self._recommender is None:
+            from recsys_tools.seqrec.factory import load_checkpoint
+            from recsys_tools.seqrec.tracking import latest_registered_checkpoint
+
+            path = None
+            if self.mlflow_dir is not None:
+                path = latest_registered_checkpoint(
+                    self.mlflow_dir, f"travel-{self.recommender_kind}"
+                )
+            path = path or self.model_dir / "recsys" / f"{self.recommender_kind}.pt"
+            if not path.exists():
+                raise ModelNotAvailable(
+                    f"no {self.recommender_kind} model at {path}; run "
+                    f"`tripgraph train {self.recommender_kind}`"
+                )
+            self._recommender = load_checkpoint(path)
+        return self._recommender
+
+    def embeddings(self) -> Any:
+        if self._embeddings is None:
+            from recsys_tools.prod2vec import ItemEmbeddings
+
+            path = self.model_dir / "recsys" / f"{self.embeddings_name}.npz"
+            if not path.exists():
+                raise ModelNotAvailable(
+                    f"no {self.embeddings_name} vectors at {path}; run "
+                    f"`tripgraph train {self.embeddings_name}`"
+                )
+            self._embeddings = ItemEmbeddings.load(path)
+        return self._embeddings
+
+    # --- tools ------------------------------------------------------------------------------
+    def recommend_products(
+        self, user_id: str | None = None, history: list[str] | None = None, k: int = 10
+    ) -> RecommendationResult:
+        import torch
+
+        from recsys_tools.seqrec.data import Batch, left_pad
+
+        bundle = self.recommender()
+        item_index = {pid: i for i, pid in enumerate(bundle.item_ids) if i > 0}
+        user_index = {uid: i for i, uid in enumerate(bundle.user_ids)}
+        user = user_index.get(user_id) if user_id is not None else None
+        if history:
+            seq = np.array([item_index[p] for p in history if p in item_index], dtype=np.int64)
+        elif user is not None:
+            seq = bundle.sequences[user]
+        else:
+            seq = np.zeros(0, dtype=np.int64)
+
+        def popular(reason: str) -> RecommendationResult:
+            scores = bundle.popularity.astype(float).copy()
+            scores[0] = -np.inf
+            scores[seq] = -np.inf
+            return RecommendationResult(
+                user_id=user_id,
+                items=_top(scores, k, bundle.item_ids),
+                cold_start=True,
+                model="popularity",
+                reason=reason,
+            )
+
+        if len(seq) == 0:
+            return popular("unknown user and no known product in the history")
+        if bundle.kind not in SEQUENTIAL_KINDS and user is None:
+            return popular(f"{bundle.kind} needs a known user")
+        batch = Batch(
+            users=torch.tensor([user if user is not None else 0]),
+            item_seq=torch.from_numpy(left_pad([seq], max(1, len(seq)))),
+        )
+        with torch.no_grad():
+            scores = bundle.model.full_sort_predict(batch)[0].numpy().astype(float)
+        scores[seq] = -np.inf  # already-seen products are not recommended again
+        return RecommendationResult(
+            user_id=user_id,
+            items=_top(scores, k, bundle.item_ids),
+            cold_start=False,
+            model=bundle.kind,
+        )
+
+    def viewed_together(self, product_id: str, k: int = 10) -> ViewedTogetherResult:
+        emb = self.embeddings()
+        idx = emb.index_of(product_id)
+        neighbours = emb.similar(idx, k) if idx is not None else []
+        if not neighbours:
+            scores = emb.popularity.astype(float).copy()
+            scores[0] = -np.inf
+            if idx is not None:
+                scores[idx] = -np.inf
+            return ViewedTogetherResult(
+                product_id=product_id,
+                items=_top(scores, k, emb.item_ids),
+                cold_start=True,
+                model="popularity",
+                reason="unknown product" if idx is None else "product has no embedding",
+            )
+        items = [
+            ScoredProduct(product_id=str(emb.item_ids[i]), score=s, rank=r + 1)
+            for r, (i, s) in enumerate(neighbours)
+        ]
+        return ViewedTogetherResult(
+            product_id=product_id, items=items, cold_start=False, model=self.embeddings_name
+        )
+
+
+def _top(scores: np.ndarray, k: int, item_ids: list[Any]) -> list[ScoredProduct]:
+    ranked = np.argsort(-scores, kind="stable")
+    order = [int(i) for i in ranked if np.isfinite(scores[i])][:k]
+    return [
+        ScoredProduct(product_id=str(item_ids[i]), score=float(scores[i]), rank=r + 1)
+        for r, i in enumerate(order)
+    ]
+
+
+@lru_cache
+def default_toolbox() -> RecsysToolbox:
+    """The toolbox the agent uses, configured from settings (built on first call)."""
+    from tripgraph.settings import get_settings
+
+    settings = get_settings()
+    return RecsysToolbox(model_dir=settings.model_dir, mlflow_dir=settings.run_dir / "mlflow")
+
+
+def recommend_products(
+    user_id: str | None = None, history: list[str] | None = None, k: int = 10
+) -> RecommendationResult:
+    """Recommend the next `k` travel products for a user.
+
+    Args:
+        user_id: a known user's id; their click sequence is the model input.
+        history: product ids the user viewed, oldest first (used instead of the stored
+            sequence when given; e.g. the current session).
+        k: how many products to return.
+    Returns the products best first; `cold_start=True` means popularity was used because the
+    user and every history product were unknown."""
+    return default_toolbox().recommend_products(user_id=user_id, history=history, k=k)
+
+
+def viewed_together(product_id: str, k: int = 10) -> ViewedTogetherResult:
+    """Products most often viewed together with `product_id` (cosine in Meta-Prod2Vec space);
+    unknown products get the most viewed products with `cold_start=True`."""
+    return default_toolbox().viewed_together(product_id, k=k)
