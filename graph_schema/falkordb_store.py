@@ -195,15 +195,27 @@ class _FalkorDBBase(GraphStore):
 class EmbeddedFalkorDBStore(_FalkorDBBase):
     """FalkorDBLite: FalkorDB in a child process, data in `<data_dir>/tripgraph.db`."""
 
-    def __init__(self, data_dir: Path, graph_name: str = "tripgraph", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        graph_name: str = "tripgraph",
+        *,
+        socket_timeout_s: float = 900.0,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(graph_name, **kwargs)
         self.data_dir = Path(data_dir)
+        self.socket_timeout_s = socket_timeout_s
 
     def _open(self) -> Any:
         from redislite.falkordb_client import FalkorDB
 
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        return FalkorDB(str(self.data_dir / "tripgraph.db"))
+        # The server answers nothing while it loads a large graph from disk (a full-scale
+        # graph takes minutes on 2 cores), and a long ingest batch or bulk read can take
+        # more than redis-py's few seconds: the socket timeout only guards against a hung
+        # server; query time limits are enforced by FalkorDB itself (`timeout_ms`).
+        return FalkorDB(str(self.data_dir / "tripgraph.db"), socket_timeout=self.socket_timeout_s)
 
     def _reap_dead_server(self) -> None:
         # A killed server can linger as a zombie (its parent may not reap it), which
