@@ -208,7 +208,7 @@ _ATTRIBUTE_QUERY: dict[str, str] = {
 
 
 def builtin_retrieval_set(
-    seed: int = 42, reviews_per_pair: int = 40, n_queries: int = 120
+    seed: int = 42, reviews_per_pair: int = 25, n_queries: int = 120
 ) -> RetrievalSet:
     """The labelled set built here (see the module docstring); deterministic per seed."""
     rng = np.random.default_rng(seed)

@@ -38,3 +38,6 @@ register_recsys(train_app, eval_app)
 from recsys_tools.nlu_cli import register as register_nlu  # noqa: E402
 
 register_nlu(app, train_app, eval_app)
+from embeddings.cli import register as register_embeddings  # noqa: E402
+
+register_embeddings(eval_app)
