@@ -27,6 +27,13 @@ VOCABULARY_QUERIES: dict[str, str] = {
     ),
 }
 
+
+def index_hits_query(prefix: str, id_expr: str) -> str:
+    """Only ids and scores from a vector-index query (`prefix`: the backend dialect's CALL
+    that yields `node, score`): returning whole nodes costs ~6x more on FalkorDB."""
+    return f"{prefix} RETURN {id_expr} AS merchant_id, score ORDER BY score DESC"
+
+
 MERCHANTS_BY_IDS = "MATCH (m:Merchant) WHERE m.merchant_id IN $ids RETURN m"
 
 GRAPH_EMBEDDINGS_BY_IDS = (
@@ -180,10 +187,8 @@ def offline_graph_query(question: str, slots: Slots) -> GraphQuery | None:
             "MATCH (m:Merchant {name: $name}) RETURN m.rating AS rating",
             {"name": slots.merchant_name},
         )
-    if (
-        (slots.product_city
-        and "상품" in q)
-        or (slots.product_type and "몇" in q and not slots.region)
+    if (slots.product_city and "상품" in q) or (
+        slots.product_type and "몇" in q and not slots.region
     ):
         where = []
         if slots.product_city:

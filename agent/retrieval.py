@@ -16,6 +16,7 @@ from agent import cypher as Q
 from agent.deps import AgentDeps
 from agent.state import Candidate, Evidence, Slots
 from agent.understand import haversine_km
+from graph_schema import model
 from graph_schema.store import GraphStoreError
 from ingest.gazetteer import ATTRIBUTES
 from prompts import agent as P
@@ -74,6 +75,21 @@ def candidate_from_node(
         sources=[source],
         relaxed=list(relaxed),
     )
+
+
+def _index_hits(deps: AgentDeps, index: str, vector: list[float], k: int) -> list[str]:
+    """Merchant ids of the k nearest nodes of a vector index (reviews carry merchant_id)."""
+    spec = next((v for v in model.VECTOR_INDEXES if v.name == index), None)
+    if spec is None:
+        raise KeyError(index)
+    cypher = Q.index_hits_query(deps.store.dialect.query_vector_index(spec), "node.merchant_id")
+    rows = deps.store.read(
+        cypher,
+        {"k": int(k), "vector": [float(x) for x in vector]},
+        timeout_ms=deps.config.query_timeout_ms,
+        max_rows=k,
+    ).rows
+    return [str(r["merchant_id"]) for r in rows if r.get("merchant_id")]
 
 
 def fetch_candidates(deps: AgentDeps, ids: list[str], source: str) -> list[Candidate]:
@@ -266,10 +282,10 @@ def vector_widen(
 ) -> tuple[list[Candidate], str | None]:
     """Merchants of the reviews nearest to the HyDE vector that meet the hard constraints."""
     try:
-        hits = deps.store.vector_search("review_embedding", vector, k=deps.config.vector_k)
+        hits = _index_hits(deps, "review_embedding", vector, deps.config.vector_k)
     except (GraphStoreError, KeyError) as exc:
         return [], f"리뷰 벡터 검색을 쓸 수 없어요: {str(exc)[:80]}"
-    ids = list(dict.fromkeys(str(h.node["merchant_id"]) for h in hits if h.node.get("merchant_id")))
+    ids = list(dict.fromkeys(hits))
     ids = [i for i in ids if i not in have]
     out = []
     for c in fetch_candidates(deps, ids, "vector"):
@@ -307,16 +323,12 @@ def graph_backfill(
     if norm == 0.0:
         return [], "그래프 임베딩 보강: 기준 벡터가 0이라 건너뛰었어요"
     try:
-        hits = deps.store.vector_search(
-            "merchant_graph_embedding", (centroid / norm).tolist(), k=deps.config.graph_k
+        hits = _index_hits(
+            deps, "merchant_graph_embedding", (centroid / norm).tolist(), deps.config.graph_k
         )
     except (GraphStoreError, KeyError) as exc:
         return [], f"그래프 임베딩 인덱스를 쓸 수 없어 보강을 건너뛰었어요: {str(exc)[:80]}"
-    ids = [
-        h.node["merchant_id"]
-        for h in hits
-        if h.node.get("merchant_id") and h.node["merchant_id"] not in have
-    ]
+    ids = [i for i in hits if i not in have]
     out: list[Candidate] = []
     for c in fetch_candidates(deps, ids, "graph_embedding"):
         ok, relaxed = satisfies(deps, c, slots, menu_ids)

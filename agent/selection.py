@@ -93,7 +93,7 @@ def best_excerpt(text: str, words: list[str], max_chars: int = 90) -> str:
     ]
     i = max(range(len(sentences)), key=lambda j: (scores[j], -j))
     excerpt = sentences[i]
-    if len(excerpt.strip()) < 25 and i + 1 < len(sentences):
+    if len(excerpt.strip()) < 25 and i + 1 < len(sentences) and scores[i + 1] >= 0:
         excerpt += sentences[i + 1]
     excerpt = excerpt.strip()
     return excerpt if len(excerpt) <= max_chars else excerpt[:max_chars].rstrip()

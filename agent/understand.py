@@ -166,21 +166,24 @@ def _find_all(text: str, table: dict[str, str]) -> list[Match]:
     """
     low = text.lower()
     toks = _tokens(text)
-    taken: list[tuple[int, int]] = []
-    found: list[Match] = []
-    for alias in sorted(table, key=len, reverse=True):
+    hits: list[tuple[int, int, str]] = []  # (start, end, alias)
+    for alias in table:
         if len(alias) == 1:
             if alias in toks:
                 pos = low.find(alias)
-                found.append(Match(table[alias], alias, pos))
+                hits.append((pos, pos + 1, alias))
             continue
         start = 0
         while (pos := low.find(alias, start)) >= 0:
-            end = pos + len(alias)
-            if not any(pos < e and s < end for s, e in taken):
-                taken.append((pos, end))
-                found.append(Match(table[alias], alias, pos))
-            start = end
+            hits.append((pos, pos + len(alias), alias))
+            start = pos + 1
+    # Longest first; among equally long ones the earlier wins ('초밥집': 초밥, not 밥집).
+    taken: list[tuple[int, int]] = []
+    found: list[Match] = []
+    for pos, end, alias in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
+        if not any(pos < e and s < end for s, e in taken):
+            taken.append((pos, end))
+            found.append(Match(table[alias], alias, pos))
     return sorted(found, key=lambda m: m.start)
 
 
@@ -193,8 +196,9 @@ _COUNT_WORDS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "하나": 1
 _COUNT = re.compile(r"(\d+|한|두|세|네|다섯)\s*(?:곳|군데|개|집)\s*(?:만|정도|추천|골라|알려)")
 _PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
 _PRICE_CAP_WON = re.compile(r"(\d{4,6})\s*원\s*(?:이하|아래|미만|까지|안쪽|이내)")
-_USER_ID = re.compile(r"\bU\d{6}\b", re.IGNORECASE)
-_PRODUCT_ID = re.compile(r"\bP\d{5}\b", re.IGNORECASE)
+# Not \b: Korean particles are word characters ('U000042한테').
+_USER_ID = re.compile(r"(?<![A-Za-z0-9])U\d{6}(?![0-9])", re.IGNORECASE)
+_PRODUCT_ID = re.compile(r"(?<![A-Za-z0-9])P\d{5}(?![0-9])", re.IGNORECASE)
 _CYPHER_START = re.compile(
     r"^\s*(MATCH|OPTIONAL\s+MATCH|CREATE|MERGE|CALL|RETURN|WITH|UNWIND|LOAD\s+CSV|FOREACH|"
     r"DETACH|DELETE|DROP|SET|REMOVE|USE|SHOW|GRANT|DENY|REVOKE|ALTER|START|STOP|TERMINATE|"
@@ -457,6 +461,9 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         return Parsed("graph_question", Slots(), raw_cypher=q, signals=["raw_cypher"])
     slots, signals = extract_slots(q, vocab)
 
+    domain = {"region", "city", "category", "menu", "merchant", "product_city"} & set(signals)
+    if _has(q, GRAPH_WORDS) and (domain or "가게" in q or "식당" in q or "상품" in q):
+        return Parsed("graph_question", slots, signals=signals)
     if _has(q, VIEWED_WORDS) or (slots.product_id and "같이" in q):
         return Parsed("viewed_together", slots, signals=signals)
     if _has(q, PRODUCT_WORDS) or (slots.user_id and "추천" in q):
@@ -465,10 +472,6 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         return Parsed("place_mapping", slots, signals=signals)
     if _has(q, ITINERARY_WORDS) and ("패키지" in q or "상품" in q or "일정" in q or "코스" in q):
         return Parsed("itinerary", slots, signals=signals)
-
-    domain = {"region", "city", "category", "menu", "merchant", "product_city"} & set(signals)
-    if _has(q, GRAPH_WORDS) and (domain or "가게" in q or "식당" in q or "상품" in q):
-        return Parsed("graph_question", slots, signals=signals)
 
     is_followup = (
         previous is not None

@@ -91,7 +91,7 @@ def _recommend(rng: random.Random, n: int) -> list[dict[str, Any]]:
         party = rng.choice([None, *PARTIES]) if "{party}" in phr else None
         if "{party}" in phr and party is None:
             party = rng.choice(list(PARTIES))
-        must = rng.choice([None, None, *MUSTS])
+        must = rng.choice([None, None, *MUSTS]) if "{must}" in phr else None
         if must is None and "곳 골라줘" in phr:
             must = "quiet"
         q = phr.format(
