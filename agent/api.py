@@ -54,12 +54,13 @@ API_VERSION = "1.0.0"
 class ApiSettings(BaseSettings):
     """Settings of the HTTP adapter only (the rest is `tripgraph.settings.Settings`)."""
 
-    model_config = SettingsConfigDict(env_prefix="TRIPGRAPH_API_", env_file=".env",
-                                      extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TRIPGRAPH_API_", env_file=".env", extra="ignore")
 
     token: SecretStr | None = Field(
-        None, description="bearer token the /v1 routes require (TRIPGRAPH_API_TOKEN); "
-                          "unset = no auth (loopback development)")
+        None,
+        description="bearer token the /v1 routes require (TRIPGRAPH_API_TOKEN); "
+        "unset = no auth (loopback development)",
+    )
     cypher_max_rows: int = Field(500, ge=1, description="upper bound of /v1/cypher max_rows")
     cypher_timeout_ms: int = Field(5000, ge=100, description="timeout of /v1/cypher queries")
 
@@ -89,11 +90,14 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ChatRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000,
-                          examples=["제주 애월에서 부모님 모시고 갈 흑돼지집 추천해줘"])
+    question: str = Field(
+        min_length=1, max_length=2000, examples=["제주 애월에서 부모님 모시고 갈 흑돼지집 추천해줘"]
+    )
     thread_id: ThreadId | None = Field(
-        None, description="conversation id; follow-ups in the same thread refine the last "
-                          "answer. Omitted: a new thread (its id is in the answer)")
+        None,
+        description="conversation id; follow-ups in the same thread refine the last "
+        "answer. Omitted: a new thread (its id is in the answer)",
+    )
 
     @field_validator("question")
     @classmethod
@@ -105,9 +109,13 @@ class ChatRequest(BaseModel):
 
 
 class CypherRequest(BaseModel):
-    query: str = Field(min_length=1, max_length=5000,
-                       examples=["MATCH (m:Merchant)-[r:LOCATED_IN]->(p:Place {name: '애월읍'}) "
-                                 "RETURN m, r, p LIMIT 10"])
+    query: str = Field(
+        min_length=1,
+        max_length=5000,
+        examples=[
+            "MATCH (m:Merchant)-[r:LOCATED_IN]->(p:Place {name: '애월읍'}) RETURN m, r, p LIMIT 10"
+        ],
+    )
     params: dict[ParamName, ParamValue] = Field(default_factory=dict)
     max_rows: int = Field(100, ge=1, le=10_000, description="rows returned at most")
 
@@ -148,8 +156,10 @@ class ToolResult(BaseModel):
 class ProductsRequest(BaseModel):
     user_id: str | None = Field(None, min_length=1, max_length=64, examples=["U000123"])
     history: list[Annotated[str, StringConstraints(min_length=1, max_length=64)]] | None = Field(
-        None, max_length=200, description="product ids viewed, oldest first (instead of the "
-                                          "user's stored clicks)")
+        None,
+        max_length=200,
+        description="product ids viewed, oldest first (instead of the user's stored clicks)",
+    )
     k: int = Field(10, ge=1, le=100)
 
 
@@ -159,15 +169,17 @@ class ViewedTogetherRequest(BaseModel):
 
 
 class EntitiesRequest(BaseModel):
-    text: str = Field(min_length=1, max_length=2000,
-                      examples=["제주 애월에서 부모님 모시고 갈 흑돼지집 추천해줘"])
+    text: str = Field(
+        min_length=1, max_length=2000, examples=["제주 애월에서 부모님 모시고 갈 흑돼지집 추천해줘"]
+    )
 
 
 class ApiError(Exception):
     """An error with a status and a code that the handler turns into an `ErrorBody`."""
 
-    def __init__(self, status: int, error: str, detail: str,
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int, error: str, detail: str, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(detail)
         self.status, self.error, self.detail, self.headers = status, error, detail, headers
 
@@ -199,8 +211,12 @@ def require_token(
         return
     given = credentials.credentials if credentials else ""
     if not secrets.compare_digest(given.encode(), api.token.get_secret_value().encode()):
-        raise ApiError(401, "unauthorized", "a valid bearer token is required",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401,
+            "unauthorized",
+            "a valid bearer token is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
 
 
 ServiceDep = Annotated[AgentService, Depends(get_service)]
@@ -260,25 +276,33 @@ def _sse(event: str, data: Any) -> bytes:
 
 
 def _register_routes(app: FastAPI) -> None:
-    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)],
-                   responses=_errors(401, 503))
+    v1 = APIRouter(prefix="/v1", dependencies=[Depends(require_token)], responses=_errors(401, 503))
 
     @v1.post(
         "/chat",
         response_model=AgentAnswer,
         summary="Ask the agent",
-        responses={200: {"content": {"text/event-stream": {
-            "description": "`event: stage` (a StageEvent) per stage, then `event: answer` "
-                           "(the AgentAnswer); `event: error` (an ErrorBody) if it fails"}}}},
+        responses={
+            200: {
+                "content": {
+                    "text/event-stream": {
+                        "description": "`event: stage` (a StageEvent) per stage, then "
+                        "`event: answer` (the AgentAnswer); `event: error` (an ErrorBody) "
+                        "if it fails"
+                    }
+                }
+            }
+        },
         tags=["chat"],
     )
     async def chat(
         body: ChatRequest,
         request: Request,
         service: ServiceDep,
-        stream: Annotated[bool | None, Query(description="stream stage events as SSE "
-                                                         "(same as Accept: text/event-stream)")
-                          ] = None,
+        stream: Annotated[
+            bool | None,
+            Query(description="stream stage events as SSE (same as Accept: text/event-stream)"),
+        ] = None,
     ) -> Any:
         """Answer a question. JSON by default; server-sent events with `?stream=true` or
         `Accept: text/event-stream`."""
@@ -288,7 +312,8 @@ def _register_routes(app: FastAPI) -> None:
         async def events() -> AsyncIterator[bytes]:
             try:
                 async for item in iterate_in_threadpool(
-                        service.stream(body.question, body.thread_id)):
+                    service.stream(body.question, body.thread_id)
+                ):
                     if isinstance(item, StageEvent):
                         yield _sse("stage", item)
                     else:
@@ -297,43 +322,65 @@ def _register_routes(app: FastAPI) -> None:
                 log.exception("chat stream failed")
                 yield _sse("error", ErrorBody(error="agent_error", detail=str(exc)[:500]))
 
-        return StreamingResponse(events(), media_type="text/event-stream",
-                                 headers={"Cache-Control": "no-cache",
-                                          "X-Accel-Buffering": "no"})
+        return StreamingResponse(
+            events(),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
 
-    def _run_cypher(service: AgentService, api: ApiSettings, req: CypherRequest
-                    ) -> CypherResponse:
+    def _run_cypher(service: AgentService, api: ApiSettings, req: CypherRequest) -> CypherResponse:
         max_rows = min(req.max_rows, api.cypher_max_rows)
         try:
-            result = service.deps.store.read(req.query, req.params, max_rows=max_rows,
-                                             timeout_ms=api.cypher_timeout_ms)
+            result = service.deps.store.read(
+                req.query, req.params, max_rows=max_rows, timeout_ms=api.cypher_timeout_ms
+            )
         except ReadOnlyViolation as exc:
-            raise ApiError(400, "read_only",
-                           f"only read-only queries are allowed; nothing was changed ({exc})"
-                           ) from exc
+            raise ApiError(
+                400, "read_only", f"only read-only queries are allowed; nothing was changed ({exc})"
+            ) from exc
         except GraphStoreError as exc:
             if not service_store_alive(service):
                 raise
             raise ApiError(400, "query_error", f"the query failed: {exc}") from exc
         rows = jsonable_encoder(result.rows)
-        return CypherResponse(columns=result.columns, rows=rows, truncated=result.truncated,
-                              elapsed_ms=round(result.elapsed_ms, 2),
-                              graph=graph_from_rows(rows))
+        return CypherResponse(
+            columns=result.columns,
+            rows=rows,
+            truncated=result.truncated,
+            elapsed_ms=round(result.elapsed_ms, 2),
+            graph=graph_from_rows(rows),
+        )
 
-    @v1.post("/cypher", response_model=CypherResponse, responses=_errors(400),
-             summary="Run a read-only Cypher query", tags=["graph"])
-    def cypher(body: CypherRequest, service: ServiceDep,
-               api: Annotated[ApiSettings, Depends(get_api_config)]) -> CypherResponse:
+    @v1.post(
+        "/cypher",
+        response_model=CypherResponse,
+        responses=_errors(400),
+        summary="Run a read-only Cypher query",
+        tags=["graph"],
+    )
+    def cypher(
+        body: CypherRequest,
+        service: ServiceDep,
+        api: Annotated[ApiSettings, Depends(get_api_config)],
+    ) -> CypherResponse:
         """Read-only exploration: writes are refused with 400 before anything runs (and the
         engine runs the query read-only as a second guard); syntax errors are 400 too."""
         return _run_cypher(service, api, body)
 
     # Errors stay JSON like everywhere else; only the 200 is an HTML page.
-    @v1.get("/cypher/view", response_model=None, summary="Draw a read-only query's nodes and "
-            "relationships", tags=["graph"],
-            responses={200: {"description": "a self-contained HTML page with an SVG",
-                             "content": {"text/html": {"schema": {"type": "string"}}}},
-                       **_errors(400)})
+    @v1.get(
+        "/cypher/view",
+        response_model=None,
+        summary="Draw a read-only query's nodes and relationships",
+        tags=["graph"],
+        responses={
+            200: {
+                "description": "a self-contained HTML page with an SVG",
+                "content": {"text/html": {"schema": {"type": "string"}}},
+            },
+            **_errors(400),
+        },
+    )
     def cypher_view(
         service: ServiceDep,
         api: Annotated[ApiSettings, Depends(get_api_config)],
@@ -343,8 +390,12 @@ def _register_routes(app: FastAPI) -> None:
         res = _run_cypher(service, api, CypherRequest(query=query, max_rows=max_rows))
         return HTMLResponse(render_html(res.graph, query=query))
 
-    @v1.get("/tools", response_model=list[ToolInfo], summary="Tools and whether they run now",
-            tags=["tools"])
+    @v1.get(
+        "/tools",
+        response_model=list[ToolInfo],
+        summary="Tools and whether they run now",
+        tags=["tools"],
+    )
     def tools() -> list[ToolInfo]:
         out = []
         for name in TOOLS:
@@ -354,26 +405,47 @@ def _register_routes(app: FastAPI) -> None:
 
     tool_errors = _errors(400, 404, 501, 503)
 
-    @v1.post("/tools/recommend_products", response_model=ToolResult, responses=tool_errors,
-             summary="Personalised travel products for a user", tags=["tools"])
+    @v1.post(
+        "/tools/recommend_products",
+        response_model=ToolResult,
+        responses=tool_errors,
+        summary="Personalised travel products for a user",
+        tags=["tools"],
+    )
     def recommend_products(body: ProductsRequest) -> ToolResult:
         """From the user's stored click sequence, or from `history`; unknown users and empty
         histories get popular products (the result says `cold_start`)."""
-        return _call_tool("recommend_products", user_id=body.user_id, history=body.history,
-                          k=body.k)
+        return _call_tool(
+            "recommend_products", user_id=body.user_id, history=body.history, k=body.k
+        )
 
-    @v1.post("/tools/viewed_together", response_model=ToolResult, responses=tool_errors,
-             summary="Products viewed together with a product", tags=["tools"])
+    @v1.post(
+        "/tools/viewed_together",
+        response_model=ToolResult,
+        responses=tool_errors,
+        summary="Products viewed together with a product",
+        tags=["tools"],
+    )
     def viewed_together(body: ViewedTogetherRequest) -> ToolResult:
         return _call_tool("viewed_together", product_id=body.product_id, k=body.k)
 
-    @v1.post("/tools/extract_entities", response_model=ToolResult, responses=tool_errors,
-             summary="Named entities (region, category, party, …) in a text", tags=["tools"])
+    @v1.post(
+        "/tools/extract_entities",
+        response_model=ToolResult,
+        responses=tool_errors,
+        summary="Named entities (region, category, party, …) in a text",
+        tags=["tools"],
+    )
     def extract_entities(body: EntitiesRequest) -> ToolResult:
         return _call_tool("extract_entities", text=body.text)
 
-    @app.get("/healthz", response_model=Health, responses={503: {"model": Health}},
-             tags=["health"], summary="Graph reachable? offline or llm mode?")
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Health}},
+        tags=["health"],
+        summary="Graph reachable? offline or llm mode?",
+    )
     def healthz(service: ServiceDep) -> Any:
         health = check_health(service)
         if health.status != "ok":
@@ -381,6 +453,14 @@ def _register_routes(app: FastAPI) -> None:
         return health
 
     app.include_router(v1)
+
+
+def warm_up(service: AgentService) -> None:
+    """Pay one-time costs before the first user does: the first `embed_query` loads the
+    embedder's tokenizer/model lazily (about 20 s on a busy machine), the first graph read
+    opens the connection."""
+    service.deps.embedder.embed_query("제주 애월 흑돼지")
+    service.deps.store.read("RETURN 1 AS ok")
 
 
 def service_store_alive(service: AgentService) -> bool:
@@ -395,20 +475,26 @@ def check_health(service: AgentService) -> Health:
     try:
         store.read("RETURN 1 AS ok", timeout_ms=2000)
     except Exception as exc:  # any failure means "not reachable"; the reason is reported
-        return Health(status="unavailable", mode=mode,
-                      graph=GraphHealth(reachable=False, backend=backend, error=str(exc)[:300]))
+        return Health(
+            status="unavailable",
+            mode=mode,
+            graph=GraphHealth(reachable=False, backend=backend, error=str(exc)[:300]),
+        )
     ms = round((time.perf_counter() - started) * 1000, 2)
-    return Health(status="ok", mode=mode,
-                  graph=GraphHealth(reachable=True, backend=backend, latency_ms=ms))
+    return Health(
+        status="ok", mode=mode, graph=GraphHealth(reachable=True, backend=backend, latency_ms=ms)
+    )
 
 
 # ------------------------------------------------------------------------ error handling
 def _outage_types() -> tuple[type[BaseException], ...]:
     """Exceptions that mean the graph (or its driver) is down, not that the input is bad."""
     types: list[type[BaseException]] = [GraphStoreError, ConnectionError, TimeoutError]
-    for module, name in (("redis.exceptions", "RedisError"),
-                         ("neo4j.exceptions", "Neo4jError"),
-                         ("neo4j.exceptions", "DriverError")):
+    for module, name in (
+        ("redis.exceptions", "RedisError"),
+        ("neo4j.exceptions", "Neo4jError"),
+        ("neo4j.exceptions", "DriverError"),
+    ):
         with suppress(ImportError, AttributeError):
             types.append(getattr(importlib.import_module(module), name))
     return tuple(types)
@@ -417,22 +503,31 @@ def _outage_types() -> tuple[type[BaseException], ...]:
 def _install_error_handlers(app: FastAPI) -> None:
     async def api_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, ApiError)
-        return JSONResponse(ErrorBody(error=exc.error, detail=exc.detail).model_dump(),
-                            status_code=exc.status, headers=exc.headers)
+        return JSONResponse(
+            ErrorBody(error=exc.error, detail=exc.detail).model_dump(),
+            status_code=exc.status,
+            headers=exc.headers,
+        )
 
     async def outage(request: Request, exc: Exception) -> JSONResponse:
         log.error("graph unavailable during %s %s: %r", request.method, request.url.path, exc)
         return JSONResponse(
-            ErrorBody(error="graph_unavailable",
-                      detail=f"the graph store is unavailable; try again ({type(exc).__name__})"
-                      ).model_dump(), status_code=503, headers={"Retry-After": "5"})
+            ErrorBody(
+                error="graph_unavailable",
+                detail=f"the graph store is unavailable; try again ({type(exc).__name__})",
+            ).model_dump(),
+            status_code=503,
+            headers={"Retry-After": "5"},
+        )
 
     async def bug(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled error in %s %s", request.method, request.url.path,
-                      exc_info=exc)
-        return JSONResponse(ErrorBody(error="internal_error",
-                                      detail="unexpected server error (logged)").model_dump(),
-                            status_code=500)
+        log.exception("unhandled error in %s %s", request.method, request.url.path, exc_info=exc)
+        return JSONResponse(
+            ErrorBody(
+                error="internal_error", detail="unexpected server error (logged)"
+            ).model_dump(),
+            status_code=500,
+        )
 
     app.add_exception_handler(ApiError, api_error)
     for exc_type in _outage_types():
@@ -441,8 +536,12 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 # ---------------------------------------------------------------------------- factory
-def create_app(settings: Settings | None = None, *, service: AgentService | None = None,
-               api_settings: ApiSettings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    service: AgentService | None = None,
+    api_settings: ApiSettings | None = None,
+) -> FastAPI:
     """Build the app. No I/O here: without `service`, the lifespan opens one from
     `settings` (default: `get_settings()`) and closes it on shutdown; a passed-in service
     stays open (its owner closes it)."""
@@ -456,10 +555,14 @@ def create_app(settings: Settings | None = None, *, service: AgentService | None
             cfg = settings or get_settings()
             started = time.perf_counter()
             owned = await asyncio.to_thread(AgentService.open, cfg)
+            await asyncio.to_thread(warm_up, owned)
             app.state.service = owned
-            log.info("agent service open in %.1f s (graph %s, %s mode)",
-                     time.perf_counter() - started, cfg.graph.backend,
-                     "llm" if cfg.llm.enabled else "offline")
+            log.info(
+                "agent service open in %.1f s (graph %s, %s mode)",
+                time.perf_counter() - started,
+                cfg.graph.backend,
+                "llm" if cfg.llm.enabled else "offline",
+            )
         try:
             yield
         finally:
@@ -471,8 +574,8 @@ def create_app(settings: Settings | None = None, *, service: AgentService | None
         title="tripgraph API",
         version=API_VERSION,
         description="Graph-centric travel and dining recommendation agent: chat with streamed "
-                    "stages, read-only Cypher exploration with a graph view, recommender "
-                    "tools. Bearer auth on /v1 when TRIPGRAPH_API_TOKEN is set.",
+        "stages, read-only Cypher exploration with a graph view, recommender "
+        "tools. Bearer auth on /v1 when TRIPGRAPH_API_TOKEN is set.",
         lifespan=lifespan,
     )
     app.state.service = service

@@ -14,8 +14,9 @@ UI_APP = "agent/ui/app.py"
 
 
 def serve(
-    host: Annotated[str, typer.Option(help="interface to bind (127.0.0.1 = this machine only)")
-                    ] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="interface to bind (127.0.0.1 = this machine only)")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
     workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
@@ -24,8 +25,14 @@ def serve(
     TRIPGRAPH_API_TOKEN is set."""
     import uvicorn
 
-    uvicorn.run("agent.api:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level)
+    uvicorn.run(
+        "agent.api:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=log_level,
+    )
 
 
 def ui(
@@ -35,8 +42,18 @@ def ui(
     """Start the Chainlit chat UI (headless: open http://HOST:PORT yourself)."""
     # Chainlit reads .chainlit/config.toml and public/ from its app root: the repository.
     env = {**os.environ, "CHAINLIT_APP_ROOT": str(PROJECT_ROOT)}
-    args = [sys.executable, "-m", "chainlit", "run", UI_APP, "--headless",
-            "--host", host, "--port", str(port)]
+    args = [
+        sys.executable,
+        "-m",
+        "chainlit",
+        "run",
+        UI_APP,
+        "--headless",
+        "--host",
+        host,
+        "--port",
+        str(port),
+    ]
     os.chdir(PROJECT_ROOT)
     typer.echo(f"chat UI on http://{host}:{port}", err=True)
     # exec: the UI becomes this process, so Ctrl-C and kill reach it directly.

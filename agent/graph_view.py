@@ -22,8 +22,18 @@ from graph_schema import model
 MAX_NODES = 150  # beyond this a picture stops being readable; the table still has every row
 
 # One colour per label, in the order of the graph model (stable across queries).
-_PALETTE = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
-            "#ff9da7", "#9c755f", "#bab0ac")
+_PALETTE = (
+    "#4e79a7",
+    "#f28e2b",
+    "#e15759",
+    "#76b7b2",
+    "#59a14f",
+    "#edc948",
+    "#b07aa1",
+    "#ff9da7",
+    "#9c755f",
+    "#bab0ac",
+)
 _LABEL_COLOUR = {spec.label: _PALETTE[i % len(_PALETTE)] for i, spec in enumerate(model.NODES)}
 _KEY_OF = {spec.label: spec.key for spec in model.NODES}
 
@@ -82,6 +92,22 @@ def _walk(value: Any) -> Iterable[dict[str, Any]]:
             yield from _walk(v)
 
 
+def describe(value: Any) -> str | None:
+    """A short text for a node, relationship or path value (None for anything else):
+    `(:Merchant) 소랑 흑돈가`, `[:LOCATED_IN]`, `path (3 nodes)`."""
+    if not isinstance(value, dict):
+        return None
+    if _is_edge(value):
+        return f"[:{value['_type']}]"
+    if _is_node(value):
+        labels = [str(x) for x in value.get("_labels") or []]
+        props = {k: v for k, v in value.items() if not k.startswith("_")}
+        return f"(:{':'.join(labels)}) {_caption(labels, props, str(value['_id']))}"
+    if set(value) == {"nodes", "relationships"}:
+        return f"path ({len(value['nodes'])} nodes)"
+    return None
+
+
 def graph_from_rows(rows: Iterable[dict[str, Any]], max_nodes: int = MAX_NODES) -> GraphView:
     """Collect the distinct nodes and relationships in `rows`. Relationships whose end nodes
     were not returned get a placeholder node so that no returned relationship is hidden."""
@@ -94,9 +120,13 @@ def graph_from_rows(rows: Iterable[dict[str, Any]], max_nodes: int = MAX_NODES) 
             if _is_edge(item):
                 eid = str(item["_id"])
                 if eid not in edges:
-                    edges[eid] = GraphEdge(id=eid, type=str(item["_type"]),
-                                           source=str(item["_start"]),
-                                           target=str(item["_end"]), properties=props)
+                    edges[eid] = GraphEdge(
+                        id=eid,
+                        type=str(item["_type"]),
+                        source=str(item["_start"]),
+                        target=str(item["_end"]),
+                        properties=props,
+                    )
                 continue
             nid = str(item["_id"])
             if nid in nodes:
@@ -105,8 +135,9 @@ def graph_from_rows(rows: Iterable[dict[str, Any]], max_nodes: int = MAX_NODES) 
                 truncated = True
                 continue
             labels = [str(x) for x in item.get("_labels") or []]
-            nodes[nid] = GraphNode(id=nid, labels=labels, caption=_caption(labels, props, nid),
-                                   properties=props)
+            nodes[nid] = GraphNode(
+                id=nid, labels=labels, caption=_caption(labels, props, nid), properties=props
+            )
     kept: list[GraphEdge] = []
     for edge in edges.values():
         for end in (edge.source, edge.target):
@@ -120,8 +151,9 @@ def graph_from_rows(rows: Iterable[dict[str, Any]], max_nodes: int = MAX_NODES) 
     return GraphView(nodes=list(nodes.values()), edges=kept, truncated=truncated)
 
 
-def layout(view: GraphView, width: float, height: float, iterations: int = 120
-           ) -> dict[str, tuple[float, float]]:
+def layout(
+    view: GraphView, width: float, height: float, iterations: int = 120
+) -> dict[str, tuple[float, float]]:
     """Fruchterman–Reingold spring layout, started on a circle so it is deterministic."""
     n = len(view.nodes)
     if n == 0:
@@ -131,8 +163,9 @@ def layout(view: GraphView, width: float, height: float, iterations: int = 120
     pos = np.stack([np.cos(angle), np.sin(angle)], axis=1) * 0.5  # [n 2]
     if n == 1:
         pos[:] = 0.0
-    pairs = np.array([(index[e.source], index[e.target]) for e in view.edges
-                      if e.source != e.target], dtype=int).reshape(-1, 2)  # [E 2]
+    pairs = np.array(
+        [(index[e.source], index[e.target]) for e in view.edges if e.source != e.target], dtype=int
+    ).reshape(-1, 2)  # [E 2]
     k = 1.0 / np.sqrt(n)  # ideal edge length in the unit square
     temperature = 0.1
     for _ in range(iterations):
@@ -183,45 +216,60 @@ def render_svg(view: GraphView, width: int = 760, height: int = 480) -> str:
         f'<rect width="{width}" height="{height}" fill="#ffffff"/>',
     ]
     if not view.nodes:
-        parts.append(f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
-                     'fill="#666">(no nodes or relationships in this result)</text>')
+        parts.append(
+            f'<text x="{width / 2}" y="{height / 2}" text-anchor="middle" '
+            'fill="#666">(no nodes or relationships in this result)</text>'
+        )
     for edge in view.edges:
         (x1, y1), (x2, y2) = pos[edge.source], pos[edge.target]
         props = json.dumps(edge.properties, ensure_ascii=False, default=str)
-        parts.append(f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
-                     'stroke="#aaa" stroke-width="1.2" marker-end="url(#arrow)">'
-                     f'<title>{esc(edge.type)} {esc(props)}</title></line>')
-        parts.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 3:.1f}" '
-                     f'text-anchor="middle" fill="#777" font-size="9">{esc(edge.type)}</text>')
+        parts.append(
+            f'<line x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+            'stroke="#aaa" stroke-width="1.2" marker-end="url(#arrow)">'
+            f"<title>{esc(edge.type)} {esc(props)}</title></line>"
+        )
+        parts.append(
+            f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 3:.1f}" '
+            f'text-anchor="middle" fill="#777" font-size="9">{esc(edge.type)}</text>'
+        )
     for node in view.nodes:
         x, y = pos[node.id]
-        title = esc(f"{':'.join(node.labels)} "
-                    + json.dumps(node.properties, ensure_ascii=False, default=str)[:600])
-        parts.append(f'<g><title>{title}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="16" '
-                     f'fill="{_colour(node)}" stroke="#fff" stroke-width="2"/>'
-                     f'<text x="{x:.1f}" y="{y + 29:.1f}" text-anchor="middle" fill="#222">'
-                     f'{esc(_short(node.caption))}</text></g>')
+        title = esc(
+            f"{':'.join(node.labels)} "
+            + json.dumps(node.properties, ensure_ascii=False, default=str)[:600]
+        )
+        parts.append(
+            f'<g><title>{title}</title><circle cx="{x:.1f}" cy="{y:.1f}" r="16" '
+            f'fill="{_colour(node)}" stroke="#fff" stroke-width="2"/>'
+            f'<text x="{x:.1f}" y="{y + 29:.1f}" text-anchor="middle" fill="#222">'
+            f"{esc(_short(node.caption))}</text></g>"
+        )
     labels = sorted({label for node in view.nodes for label in node.labels})
     for i, label in enumerate(labels):
         colour = _LABEL_COLOUR.get(label, "#999999")
-        parts.append(f'<circle cx="14" cy="{16 + i * 16}" r="5" fill="{colour}"/>'
-                     f'<text x="24" y="{20 + i * 16}" fill="#333">{esc(label)}</text>')
+        parts.append(
+            f'<circle cx="14" cy="{16 + i * 16}" r="5" fill="{colour}"/>'
+            f'<text x="24" y="{20 + i * 16}" fill="#333">{esc(label)}</text>'
+        )
     summary = f"{len(view.nodes)} nodes · {len(view.edges)} relationships"
     if view.truncated:
         summary += f" (first {len(view.nodes)} nodes shown)"
-    parts.append(f'<text x="{width - 8}" y="{height - 8}" text-anchor="end" fill="#666">'
-                 f'{esc(summary)}</text>')
+    parts.append(
+        f'<text x="{width - 8}" y="{height - 8}" text-anchor="end" fill="#666">'
+        f"{esc(summary)}</text>"
+    )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def render_html(view: GraphView, title: str = "tripgraph · graph view",
-                query: str | None = None) -> str:
+def render_html(
+    view: GraphView, title: str = "tripgraph · graph view", query: str | None = None
+) -> str:
     """A self-contained HTML page with the SVG (no scripts, no external assets)."""
     esc = html.escape
     query_block = f"<pre>{esc(query)}</pre>" if query else ""
     return (
-        "<!doctype html><html lang=\"ko\"><head><meta charset=\"utf-8\">"
+        '<!doctype html><html lang="ko"><head><meta charset="utf-8">'
         f"<title>{esc(title)}</title>"
         "<style>body{font-family:sans-serif;margin:16px;color:#222}"
         "pre{background:#f5f5f5;padding:8px;white-space:pre-wrap}</style></head><body>"

@@ -9,6 +9,7 @@ external host from the HTML pages Chainlit serves; everything else passes throug
 
 from __future__ import annotations
 
+import gzip
 import re
 from typing import Any
 
@@ -43,9 +44,18 @@ class OfflinePageMiddleware:
                 chunks.append(message.get("body", b""))
                 if message.get("more_body"):
                     return
-                body = strip_external_links(b"".join(chunks))
-                headers = [(k, v) for k, v in start.get("headers", [])
-                           if k.lower() != b"content-length"]
+                body = b"".join(chunks)
+                # Chainlit gzips its responses (its GZip middleware sits inside this one).
+                gzipped = any(
+                    k.lower() == b"content-encoding" and v == b"gzip"
+                    for k, v in start.get("headers", [])
+                )
+                body = strip_external_links(gzip.decompress(body) if gzipped else body)
+                headers = [
+                    (k, v)
+                    for k, v in start.get("headers", [])
+                    if k.lower() not in (b"content-length", b"content-encoding")
+                ]
                 headers.append((b"content-length", str(len(body)).encode()))
                 await send({**start, "headers": headers})
                 await send({"type": "http.response.body", "body": body, "more_body": False})

@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from agent.graph_view import describe
 from agent.service import AgentAnswer, StageEvent
 from agent.state import Pick
 
@@ -22,12 +24,26 @@ STAGE_TITLES: dict[str, str] = {
 }
 
 SLOT_LABELS: dict[str, str] = {
-    "region": "지역", "city": "시", "poi": "명소", "category": "분류", "menu": "메뉴",
-    "party": "동행", "age_band": "연령대", "price": "가격대", "max_avg_price": "1인 예산",
-    "must_haves": "필수 조건", "count": "추천 수", "exclude_ids": "제외",
-    "user_id": "사용자", "product_id": "상품", "merchant_name": "가게 이름",
-    "product_city": "상품 도시", "product_type": "상품 종류",
+    "region": "지역",
+    "city": "시",
+    "poi": "명소",
+    "category": "분류",
+    "menu": "메뉴",
+    "party": "동행",
+    "age_band": "연령대",
+    "price": "가격대",
+    "max_avg_price": "1인 예산",
+    "must_haves": "필수 조건",
+    "count": "추천 수",
+    "exclude_ids": "제외",
+    "user_id": "사용자",
+    "product_id": "상품",
+    "merchant_name": "가게 이름",
+    "product_city": "상품 도시",
+    "product_type": "상품 종류",
 }
+
+_DIRECTIVE = re.compile(r":(?=[A-Za-z])")
 
 MODE_BADGE = {"offline": "오프라인 모드", "llm": "LLM 모드", "fallback": "LLM 실패 → 오프라인 대체"}
 
@@ -37,17 +53,26 @@ def stage_title(stage: str) -> str:
 
 
 def _md_cell(value: Any, width: int = 60) -> str:
-    if isinstance(value, dict | list):
+    described = describe(value)
+    if described is not None:
+        text = described
+    elif isinstance(value, dict | list):
         text = json.dumps(value, ensure_ascii=False, default=str)
     else:
         text = "" if value is None else str(value)
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text if len(text) <= width else text[: width - 1] + "…"
+    text = text.replace("\n", " ")
+    text = text if len(text) <= width else text[: width - 1] + "…"
+    # `|` ends a cell; `:Name` is a text directive in Chainlit's markdown (it would swallow
+    # the label of `(:Merchant)`), so both are escaped.
+    return _DIRECTIVE.sub(r"\\:", text.replace("|", "\\|"))
 
 
 def slots_markdown(slots: Mapping[str, Any]) -> str:
-    rows = [(SLOT_LABELS.get(k, k), v) for k, v in slots.items()
-            if v not in (None, [], "") and k not in ("count", "exclude_ids")]
+    rows = [
+        (SLOT_LABELS.get(k, k), v)
+        for k, v in slots.items()
+        if v not in (None, [], "") and k not in ("count", "exclude_ids")
+    ]
     if not rows:
         return "_(슬롯 없음)_"
     lines = ["| 슬롯 | 값 |", "|---|---|"]
@@ -65,15 +90,16 @@ def merchants_markdown(ids: Sequence[str], names: Mapping[str, Mapping[str, Any]
         if info:
             rating = info.get("rating")
             rated = f" · ★{rating:.2f}" if isinstance(rating, int | float) else ""
-            lines.append(f"{i}. **{info.get('name', mid)}** ({info.get('region', '?')} · "
-                         f"{info.get('category', '?')}{rated}) `{mid}`")
+            lines.append(
+                f"{i}. **{info.get('name', mid)}** ({info.get('region', '?')} · "
+                f"{info.get('category', '?')}{rated}) `{mid}`"
+            )
         else:
             lines.append(f"{i}. `{mid}`")
     return "\n".join(lines)
 
 
-def stage_markdown(event: StageEvent, names: Mapping[str, Mapping[str, Any]] | None = None
-                   ) -> str:
+def stage_markdown(event: StageEvent, names: Mapping[str, Mapping[str, Any]] | None = None) -> str:
     """What a finished stage produced (its `summary`), as markdown."""
     names = names or {}
     summary: dict[str, Any] = dict(event.data.get("summary") or {})
@@ -90,8 +116,10 @@ def stage_markdown(event: StageEvent, names: Mapping[str, Mapping[str, Any]] | N
         if summary.get("picks"):
             parts.append("선택:\n\n" + merchants_markdown(summary["picks"], names))
         elif "candidates" in summary:
-            parts.append(f"후보 {len(summary['candidates'])}곳:\n\n"
-                         + merchants_markdown(summary["candidates"], names))
+            parts.append(
+                f"후보 {len(summary['candidates'])}곳:\n\n"
+                + merchants_markdown(summary["candidates"], names)
+            )
     if summary.get("mode"):
         reason = f" — {summary['reason']}" if summary.get("reason") else ""
         parts.append(f"_{MODE_BADGE.get(summary['mode'], summary['mode'])}{reason}_")
@@ -118,6 +146,18 @@ def picks_markdown(picks: Sequence[Pick]) -> str:
     return "\n\n".join(pick_markdown(i, p) for i, p in enumerate(picks, 1))
 
 
+def picks_step_markdown(picks: Sequence[Pick]) -> str:
+    """The selection step: each pick, its score and the reviews it cites (the final message
+    repeats them with every reason)."""
+    blocks = []
+    for i, pick in enumerate(picks, 1):
+        score = f" · 점수 {pick.score:.2f}" if pick.score is not None else ""
+        lines = [f"**{i}. {pick.name}** `{pick.merchant_id}`{score}"]
+        lines += [f"> “{ev.text}” — `{ev.review_id}`" for ev in pick.evidence]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 def answer_markdown(answer: AgentAnswer) -> str:
     """The final message: the answer's headline, the picks with their evidence, the mode."""
     if answer.picks:
@@ -131,12 +171,15 @@ def answer_markdown(answer: AgentAnswer) -> str:
     return f"{body}\n\n_{MODE_BADGE.get(answer.mode, answer.mode)}{took}_"
 
 
-def table_markdown(columns: Sequence[str], rows: Sequence[Mapping[str, Any]],
-                   limit: int = 20) -> str:
+def table_markdown(
+    columns: Sequence[str], rows: Sequence[Mapping[str, Any]], limit: int = 20
+) -> str:
     if not columns:
         return "_(열 없음)_"
-    lines = ["| " + " | ".join(_md_cell(c, 30) for c in columns) + " |",
-             "|" + "---|" * len(columns)]
+    lines = [
+        "| " + " | ".join(_md_cell(c, 30) for c in columns) + " |",
+        "|" + "---|" * len(columns),
+    ]
     for row in rows[:limit]:
         lines.append("| " + " | ".join(_md_cell(row.get(c), 40) for c in columns) + " |")
     if len(rows) > limit:

@@ -106,17 +106,25 @@ def test_no_input_gets_a_server_error(service: AgentService) -> None:
 
     app = create_app(service=service, api_settings=ApiSettings(token=None))
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
-    checks = [no_unexplained_server_error, status_code_conformance, content_type_conformance,
-              response_schema_conformance]
+    checks = [
+        no_unexplained_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 8
     for operation in operations:
         examples = 6 if operation.path == "/v1/chat" else 12  # each chat runs the agent
 
         @given(case=operation.as_strategy())
-        @settings(max_examples=examples, deadline=None, database=None,
-                  phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
         def fuzz(case: schemathesis.Case) -> None:
             case.call_and_validate(checks=checks)
 
@@ -137,7 +145,8 @@ WRITES = [
 
 
 def test_cypher_writes_are_400_and_the_graph_is_unchanged(
-        client: TestClient, service: AgentService) -> None:
+    client: TestClient, service: AgentService
+) -> None:
     before = service.deps.store.fingerprint()
     for query in WRITES:
         r = client.post("/v1/cypher", json={"query": query})
@@ -153,9 +162,15 @@ def test_cypher_syntax_error_is_400(client: TestClient) -> None:
 
 
 def test_cypher_rows_and_graph_view(client: TestClient) -> None:
-    r = client.post("/v1/cypher", json={
-        "query": "MATCH (m:Merchant)-[r:LOCATED_IN]->(p:Place) WHERE p.name = $region "
-                 "RETURN m, r, p", "params": {"region": "애월읍"}, "max_rows": 3})
+    r = client.post(
+        "/v1/cypher",
+        json={
+            "query": "MATCH (m:Merchant)-[r:LOCATED_IN]->(p:Place) WHERE p.name = $region "
+            "RETURN m, r, p",
+            "params": {"region": "애월읍"},
+            "max_rows": 3,
+        },
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["columns"] == ["m", "r", "p"] and 1 <= len(body["rows"]) <= 3
@@ -167,12 +182,18 @@ def test_cypher_rows_and_graph_view(client: TestClient) -> None:
 
 
 def test_chat_sse_stage_events_then_answer(client: TestClient) -> None:
-    with client.stream("POST", "/v1/chat", json={"question": QUESTION},
-                       headers={"Accept": "text/event-stream"}) as r:
+    with client.stream(
+        "POST", "/v1/chat", json={"question": QUESTION}, headers={"Accept": "text/event-stream"}
+    ) as r:
         assert r.status_code == 200
         frames = [f for f in r.read().decode().split("\n\n") if f.strip()]
-    events = [(f.splitlines()[0].removeprefix("event: "),
-               json.loads(f.splitlines()[1].removeprefix("data: "))) for f in frames]
+    events = [
+        (
+            f.splitlines()[0].removeprefix("event: "),
+            json.loads(f.splitlines()[1].removeprefix("data: ")),
+        )
+        for f in frames
+    ]
     kinds = [k for k, _ in events]
     assert kinds[-1] == "answer" and set(kinds[:-1]) == {"stage"}
     done = [d["stage"] for k, d in events if k == "stage" and d["status"] == "done"]
@@ -184,19 +205,21 @@ def test_chat_sse_stage_events_then_answer(client: TestClient) -> None:
 
 def test_thread_memory_through_the_api(client: TestClient) -> None:
     first = client.post("/v1/chat", json={"question": QUESTION, "thread_id": "api-mem-1"}).json()
-    follow = client.post("/v1/chat", json={"question": "다른 곳도 알려줘",
-                                            "thread_id": "api-mem-1"}).json()
-    fresh = client.post("/v1/chat", json={"question": "다른 곳도 알려줘",
-                                           "thread_id": "api-mem-2"}).json()
+    follow = client.post(
+        "/v1/chat", json={"question": "다른 곳도 알려줘", "thread_id": "api-mem-1"}
+    ).json()
+    fresh = client.post(
+        "/v1/chat", json={"question": "다른 곳도 알려줘", "thread_id": "api-mem-2"}
+    ).json()
     assert follow["thread_id"] == "api-mem-1"
     assert follow["slots"]["region"] == first["slots"]["region"] == "애월읍"
     assert fresh["slots"]["region"] is None
     assert {p["merchant_id"] for p in follow["picks"]}.isdisjoint(
-        {p["merchant_id"] for p in first["picks"]})
+        {p["merchant_id"] for p in first["picks"]}
+    )
 
 
-def test_auth_from_the_environment(service: AgentService, monkeypatch: pytest.MonkeyPatch
-                                   ) -> None:
+def test_auth_from_the_environment(service: AgentService, monkeypatch: pytest.MonkeyPatch) -> None:
     for token in ("", "t0ken"):
         monkeypatch.setenv("TRIPGRAPH_API_TOKEN", token)
         get_api_settings.cache_clear()
@@ -204,8 +227,11 @@ def test_auth_from_the_environment(service: AgentService, monkeypatch: pytest.Mo
         r = c.post("/v1/cypher", json={"query": "RETURN 1 AS x"})
         assert r.status_code == (200 if not token else 401)
         if token:
-            r = c.post("/v1/cypher", json={"query": "RETURN 1 AS x"},
-                       headers={"Authorization": f"Bearer {token}"})
+            r = c.post(
+                "/v1/cypher",
+                json={"query": "RETURN 1 AS x"},
+                headers={"Authorization": f"Bearer {token}"},
+            )
             assert r.status_code == 200 and r.json()["rows"] == [{"x": 1}]
     get_api_settings.cache_clear()
 
@@ -217,7 +243,8 @@ def test_health(client: TestClient) -> None:
 
 
 def test_lifespan_opens_and_closes_its_own_service(
-        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from tripgraph.settings import Settings
 
     for k, v in tiny_graph_env(tmp_path_factory).items():

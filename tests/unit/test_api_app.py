@@ -18,11 +18,24 @@ from graph_schema.store import GraphStoreError, QueryResult, ReadOnlyViolation
 
 
 def make_answer(question: str = "q", thread_id: str = "t1") -> AgentAnswer:
-    pick = Pick(merchant_id="M1", name="애월 흑돼지", region="애월읍", category="흑돼지",
-                reasons=["평점 4.5"], evidence=[Evidence(review_id="R1", text="맛있어요")])
-    return AgentAnswer(thread_id=thread_id, question=question, mode="offline",
-                       mode_reason="no endpoint", intent="recommend_place",
-                       slots=Slots(region="애월읍"), picks=[pick], answer="추천 1곳")
+    pick = Pick(
+        merchant_id="M1",
+        name="애월 흑돼지",
+        region="애월읍",
+        category="흑돼지",
+        reasons=["평점 4.5"],
+        evidence=[Evidence(review_id="R1", text="맛있어요")],
+    )
+    return AgentAnswer(
+        thread_id=thread_id,
+        question=question,
+        mode="offline",
+        mode_reason="no endpoint",
+        intent="recommend_place",
+        slots=Slots(region="애월읍"),
+        picks=[pick],
+        answer="추천 1곳",
+    )
 
 
 def make_service(store_read: Any = None) -> MagicMock:
@@ -37,8 +50,12 @@ def make_service(store_read: Any = None) -> MagicMock:
 
     def stream(question: str, thread_id: str | None = None) -> Iterator[Any]:
         yield StageEvent(stage="understand", status="start")
-        yield StageEvent(stage="understand", status="done", ms=1.0,
-                         data={"summary": {"intent": "recommend_place"}})
+        yield StageEvent(
+            stage="understand",
+            status="done",
+            ms=1.0,
+            data={"summary": {"intent": "recommend_place"}},
+        )
         yield make_answer(question, thread_id or "new")
 
     service.stream.side_effect = stream
@@ -65,8 +82,7 @@ def test_chat_sse_stage_events_then_answer(how: str) -> None:
     if how == "query":
         r = c.post("/v1/chat?stream=true", json={"question": "흑돼지"})
     else:
-        r = c.post("/v1/chat", json={"question": "흑돼지"},
-                   headers={"Accept": "text/event-stream"})
+        r = c.post("/v1/chat", json={"question": "흑돼지"}, headers={"Accept": "text/event-stream"})
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
     frames = [f for f in r.text.split("\n\n") if f.strip()]
     events = [f.splitlines()[0].removeprefix("event: ") for f in frames]
@@ -87,9 +103,17 @@ def test_chat_stream_failure_is_reported_in_band() -> None:
     assert "event: error" in r.text and "connection lost" in r.text
 
 
-@pytest.mark.parametrize("body", [{}, {"question": ""}, {"question": "   "},
-                                  {"question": "x" * 2001}, {"question": 3},
-                                  {"question": "q", "thread_id": "bad id!"}])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"question": ""},
+        {"question": "   "},
+        {"question": "x" * 2001},
+        {"question": 3},
+        {"question": "q", "thread_id": "bad id!"},
+    ],
+)
 def test_chat_bad_input_is_422(body: dict[str, Any]) -> None:
     assert client(make_service()).post("/v1/chat", json=body).status_code == 422
 
@@ -121,30 +145,42 @@ def test_cypher_syntax_error_is_400_when_store_is_up() -> None:
 
 def test_cypher_is_503_when_store_is_down() -> None:
     r = client(make_service(store_read=GraphStoreError("down"))).post(
-        "/v1/cypher", json={"query": "MATCH (n) RETURN n"})
+        "/v1/cypher", json={"query": "MATCH (n) RETURN n"}
+    )
     assert r.status_code == 503
 
 
 def test_cypher_returns_rows_and_graph() -> None:
-    rows = [{"m": {"_id": 1, "_labels": ["Merchant"], "name": "가게"},
-             "r": {"_id": 9, "_type": "LOCATED_IN", "_start": 1, "_end": 2},
-             "p": {"_id": 2, "_labels": ["Place"], "name": "애월읍"}}]
+    rows = [
+        {
+            "m": {"_id": 1, "_labels": ["Merchant"], "name": "가게"},
+            "r": {"_id": 9, "_type": "LOCATED_IN", "_start": 1, "_end": 2},
+            "p": {"_id": 2, "_labels": ["Place"], "name": "애월읍"},
+        }
+    ]
     service = make_service()
     service.deps.store.read.return_value = QueryResult(columns=["m", "r", "p"], rows=rows)
-    r = client(service).post("/v1/cypher", json={"query": "MATCH (m)-[r]->(p) RETURN m, r, p",
-                                                   "max_rows": 5})
+    r = client(service).post(
+        "/v1/cypher", json={"query": "MATCH (m)-[r]->(p) RETURN m, r, p", "max_rows": 5}
+    )
     assert r.status_code == 200
     body = r.json()
     assert body["columns"] == ["m", "r", "p"] and body["truncated"] is False
     assert {n["caption"] for n in body["graph"]["nodes"]} == {"가게", "애월읍"}
-    assert body["graph"]["edges"][0] == {"id": "9", "type": "LOCATED_IN", "source": "1",
-                                         "target": "2", "properties": {}}
+    assert body["graph"]["edges"][0] == {
+        "id": "9",
+        "type": "LOCATED_IN",
+        "source": "1",
+        "target": "2",
+        "properties": {},
+    }
     assert service.deps.store.read.call_args.kwargs["max_rows"] == 5
 
 
 def test_cypher_param_names_are_validated() -> None:
-    r = client(make_service()).post("/v1/cypher", json={"query": "RETURN $x",
-                                                         "params": {"x) DELETE n //": 1}})
+    r = client(make_service()).post(
+        "/v1/cypher", json={"query": "RETURN $x", "params": {"x) DELETE n //": 1}}
+    )
     assert r.status_code == 422
 
 
@@ -157,8 +193,12 @@ def test_auth(token: str | None) -> None:
         return
     r = c.post("/v1/chat", json={"question": "q"})
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-    assert c.post("/v1/chat", json={"question": "q"},
-                  headers={"Authorization": "Bearer wrong"}).status_code == 401
+    assert (
+        c.post(
+            "/v1/chat", json={"question": "q"}, headers={"Authorization": "Bearer wrong"}
+        ).status_code
+        == 401
+    )
     assert c.post("/v1/chat", json={"question": "q"}, headers=ok).status_code == 200
     assert c.get("/v1/tools").status_code == 401
     assert c.get("/healthz").status_code == 200  # probes need no token
@@ -210,5 +250,6 @@ def test_available_tool_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_openapi_lists_routes_and_bearer_scheme() -> None:
     spec = client(make_service()).get("/openapi.json").json()
     assert {"/v1/chat", "/v1/cypher", "/healthz", "/v1/tools/recommend_products"} <= set(
-        spec["paths"])
+        spec["paths"]
+    )
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
