@@ -199,11 +199,12 @@ class SeqDataset:
         # user: rng.choice(replace=False, p=...) is O(n_items) per call, too slow here.
         draws = np.searchsorted(cdf, rng.random((len(users), 4 * n)), side="right")
         draws = np.clip(draws, 1, self.n_items)
+        n_positive = int(np.count_nonzero(counts))
         for row, u in enumerate(users):
             seen = set(self.sequences[u].tolist())
             if self.n_items - len(seen) < n:
                 raise ValueError(f"user {u} has fewer than {n} unseen items to sample from")
-            if int(np.count_nonzero(counts)) - len(seen & set(np.flatnonzero(counts).tolist())) < n:
+            if n_positive - int(np.count_nonzero(counts[list(seen)])) < n:
                 # too few unseen items with non-zero popularity: draw uniformly among unseen
                 pool_all = np.setdiff1d(np.arange(1, self.n_items + 1), self.sequences[u])
                 out[row] = rng.choice(pool_all, size=n, replace=False)
