@@ -159,17 +159,24 @@ def satisfies(
 # Relaxation ladder when even widening leaves fewer candidates than picks wanted: each rung
 # drops one more constraint; every admitted candidate carries the notes of what it misses.
 def relaxation_ladder(slots: Slots) -> list[Slots]:
+    """Rungs in the order users tend to accept: keep the food, widen the place, then drop
+    must-haves; only then keep the place and change the food."""
+    loose = {"must_haves": [], "price": None, "max_avg_price": None}
+    nowhere = {"region": None, "city": None, "poi": None}
     rungs = []
     if slots.region and slots.city:
         rungs.append(slots.model_copy(update={"region": None, "poi": None}))
     if slots.must_haves or slots.price or slots.max_avg_price:
-        rungs.append(
-            slots.model_copy(update={"must_haves": [], "price": None, "max_avg_price": None})
-        )
+        rungs.append(slots.model_copy(update=loose))
+        if slots.region and slots.city:
+            rungs.append(slots.model_copy(update={**loose, "region": None, "poi": None}))
     if slots.region or slots.city:
-        rungs.append(slots.model_copy(update={"region": None, "city": None, "poi": None}))
+        rungs.append(slots.model_copy(update=nowhere))
+        if slots.must_haves or slots.price or slots.max_avg_price:
+            rungs.append(slots.model_copy(update={**loose, **nowhere}))
     if slots.category or slots.menu:
         rungs.append(slots.model_copy(update={"category": None, "menu": None}))
+        rungs.append(slots.model_copy(update={**loose, "category": None, "menu": None}))
     return rungs
 
 
