@@ -194,7 +194,9 @@ def _first(text: str, table: dict[str, str]) -> str | None:
 
 _COUNT_WORDS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "하나": 1, "둘": 2, "셋": 3, "넷": 4}
 # The number must stand alone: '한적한 곳 골라줘' is not "one place".
-_COUNT = re.compile(r"(?:^|\s)(\d+|한|두|세|네|다섯)\s*(?:곳|군데|개|집)\s*(?:만|정도|추천|골라|알려)")
+_COUNT = re.compile(
+    r"(?:^|\s)(\d+|한|두|세|네|다섯)\s*(?:곳|군데|개|집)\s*(?:만|정도|추천|골라|알려)"
+)
 _PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
 _PRICE_CAP_WON = re.compile(r"(\d{4,6})\s*원\s*(?:이하|아래|미만|까지|안쪽|이내)")
 # Not \b: Korean particles are word characters ('U000042한테').
