@@ -87,11 +87,17 @@ PRICE_EXPENSIVE_MIN_LEVEL = 3
 
 
 def candidate_query(
-    slots: Slots, limit: int, *, regions: list[str] | None = None, drop_must_haves: bool = False
+    slots: Slots,
+    limit: int,
+    *,
+    regions: list[str] | None = None,
+    drop_must_haves: bool = False,
+    ids: list[str] | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The first-stage template: merchants satisfying the hard constraints, best rated first.
 
-    `regions` replaces the slot's region by a list (widening to nearby regions).
+    `regions` replaces the slot's region by a list (widening to nearby regions); `ids`
+    restricts the search to given merchants (vector hits being filtered).
     """
     match = "MATCH (m:Merchant)"
     where: list[str] = []
@@ -99,6 +105,9 @@ def candidate_query(
     if slots.menu:
         match = "MATCH (m:Merchant)-[:SERVES]->(:Menu {name: $menu})"
         params["menu"] = slots.menu
+    if ids is not None:
+        where.append("m.merchant_id IN $ids")
+        params["ids"] = list(ids)
     if regions is not None:
         where.append("m.region IN $regions")
         params["regions"] = list(regions)

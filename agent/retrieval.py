@@ -292,8 +292,19 @@ def vector_widen(
         hits = _index_hits(deps, "review_embedding", vector, deps.config.vector_k)
     except (GraphStoreError, KeyError) as exc:
         return [], f"리뷰 벡터 검색을 쓸 수 없어요: {str(exc)[:80]}"
-    ids = list(dict.fromkeys(hits))
-    ids = [i for i in ids if i not in have]
+    ids = [i for i in dict.fromkeys(hits) if i not in have]
+    if ids:
+        # Filter in the graph first: fetching every hit's node costs more than the search.
+        regions = None
+        if slots.region:
+            near = deps.vocab.nearby_regions(slots.region, deps.config.nearby_km)
+            regions = [slots.region, *(name for name, _ in near)]
+        cypher, params = Q.candidate_query(slots, len(ids), regions=regions, ids=ids)
+        rows = deps.store.read(
+            cypher, params, timeout_ms=deps.config.query_timeout_ms, max_rows=len(ids)
+        ).rows
+        keep = {r["merchant_id"] for r in rows}
+        ids = [i for i in ids if i in keep]
     out = []
     for c in fetch_candidates(deps, ids, "vector"):
         ok, relaxed = satisfies(deps, c, slots, menu_ids)

@@ -302,7 +302,8 @@ def plot(metrics: dict[str, Any], path: Path) -> None:
     ax2.bar([i - 0.2 for i in x], [lat[s]["p50"] or 0 for s in stages], 0.4, label="p50")
     ax2.bar([i + 0.2 for i in x], [lat[s]["p95"] or 0 for s in stages], 0.4, label="p95")
     ax2.set_xticks(list(x), stages, rotation=30)
-    ax2.set_ylabel("ms")
+    ax2.set_yscale("log")  # a tool's first call (model load) would flatten everything else
+    ax2.set_ylabel("ms (log)")
     ax2.set_title("latency per stage")
     ax2.legend()
     fig.tight_layout()
