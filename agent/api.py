@@ -193,11 +193,11 @@ def get_service(request: Request) -> AgentService:
     service = getattr(request.app.state, "service", None)
     if service is None:  # only between start-up failure and shutdown
         raise ApiError(503, "starting", "the agent service is not open yet")
-    return service  # type: ignore[no-any-return]
+    return service
 
 
 def get_api_config(request: Request) -> ApiSettings:
-    return request.app.state.api_settings  # type: ignore[no-any-return]
+    return request.app.state.api_settings
 
 
 _bearer = HTTPBearer(auto_error=False, description="TRIPGRAPH_API_TOKEN, when one is set")
@@ -487,9 +487,9 @@ def check_health(service: AgentService) -> Health:
 
 
 # ------------------------------------------------------------------------ error handling
-def _outage_types() -> tuple[type[BaseException], ...]:
+def _outage_types() -> tuple[type[Exception], ...]:
     """Exceptions that mean the graph (or its driver) is down, not that the input is bad."""
-    types: list[type[BaseException]] = [GraphStoreError, ConnectionError, TimeoutError]
+    types: list[type[Exception]] = [GraphStoreError, ConnectionError, TimeoutError]
     for module, name in (
         ("redis.exceptions", "RedisError"),
         ("neo4j.exceptions", "Neo4jError"),

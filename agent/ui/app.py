@@ -115,6 +115,7 @@ async def _chat_start() -> None:
                 "icon": "database",
                 "button": False,
                 "persistent": False,
+                "selected": False,
                 "description": "읽기 전용 Cypher 쿼리를 실행하고 그래프로 보여줘요",
             },
         ]

@@ -168,12 +168,21 @@ def test_ui_answers_with_steps_and_three_picks(ui_url: str) -> None:
                 "/cypher MATCH (m:Merchant)-[r:LOCATED_IN]->(p:Place {name: '애월읍'}) "
                 "RETURN m, r, p LIMIT 8",
             )
-            expect(page.locator("img[alt='graph.svg']").last).to_be_visible(timeout=60_000)
+            graph = page.locator("img[alt='graph.svg']").last
+            expect(graph).to_be_visible(timeout=60_000)
             expect(page.get_by_text(re.compile(r"노드 \d+ · 관계 \d+"))).to_be_visible()
+            graph.evaluate("img => img.decode()")  # drawn, not just in the DOM
+            assert graph.evaluate("img => img.naturalWidth") > 0
+            # Tall enough that the fixed composer does not cover the message.
+            page.set_viewport_size({"width": 1280, "height": 2400})
+            page.wait_for_timeout(400)
+            page.locator('[data-step-type="assistant_message"]').last.screenshot(
+                path=str(SHOTS / "ui-cypher.png")
+            )
+            page.set_viewport_size({"width": 1280, "height": 900})
             send(page, "/cypher MATCH (n) DETACH DELETE n")
             refused = page.get_by_text("읽기 전용 쿼리만 실행할 수 있어요")
             expect(refused).to_be_visible(timeout=60_000)
-            screenshot(page, SHOTS / "ui-cypher.png")
         finally:
             browser.close()
 
