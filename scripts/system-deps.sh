@@ -6,6 +6,8 @@ missing=()
 command -v java >/dev/null 2>&1 || missing+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null 2>&1 || missing+=(maven)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+# Korean glyphs for the UI screenshots (the browser test passes without them).
+[[ -d /usr/share/fonts/opentype/noto ]] || missing+=(fonts-noto-cjk)
 if (( ${#missing[@]} )); then
     echo "system-deps: installing ${missing[*]}" >&2
     SUDO=""; [[ "$(id -u)" == 0 ]] || SUDO="sudo"
