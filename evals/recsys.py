@@ -15,7 +15,6 @@ from typing import Any
 from recsys_tools.seqrec.experiment import ExperimentResult, git_sha, run_experiment, write_json
 
 
-
 def _paths(scale: str | None) -> tuple[Path, Path, Path, str]:
     from tripgraph.settings import get_settings
 
