@@ -115,7 +115,8 @@ def train_travel_embeddings(
         vec_path = model_dir / f"{name}.npz"
         emb.save(vec_path)
         plot = run_dir / "recsys" / f"{name}_{scale_name}_tsne_city.png"
-        labels = sessions.item_labels.get("city")
+        # city_code: the Latin-script code renders in the default font, Korean names do not
+        labels = sessions.item_labels.get("city_code", sessions.item_labels.get("city"))
         if labels is not None:
             plot_projection(emb, labels, plot, f"{name} product embeddings (t-SNE), by city")
             tracker.log_artifact(plot)

@@ -98,7 +98,7 @@ def load_sessions(data_dir: Path, test_fraction: float = 0.1, seed: int = 0) -> 
     by_id = products.set_index("product_id")
     labels = {
         col: np.array(["", *[str(by_id[col].get(p, "")) for p in item_ext.tolist()]], dtype=object)
-        for col in ("city", "country_code", "product_type", "theme")
+        for col in ("city", "city_code", "country_code", "product_type", "theme")
         if col in products.columns
     }
     return SessionData(
