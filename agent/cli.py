@@ -65,7 +65,6 @@ def eval_agent(
     """End-to-end agent eval: slots, Text2Cypher execution accuracy, constraints, citations,
     latency per stage. Writes JSON + PNG."""
     from evals.agent import run_agent_eval
-
     from tripgraph.settings import get_settings
 
     result = run_agent_eval(get_settings(), gold_path=gold, limit=limit, out_dir=out)
