@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import time
+from abc import abstractmethod
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -67,9 +68,9 @@ class _FalkorDBBase(GraphStore):
         self._db: Any = None
         self._graph: Any = None
 
+    @abstractmethod
     def _open(self) -> Any:
         """Return a connected FalkorDB client object."""
-        raise NotImplementedError
 
     def connect(self) -> None:
         if self._db is None:
