@@ -20,24 +20,17 @@ app.add_typer(data_app, name="data")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 
-# Registration: each area adds its commands to the groups above (one line per area).
-from ingest.cli import register as register_graph  # noqa: E402
-
-register_graph(app, data_app, train_app)
-
-from agent.cli import register as register_agent  # noqa: E402
-
-register_agent(app, eval_app)
+# Registration: each area adds its commands to the groups above from its own cli module.
 from agent.api_cli import register as register_api  # noqa: E402
-
-register_api(app)
-
+from agent.cli import register as register_agent  # noqa: E402
+from embeddings.cli import register as register_embeddings  # noqa: E402
+from ingest.cli import register as register_graph  # noqa: E402
 from recsys_tools.cli import register as register_recsys  # noqa: E402
-
-register_recsys(train_app, eval_app)
 from recsys_tools.nlu_cli import register as register_nlu  # noqa: E402
 
+register_graph(app, data_app, train_app)
+register_agent(app, eval_app)
+register_api(app)
+register_recsys(train_app, eval_app)
 register_nlu(app, train_app, eval_app)
-from embeddings.cli import register as register_embeddings  # noqa: E402
-
 register_embeddings(eval_app)
