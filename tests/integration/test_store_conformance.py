@@ -1,4 +1,5 @@
-"""One conformance suite for every GraphStore backend (embedded FalkorDBLite, Neo4j)."""
+"""One conformance suite for every GraphStore backend (embedded FalkorDBLite, a FalkorDB
+server, Neo4j)."""
 
 from __future__ import annotations
 
