@@ -1,13 +1,22 @@
-"""Click sessions on travel products, driven by latent user tastes.
+"""Click sessions on travel products, driven by latent user tastes over destinations,
+themes, price bands and product types — and by a catalogue that keeps growing.
 
 Each user has favourite destinations, a theme taste, a price-band centre and product-type
 affinities (all derived from their age band and party, plus noise). A session picks one of
 the user's destinations and a theme; each next click either follows a "related" product
 (same city, shared theme or POIs: item-to-item signal for ids), stays in the (city, theme)
 bucket, changes theme inside the city, hops to a sister city of the same country or to
-another favourite destination. Inside a bucket items are drawn by a heavy-tailed popularity,
-re-weighted by the user's band and type affinity. So the sequence carries signal, and long-
-tail items, rare as ids, are predictable from their city / theme / band / type.
+another favourite destination. Inside a bucket an item is drawn with probability
+popularity × the user's band and type affinity × a new-arrival boost, and items the user
+already viewed are less likely (a revisit is a weaker signal than a new find).
+
+Late launches, as in real travel catalogues: a share of the products (never the first one
+of each city) is launched during the last days of the log and is only clickable after its
+launch, promoted for a few days ("new arrivals"). Most users' latest sessions fall into that
+window, so their most recent clicks — the held-out items of a leave-one-out split — often
+land on products with a handful of clicks as ids. Their city / country / theme / band /
+type, however, follow the same tastes as the user's older clicks: a model that sees item
+metadata can rank them, an id-only model has barely seen them.
 """
 
 from __future__ import annotations
@@ -32,12 +41,22 @@ CLICK_SCHEMA = pa.schema(
 )
 
 _START_TS = 1_704_067_200  # 2024-01-01T00:00:00Z
+_DAY = 86_400
+_LOG_DAYS = 240  # the log ends _LOG_DAYS after _START_TS
 _N_RELATED = 4
 _P_NEW_SESSION = 0.22
 # Next-click moves (cumulative): related item, same bucket, new theme in city, sister city.
 _MOVES = np.cumsum([0.25, 0.37, 0.18, 0.10])
 _USER_CITY_P = np.array([0.6, 0.28, 0.12])
 _CITY_CODES = [c.code for c in CITIES]
+
+# Catalogue growth and user activity (see the module docstring).
+_LATE_SHARE = 0.7  # products launched inside the launch window
+_LAUNCH_WINDOW_DAYS = 2.0  # late launches are spread over the log's last days
+_NEW_BOOST, _NEW_DAYS = 30.0, 2.0
+_ACTIVE_SHARE = 0.8  # users still active at the end of the log (others churned earlier)
+_SESSION_GAP_DAYS = 7.0  # mean gap between a user's sessions (plus one hour)
+_REVISIT_WEIGHT = 0.05  # an item the user already viewed (the item just viewed: 0)
 
 # Theme taste boosts by party and age (added to a flat Dirichlet prior).
 _THEME_BY_PARTY = {
@@ -68,7 +87,7 @@ _TYPE_AFF = {
 
 
 class _Catalogue:
-    """Products grouped into (city, theme) buckets with one global popularity CDF."""
+    """Products grouped into (city, theme) buckets, with launch times."""
 
     def __init__(self, products: Products, rng: np.random.Generator) -> None:
         t = products.table
@@ -77,20 +96,35 @@ class _Catalogue:
         self.theme = t["theme"].map({x: i for i, x in enumerate(THEMES)}).to_numpy()
         self.band = t["price_band"].map({b: i for i, b in enumerate(PRICE_BANDS)}).to_numpy()
         self.ptype = t["product_type"].map({p: i for i, p in enumerate(PRODUCT_TYPES)}).to_numpy()
+        self.pop = products.popularity
         n_b = len(CITIES) * len(THEMES)
         bucket = self.city * len(THEMES) + self.theme
-        self.order = np.argsort(bucket, kind="stable")
-        w = products.popularity[self.order]
-        self.cum = np.cumsum(w)
+        # members[b] = the items of bucket b, padded with -1: [n_buckets M]
         sizes = np.bincount(bucket, minlength=n_b)
-        self.start = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        self.size = sizes
-        cum0 = np.concatenate([[0.0], self.cum])
-        self.lo = cum0[self.start]
-        self.total = cum0[self.start + sizes] - self.lo
-        self.avail = (sizes > 0).reshape(len(CITIES), len(THEMES))
-        self.city_has = self.avail.any(axis=1)
+        self.members = np.full((n_b, max(1, int(sizes.max()))), -1, dtype=np.int64)
+        order = np.argsort(bucket, kind="stable")
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        for b in range(n_b):
+            self.members[b, : sizes[b]] = order[starts[b] : starts[b] + sizes[b]]
         self.related = self._related(products, rng)
+        self.launch = self._launch_times(rng)
+        # A new product has no sales history yet: its latent appeal is flatter (sqrt), so
+        # late launches form a long tail instead of a few instant hits.
+        self.pop = np.where(self.launch > 0, np.sqrt(self.pop), self.pop)
+        # earliest launch in each bucket: a bucket is open once its first item is out
+        first = np.full(n_b, np.iinfo(np.int64).max, dtype=np.int64)
+        np.minimum.at(first, bucket, self.launch)
+        self.first_launch = first.reshape(len(CITIES), len(THEMES))
+
+    def _launch_times(self, rng: np.random.Generator) -> np.ndarray:
+        """Unix launch time per item; the catalogue at the log's start launches at 0."""
+        late = rng.random(self.n) < _LATE_SHARE
+        # The first product of every city (products.py puts one per city first) is old, so
+        # every destination stays clickable for the whole log.
+        late[: min(self.n, len(CITIES))] = False
+        end = _START_TS + _LOG_DAYS * _DAY
+        when = end - (rng.random(self.n) * _LAUNCH_WINDOW_DAYS * _DAY).astype(np.int64)
+        return np.where(late, when, 0).astype(np.int64)
 
     def _related(self, products: Products, rng: np.random.Generator) -> np.ndarray:
         visits = products.places.groupby("product_id")["place_id"].apply(frozenset)
@@ -110,32 +144,47 @@ class _Catalogue:
             )
         return out
 
+    def open_themes(self, city: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        """[R T] bool: themes of each row's city with at least one launched product."""
+        return self.first_launch[city] <= ts[:, None]
+
     def draw(
         self,
         rng: np.random.Generator,
         city: np.ndarray,
         theme: np.ndarray,
+        ts: np.ndarray,
         band_aff: np.ndarray,
         type_aff: np.ndarray,
+        seen: np.ndarray,
+        prev: np.ndarray,
     ) -> np.ndarray:
-        """One item per row from bucket (city, theme) by popularity × the row's affinities
-        (rejection sampling, four rounds; the last draw is kept)."""
-        b = city * len(THEMES) + theme
-        out = np.empty(len(b), dtype=np.int64)
-        todo = np.arange(len(b))
-        for rnd in range(4):
-            target = self.lo[b[todo]] + rng.random(len(todo)) * self.total[b[todo]]
-            pos = np.searchsorted(self.cum, target, side="right")
-            pos = np.clip(pos, self.start[b[todo]], self.start[b[todo]] + self.size[b[todo]] - 1)
-            item = self.order[pos]
-            out[todo] = item
-            if rnd == 3:
-                break
-            acc = band_aff[todo, self.band[item]] * type_aff[todo, self.ptype[item]]
-            todo = todo[rng.random(len(todo)) >= acc]
-            if len(todo) == 0:
-                break
-        return out
+        """One item per row from its open bucket (city, theme).
+
+        band_aff [R 4], type_aff [R 3], seen [R n_items] bool (the row's user's history),
+        prev [R] the item just viewed (-1 for none). Rows whose bucket holds no launched item
+        other than `prev` get `prev` back (the caller only asks for open buckets)."""
+        members = self.members[city * len(THEMES) + theme]  # [R M]
+        real = members >= 0
+        m = np.where(real, members, 0)
+        age = (ts[:, None] - self.launch[m]) / _DAY  # [R M] days since launch
+        launched = real & (age >= 0)
+        boost = np.where(
+            self.launch[m] > 0, 1.0 + _NEW_BOOST * np.exp(-np.clip(age, 0, None) / _NEW_DAYS), 1.0
+        )
+        rows = np.arange(len(members))[:, None]
+        w = (
+            self.pop[m]
+            * band_aff[rows, self.band[m]]
+            * type_aff[rows, self.ptype[m]]
+            * boost
+            * np.where(seen[rows, m], _REVISIT_WEIGHT, 1.0)
+            * launched
+        )
+        w = np.where(m == prev[:, None], 0.0, w)
+        empty = w.sum(axis=1) <= 0
+        col = _categorical(rng, np.where(empty[:, None], 1.0, w))
+        return np.where(empty, np.maximum(prev, m[:, 0]), m[np.arange(len(m)), col])
 
 
 def _categorical(rng: np.random.Generator, w: np.ndarray) -> np.ndarray:
@@ -177,6 +226,23 @@ def _user_tastes(
     return taste, fav, band_aff, type_aff
 
 
+def _timestamps(
+    rng: np.random.Generator, first_of_user: np.ndarray, new_sess: np.ndarray, end: np.ndarray
+) -> np.ndarray:
+    """Click times: seconds apart inside a session, days between sessions, each user's last
+    click at `end` [n] (the user's end time repeated per click)."""
+    n = len(new_sess)
+    gap = np.clip(rng.lognormal(np.log(60.0), 0.8, n), 5, 1800)
+    session_gap = 3600 + rng.exponential(_SESSION_GAP_DAYS * _DAY, n)
+    delta = np.where(first_of_user, 0.0, np.where(new_sess, session_gap, gap)).astype(np.int64)
+    csum = np.cumsum(delta)
+    last_of_user = np.append(first_of_user[1:], True)
+    user_of = np.cumsum(first_of_user) - 1
+    since_start = csum - csum[first_of_user][user_of]  # [n] seconds since the user's first
+    span = since_start[last_of_user][user_of]
+    return np.maximum(end - span + since_start, _START_TS)
+
+
 def iter_click_chunks(
     cfg: ScaleConfig, seed: int, users: pd.DataFrame, products: Products
 ) -> Iterator[pa.Table]:
@@ -189,7 +255,14 @@ def iter_click_chunks(
         shape, (cfg.mean_clicks_per_user - cfg.min_seq_len) / shape, n_users
     )
     lengths = np.clip(np.round(raw_len), cfg.min_seq_len, cfg.max_seq_len).astype(np.int64)
-    city_pop = np.array([c.popularity for c in CITIES]) * cat.city_has
+    # Last click: active users within the log's last two days, the others any time before.
+    log_end = _START_TS + _LOG_DAYS * _DAY
+    active = rng.random(n_users) < _ACTIVE_SHARE
+    lag_days = np.where(active, rng.random(n_users) * 1.0, 2.0 + rng.random(n_users) * 150.0)
+    user_end = (log_end - lag_days * _DAY).astype(np.int64)
+    city_pop = np.array([c.popularity for c in CITIES])
+    city_has = (cat.members >= 0).reshape(len(CITIES), len(THEMES), -1).any(axis=(1, 2))
+    city_pop = city_pop * city_has
     country = np.array([c.country for c in CITIES])
     user_ids = users["user_id"].to_numpy()
     product_ids = products.table["product_id"].to_numpy()
@@ -209,24 +282,33 @@ def iter_click_chunks(
         sess = np.cumsum(new_sess) - 1
         sess_start = np.flatnonzero(new_sess)
         pos = np.arange(n) - sess_start[sess]
+        ts = _timestamps(rng, first_of_user, new_sess, user_end[u])
+        seen = np.zeros((last - first_user, cat.n), dtype=bool)  # [users of block, items]
 
         # Session destination: a favourite (85%) or any city by popularity.
         su = u[sess_start]
         fav_pick = fav[su, _categorical(rng, np.tile(_USER_CITY_P, (len(su), 1)))]
         anywhere = _categorical(rng, np.tile(city_pop, (len(su), 1)))
         s_city = np.where(rng.random(len(su)) < 0.85, fav_pick, anywhere)
-        s_city = np.where(cat.city_has[s_city], s_city, anywhere)
+        s_city = np.where(city_has[s_city], s_city, anywhere)
 
         city = np.empty(n, dtype=np.int64)
         theme = np.empty(n, dtype=np.int64)
         item = np.empty(n, dtype=np.int64)
-        for t in range(int(pos.max()) + 1):
-            idx = np.flatnonzero(pos == t)
-            uu = u[idx]
+        # Clicks are drawn vectorised over users in time order: session k of every user,
+        # position t inside it, so `seen` holds each user's earlier clicks.
+        sess_k = sess - sess[np.flatnonzero(first_of_user)][np.cumsum(first_of_user) - 1]
+        order = np.lexsort((pos, sess_k))
+        steps = np.flatnonzero(np.diff(sess_k[order]) | np.diff(pos[order])) + 1
+        for idx in np.split(order, steps):
+            t = int(pos[idx[0]])
+            uu, tt = u[idx], ts[idx]
+            row_seen = seen[uu - first_user]
             if t == 0:
                 c = s_city[sess[idx]]
-                th = _categorical(rng, taste[uu] * cat.avail[c])
-                it = cat.draw(rng, c, th, band_aff[uu], type_aff[uu])
+                th = _categorical(rng, taste[uu] * cat.open_themes(c, tt))
+                no_prev = np.full(len(idx), -1)
+                it = cat.draw(rng, c, th, tt, band_aff[uu], type_aff[uu], row_seen, no_prev)
             else:
                 prev = idx - 1
                 c, th = city[prev].copy(), theme[prev].copy()
@@ -246,37 +328,21 @@ def iter_click_chunks(
                     c[other] = fav[
                         uu[other], _categorical(rng, np.tile(_USER_CITY_P, (int(other.sum()), 1)))
                     ]
-                    c[other] = np.where(cat.city_has[c[other]], c[other], city[prev][other])
-                retheme = (move >= 2) & ((move == 2) | ~cat.avail[c, th])
+                    c[other] = np.where(city_has[c[other]], c[other], city[prev][other])
+                open_now = cat.open_themes(c, tt)  # [R T]
+                retheme = (move >= 2) & ((move == 2) | ~open_now[np.arange(len(idx)), th])
                 if retheme.any():
-                    th[retheme] = _categorical(rng, taste[uu[retheme]] * cat.avail[c[retheme]])
-                it = cat.draw(rng, c, th, band_aff[uu], type_aff[uu])
+                    th[retheme] = _categorical(rng, taste[uu[retheme]] * open_now[retheme])
+                it = cat.draw(rng, c, th, tt, band_aff[uu], type_aff[uu], row_seen, item[prev])
                 rel = move == 0
-                it[rel] = cat.related[
-                    item[prev[rel]], rng.integers(_N_RELATED, size=int(rel.sum()))
-                ]
-                for _ in range(2):  # re-clicking the same item is rare; redraw
-                    again = np.flatnonzero(it == item[prev])
-                    if len(again) == 0:
-                        break
-                    it[again] = cat.draw(
-                        rng, c[again], th[again], band_aff[uu[again]], type_aff[uu[again]]
-                    )
+                linked = cat.related[item[prev], rng.integers(_N_RELATED, size=len(idx))]
+                # a related product not launched yet cannot be clicked; keep the bucket draw
+                rel &= (cat.launch[linked] <= tt) & (linked != item[prev])
+                it = np.where(rel, linked, it)
                 c = np.where(rel, cat.city[it], c)
                 th = np.where(rel, cat.theme[it], th)
             city[idx], theme[idx], item[idx] = c, th, it
-
-        # Time: start somewhere in the first 200 days, sessions days apart, clicks seconds.
-        gap = np.clip(rng.lognormal(np.log(60.0), 0.8, n), 5, 1800)
-        session_gap = 3600 + rng.exponential(3 * 86_400, n)
-        start = rng.integers(0, 200 * 86_400, n)
-        delta = np.where(first_of_user, start, np.where(new_sess, session_gap, gap)).astype(
-            np.int64
-        )
-        csum = np.cumsum(delta)
-        user_first_idx = np.flatnonzero(first_of_user)
-        user_of = np.cumsum(first_of_user) - 1
-        ts = _START_TS + csum - (csum[user_first_idx] - delta[user_first_idx])[user_of]
+            seen[uu - first_user, it] = True
 
         yield pa.table(
             {

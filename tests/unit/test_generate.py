@@ -209,3 +209,17 @@ def test_gold_matches_are_near_and_same_city(t: dict[str, pd.DataFrame]) -> None
     assert (dist < 0.01).all()
     assert (~gold["is_same"]).sum() > 0
     assert pos["internal_id"].is_unique and pos["external_id"].is_unique
+
+
+def test_late_launches_are_sparse_ids_that_users_reach_last(t: dict[str, pd.DataFrame]) -> None:
+    """Products launched in the log's last days: few clicks each as ids, yet users' most
+    recent clicks (the held-out items of a leave-one-out split) often land on them."""
+    c = t["clicks"]
+    end = int(c["ts"].max())
+    first_seen = c.groupby("product_id")["ts"].min()
+    late = set(first_seen[first_seen > end - 3 * 86_400].index)
+    assert 0.3 * len(first_seen) <= len(late) <= 0.9 * len(first_seen)
+    per_item = c.groupby("product_id").size()
+    assert per_item[list(late)].median() * 4 < per_item.drop(list(late)).median()
+    last_clicks = c.groupby("user_id")["product_id"].last()
+    assert last_clicks.isin(late).mean() > 0.3
