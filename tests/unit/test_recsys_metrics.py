@@ -12,11 +12,13 @@ from recsys_tools.seqrec.data import SeqDataset
 from recsys_tools.seqrec.evaluator import evaluate, mask_seen
 from recsys_tools.seqrec.metrics import (
     hit_rate_at_k,
+    list_recall_at_k,
     mrr,
     ndcg_at_k,
     rank_of_target,
     ranking_metrics,
     recall_at_k,
+    reciprocal_rank,
 )
 from recsys_tools.seqrec.models.baselines import Popularity
 
@@ -75,3 +77,13 @@ def test_sampled_negatives_exclude_seen_items_and_are_distinct() -> None:
     for row, u in enumerate(data.eval_users()):
         assert not set(negs[row].tolist()) & set(data.sequences[u].tolist())
     assert negs.shape == (4, 1)
+
+
+def test_list_recall_and_reciprocal_rank() -> None:
+    assert list_recall_at_k([5, 1, 2], {1, 9}, k=2) == pytest.approx(0.5)
+    assert list_recall_at_k([1, 2], {1, 2, 3}, k=2) == pytest.approx(2 / 3)
+    assert list_recall_at_k([1, 2], {1, 2, 3}, k=2, capped=True) == 1.0
+    with pytest.raises(ValueError):
+        list_recall_at_k([1], set(), k=1)
+    assert reciprocal_rank([7, 8, 1], {1}) == pytest.approx(1 / 3)
+    assert reciprocal_rank([7, 8], {1}) == 0.0
