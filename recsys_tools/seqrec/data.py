@@ -321,9 +321,10 @@ def load_movielens(inter_path: Path, name: str = "ml-1m", min_item_count: int = 
     if item_path.exists():
         items = pd.read_csv(item_path, sep="\t", quoting=csv.QUOTE_NONE, dtype=str)
         items.columns = [c.split(":")[0] for c in items.columns]
-        year = pd.to_numeric(items.get("release_year"), errors="coerce")
+        blank = pd.Series("", index=items.index)
+        year = pd.to_numeric(items.get("release_year", blank), errors="coerce")
         features = {
-            "genre": items["genre"].fillna("").to_numpy(),
+            "genre": items.get("genre", blank).fillna("").to_numpy(),
             "decade": (year // 10 * 10).fillna(0).astype(int).astype(str).to_numpy(),
         }
         feature_items = items["item_id"].to_numpy()
