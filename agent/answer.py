@@ -123,14 +123,104 @@ def graph_summary_offline(kind: str, slots: Slots, rows: list[dict[str, Any]]) -
 
 
 def tool_text(
-    feature: str, available: bool, items: list[dict[str, Any]], detail: str, mode: str
+    feature: str,
+    available: bool,
+    items: list[dict[str, Any]],
+    detail: str,
+    mode: str,
+    kind: str = "",
+    data: dict[str, Any] | None = None,
 ) -> str:
+    """Korean text of a tool's answer, rendered per tool (`kind`) from its structured items."""
+    data = data or {}
     if not available:
         return P.ANSWER_NOT_AVAILABLE.format(feature=feature, detail=detail, mode=mode)
+    if kind == "itinerary" and data.get("itinerary"):
+        return itinerary_text(items, data, mode)
+    if kind == "mapping" and items:
+        return mapping_text(items, data, mode)
     if not items:
         return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=0, items=detail or "-", mode=mode)
-    shown = "\n".join(
-        f"{i}. " + ", ".join(f"{k}={v}" for k, v in item.items())
-        for i, item in enumerate(items[:10], 1)
-    )
+    if kind == "products":
+        shown = "\n".join(
+            P.ANSWER_PRODUCT.format(
+                rank=it["rank"], product_id=it["product_id"], score=f"{it['score']:.3f}"
+            )
+            for it in items[:10]
+        )
+        shown += f"\n({detail})" if detail else ""
+    else:
+        shown = "\n".join(
+            f"{i}. " + ", ".join(f"{k}={v}" for k, v in item.items())
+            for i, item in enumerate(items[:10], 1)
+        )
     return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=len(items), items=shown, mode=mode)
+
+
+def itinerary_text(items: list[dict[str, Any]], data: dict[str, Any], mode: str) -> str:
+    plan = " / ".join(
+        f"{d['day']}일차 " + ", ".join(d["places"]) for d in data.get("itinerary") or []
+    )
+    if not items:
+        lines = [P.ANSWER_ITINERARY_NONE.format(itinerary=plan, mode=mode)]
+    else:
+        lines = [P.ANSWER_ITINERARY_HEADER.format(itinerary=plan, n=len(items), mode=mode)]
+        for i, it in enumerate(items, 1):
+            lines.append(
+                P.ANSWER_ITINERARY_ITEM.format(
+                    rank=i,
+                    name=it["name"],
+                    product_id=it["product_id"],
+                    product_type=it["product_type"],
+                    price=f"{it['price']:,}" if it.get("price") else "-",
+                    match_rate=f"{it['match_rate']:.0%}",
+                    coverage=f"{it['coverage']:.0%}",
+                    matched=", ".join(it["matched"]) or "-",
+                )
+            )
+    unknown = [k for k, v in (data.get("resolved") or {}).items() if v is None]
+    if unknown:
+        lines.append(P.ANSWER_ITINERARY_UNKNOWN.format(places=", ".join(unknown)))
+    return "\n".join(lines)
+
+
+def mapping_text(items: list[dict[str, Any]], data: dict[str, Any], mode: str) -> str:
+    lines = [P.ANSWER_MAPPING_HEADER.format(mode=mode)]
+    for it in items:
+        internal = it.get("internal_id") or it.get("graph_place_id") or "내부 DB에 없음"
+        if it.get("mapped"):
+            m = it["mapped"]
+            score = m.get("score")
+            lines.append(
+                P.ANSWER_MAPPING_FOUND.format(
+                    query=it["query"],
+                    internal=internal,
+                    name=m["name"],
+                    name_en=m["name_en"],
+                    external_id=m["external_id"],
+                    score=f"{score:.2f}" if isinstance(score, int | float) else "-",
+                    source=it.get("source") or "-",
+                )
+            )
+        else:
+            lines.append(
+                P.ANSWER_MAPPING_NONE.format(
+                    query=it["query"],
+                    internal=internal,
+                    verdict=it.get("verdict") or it.get("source") or "-",
+                    source=it.get("source") or "-",
+                )
+            )
+        for c in it.get("candidates") or []:
+            lines.append(P.ANSWER_MAPPING_CANDIDATE.format(**c))
+    pair = data.get("pair")
+    if pair:
+        lines.append(
+            P.ANSWER_MAPPING_PAIR.format(
+                a=pair["a"],
+                b=pair["b"],
+                verdict="같은 장소예요" if pair["same"] else "같은 장소가 아니에요",
+                reason=pair["reason"],
+            )
+        )
+    return "\n".join(lines)

@@ -61,13 +61,23 @@ def eval_agent(
     ] = None,
     limit: Annotated[int | None, typer.Option(help="evaluate the first N items only")] = None,
     out: Annotated[Path | None, typer.Option(help="output folder; default runs/evals")] = None,
+    ablation: Annotated[
+        bool,
+        typer.Option(
+            help="also score the Understand step alone under every policy "
+            "(gazetteer parser / NER model / both)"
+        ),
+    ] = True,
 ) -> None:
-    """End-to-end agent eval: slots, Text2Cypher execution accuracy, constraints, citations,
-    latency per stage. Writes JSON + PNG."""
+    """End-to-end agent eval: intent and slots (per intent; with and without the NER model),
+    Text2Cypher execution accuracy, constraints, citations, itinerary and place-mapping tool
+    answers, latency per stage. Writes JSON + PNG."""
     from evals.agent import run_agent_eval
     from tripgraph.settings import get_settings
 
-    result = run_agent_eval(get_settings(), gold_path=gold, limit=limit, out_dir=out)
+    result = run_agent_eval(
+        get_settings(), gold_path=gold, limit=limit, out_dir=out, ablation=ablation
+    )
     typer.echo(json.dumps(result["metrics"], ensure_ascii=False, indent=2))
     typer.echo(f"wrote {result['json_path']} and {result['png_path']}")
 

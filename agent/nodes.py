@@ -31,8 +31,8 @@ from agent.answer import (
 from agent.deps import AgentDeps
 from agent.llm import LLMError, parse_json_object, strip_fences
 from agent.state import Candidate, CypherAttempt, Slots, State, StepMode, Turn
-from agent.tools import run_tool
-from agent.understand import Parsed, parse_question
+from agent.tools import AgentTools
+from agent.understand import Parsed, Understander, get_understander
 from graph_schema.model import schema_text
 from graph_schema.readonly import UnsafeCypherError, check_read_only
 from graph_schema.store import GraphStoreError, QueryResult, ReadOnlyViolation
@@ -87,6 +87,8 @@ def _summary(name: str, update: dict[str, Any]) -> dict[str, Any]:
         out["intent"] = update["intent"]
     if "slots" in update:
         out["slots"] = update["slots"].model_dump(exclude_none=True)
+    if "understanding" in update:
+        out["understanding"] = update["understanding"].path
     if update.get("cypher"):
         out["cypher"] = update["cypher"]
     if "candidates" in update:
@@ -114,8 +116,11 @@ def _notes(state: State, *notes: str | None) -> list[str]:
 class AgentNodes:
     """Node functions bound to their dependencies (the graph factory adds them)."""
 
-    def __init__(self, deps: AgentDeps) -> None:
+    def __init__(self, deps: AgentDeps, understander: Understander | None = None) -> None:
         self.deps = deps
+        # Process-wide by default: the NER model is loaded once, on the first question.
+        self.understander = understander or get_understander()
+        self.tools = AgentTools(deps.store)
 
     @property
     def llm(self) -> Any:
@@ -130,15 +135,19 @@ class AgentNodes:
         question = state["question"]
         history = state.get("history") or []
         previous = history[-1] if history else None
-        parsed = parse_question(question, self.deps.vocab, previous)
-        step = self._offline_step("understand")
+        parsed, understanding = self.understander.parse(question, self.deps.vocab, previous)
+        detail = f"understanding: {understanding.path} (intent: {understanding.intent_source}"
+        detail += f", slots: {understanding.slot_source})"
+        step = StepMode(step="understand", mode="offline", detail=detail)
         notes: list[str] = []
         if self.llm is not None and parsed.raw_cypher is None:
             try:
                 parsed = self._llm_understand(question, previous, parsed)
                 step = StepMode(step="understand", mode="llm")
             except LLMError as exc:
-                step = StepMode(step="understand", mode="fallback", reason=exc.reason)
+                step = StepMode(
+                    step="understand", mode="fallback", reason=exc.reason, detail=detail
+                )
         if parsed.followup and previous is not None:
             notes.append(f'이전 질문("{previous.question}")의 조건을 이어받았어요')
         return {
@@ -154,6 +163,7 @@ class AgentNodes:
             "picks": [],
             "graph_rows": [],
             "tool_result": None,
+            "understanding": understanding,
             "steps": [step],
             "notes": notes,
             "answer": "",
@@ -467,13 +477,21 @@ class AgentNodes:
     # --------------------------------------------------------------------- tools
     @stage("tool")
     def tool(self, state: State) -> dict[str, Any]:
-        outcome = run_tool(state["intent"], state["slots"], state["question"])
+        understanding = state.get("understanding")
+        outcome = self.tools.run(
+            state["intent"],
+            state["slots"],
+            state["question"],
+            understanding.entities if understanding is not None else [],
+        )
         return {
             "tool_result": {
                 "available": outcome.available,
                 "feature": outcome.feature,
+                "kind": outcome.kind,
                 "items": outcome.items,
                 "detail": outcome.detail,
+                "data": outcome.data,
             }
         }
 
@@ -510,6 +528,8 @@ class AgentNodes:
                 tr.get("items") or [],
                 tr.get("detail", ""),
                 label,
+                tr.get("kind", ""),
+                tr.get("data"),
             )
         turn = Turn(question=state["question"], intent=intent, slots=slots, picks=picks)
         return {"answer": text, "history": [turn]}

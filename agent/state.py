@@ -95,6 +95,27 @@ class StepMode(BaseModel):
     step: str
     mode: Mode
     reason: str | None = None
+    detail: str | None = None  # which offline implementation ran, e.g. the understanding path
+
+
+UnderstandingPath = Literal["gazetteer", "model", "model_intent", "hybrid"]
+
+
+class Understanding(BaseModel):
+    """Which offline reader produced the intent and slots of a turn, and what the NER +
+    intent model proposed (kept even when the policy did not use it, for inspection)."""
+
+    path: UnderstandingPath = Field(description="the path that ran (see agent.understand)")
+    policy: UnderstandingPath = Field(description="the configured policy")
+    intent_source: Literal["gazetteer", "model"] = Field(description="who decided the intent")
+    slot_source: Literal["gazetteer", "model"] = Field(description="who filled the slots")
+    model: str | None = Field(None, description="serving NER model, e.g. crf_aug; None: none")
+    model_intent: Intent | None = Field(None, description="the model's intent (agent labels)")
+    model_intent_score: float | None = None
+    entities: list[dict[str, Any]] = Field(
+        default_factory=list, description="the model's spans: label, text, start, end"
+    )
+    note: str | None = Field(None, description="why the model did not run, when it did not")
 
 
 class CypherAttempt(BaseModel):
@@ -132,6 +153,7 @@ class State(InputState, total=False):
     picks: list[Pick]
     graph_rows: list[dict[str, Any]]
     tool_result: dict[str, Any] | None
+    understanding: Understanding
     steps: list[StepMode]
     notes: list[str]
     timings_ms: dict[str, float]
@@ -146,10 +168,11 @@ class OutputState(TypedDict, total=False):
     picks: list[Pick]
     graph_rows: list[dict[str, Any]]
     tool_result: dict[str, Any] | None
+    understanding: Understanding
     steps: list[StepMode]
     notes: list[str]
     timings_ms: dict[str, float]
     answer: str
 
 
-STATE_TYPES = (Slots, Evidence, Candidate, Pick, StepMode, CypherAttempt, Turn)
+STATE_TYPES = (Slots, Evidence, Candidate, Pick, StepMode, CypherAttempt, Turn, Understanding)

@@ -1,14 +1,34 @@
-"""Adapters to the recommender tools of `recsys_tools`, looked up when a question needs them.
+"""Adapters from the agent's tool intents to the typed tools of `recsys_tools`.
 
-The tools are built elsewhere and land over time; until a module exists the router answers
-"not available yet" with the reason, never with made-up output.
+- personalised products / viewed together → `recsys_tools.tools` (trained recommenders);
+- itinerary → package → `recsys_tools.itinerary.match_itinerary` over the graph;
+- place mapping → the SAME_AS edges the mapping pipeline wrote (`tripgraph map places`),
+  else that pipeline's offline stage 1 (`CandidateIndex` + `offline_pick`) and stage 2
+  (`verify`) run for the one place asked about.
+
+Each adapter parses what its tool needs from the question (and the NER model's spans when
+they are there), calls the tool and returns a typed `ToolOutcome`. "Not available" is said
+only for what is genuinely missing (no trained recommender, no generated place databases),
+with the command that makes it.
 """
 
 from __future__ import annotations
 
-import importlib
+import re
+import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from agent.understand import Match, find_all
+from graph_schema.store import GraphStore
+from recsys_tools import tools as recsys
+from recsys_tools.itinerary import ItineraryDay, ItineraryMatchResult, match_itinerary
+from recsys_tools.mapping.candidates import BlockingConfig, CandidateIndex, offline_pick
+from recsys_tools.mapping.pipeline import MappingConfig
+from recsys_tools.mapping.records import EXTERNAL_PREFIX, INTERNAL_PREFIX, PlaceRecord, records
+from recsys_tools.mapping.scoring import normalise, verify
 
 
 @dataclass
@@ -17,6 +37,8 @@ class ToolOutcome:
     feature: str
     items: list[dict[str, Any]] = field(default_factory=list)
     detail: str = ""
+    kind: str = ""  # which renderer the answer uses: products / itinerary / mapping / ""
+    data: dict[str, Any] = field(default_factory=dict)  # the tool's typed result, dumped
 
 
 FEATURES = {
@@ -26,58 +48,385 @@ FEATURES = {
     "place_mapping": "장소 DB 매핑",
 }
 
+# Read-only Cypher of the tool adapters (the subset FalkorDB and Neo4j both run).
+POI_NAMES = (
+    "MATCH (p:Place) WHERE p.level = 'poi' "
+    "RETURN p.place_id AS id, p.name AS name, p.name_en AS name_en, p.aliases AS aliases"
+)
+PLACE_BY_NAME = (
+    "MATCH (p:Place) WHERE toLower(p.name) = toLower($ref) OR toLower(p.name_en) = "
+    "toLower($ref) OR $ref IN p.aliases RETURN p.place_id AS id, p.name AS name, "
+    "p.name_en AS name_en, p.city_code AS city_code, p.lat AS lat, p.lon AS lon "
+    "ORDER BY CASE WHEN p.place_id STARTS WITH 'INT-' OR p.place_id STARTS WITH 'EXT-' "
+    "THEN 1 ELSE 0 END, id LIMIT 1"
+)
+SAME_AS_OF = (
+    "MATCH (p:Place)-[r:SAME_AS]-(q:Place) WHERE p.place_id IN $ids "
+    "AND q.place_id STARTS WITH 'EXT-' RETURN DISTINCT q.place_id AS id, q.name AS name, "
+    "q.name_en AS name_en, r.score AS score"
+)
 
-def _import(module: str) -> Any | None:
-    try:
-        return importlib.import_module(module)
-    except ImportError:
+# ------------------------------------------------------------------ question parsing
+
+# "1일차", "2일째", "day 3", "첫째 날", "첫날", "둘째날" … start a day of the itinerary.
+_DAY = re.compile(
+    r"(?:(\d+)\s*(?:일\s*차|일째|번째\s*날|째\s*날)|day\s*(\d+)|"
+    r"(첫|둘|셋|넷|다섯)(?:째)?\s*날)",
+    re.IGNORECASE,
+)
+_DAY_WORDS = {"첫": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5}
+# Where the place list ends: the request that follows it.
+_REQUEST_TAIL = re.compile(
+    r"(?:(?:여행\s*)?(?:일정|코스|동선|여행\s*계획)|(?:에|랑|과|와)?\s*(?:맞는|맞춘|비슷한|"
+    r"어울리는|가는|도는))\b.*$"
+)
+_SPLIT = re.compile(r"\s*(?:,|/|→|->|>|·|、|\+|그리고|\s랑\s|\s하고\s)\s*")
+_TRAILING_PARTICLES = ("이랑", "하고", "까지", "에서", "랑", "와", "과", "을", "를", "은", "는")
+
+
+def _strip_particle(word: str) -> str:
+    for p in _TRAILING_PARTICLES:
+        if word.endswith(p) and len(word) > len(p) + 1:
+            return word[: -len(p)]
+    return word
+
+
+def _day_segments(question: str) -> list[tuple[int, int, int]]:
+    """(day, start, end) character ranges of the question, one per day marker; without
+    markers, "/" separates days and no "/" means one day."""
+    marks = list(_DAY.finditer(question))
+    if marks:
+        out = []
+        for i, m in enumerate(marks):
+            day = int(m.group(1) or m.group(2) or _DAY_WORDS.get(m.group(3), i + 1))
+            end = marks[i + 1].start() if i + 1 < len(marks) else len(question)
+            out.append((day, m.end(), end))
+        return out
+    if "/" in question:
+        out, start = [], 0
+        for i, part in enumerate(question.split("/")):
+            out.append((i + 1, start, start + len(part)))
+            start += len(part) + 1
+        return out
+    return [(1, 0, len(question))]
+
+
+def parse_itinerary(
+    question: str, poi_table: dict[str, str], entities: list[dict[str, Any]]
+) -> list[ItineraryDay]:
+    """Places per day: names the graph knows (POIs with their aliases) found in each day's
+    text, then the NER model's place spans there that name nothing the graph lists, then —
+    when neither found anything — the day's text split at commas and slashes."""
+    days: list[ItineraryDay] = []
+    for day, start, end in _day_segments(question):
+        text = question[start:end]
+        found: list[Match] = find_all(text, poi_table)
+        spans = [(m.start, m.start + len(m.surface)) for m in found]
+        places = [(m.start, m.canonical) for m in found]
+        for e in entities:
+            if e["label"] not in ("POI", "REGION", "CITY") or not start <= e["start"] < end:
+                continue
+            s, t = e["start"] - start, e["end"] - start
+            if not any(s < b and a < t for a, b in spans):
+                places.append((s, _strip_particle(str(e["text"]).strip())))
+        if not places:
+            body = _REQUEST_TAIL.sub("", text).strip()
+            places = [
+                (0, _strip_particle(w.strip()))
+                for w in _SPLIT.split(body)
+                if len(w.strip()) >= 2 and not _DAY.fullmatch(w.strip())
+            ]
+        names = list(dict.fromkeys(name for _, name in sorted(places)))
+        if names:
+            days.append(ItineraryDay(day=day, places=names))
+    return days
+
+
+_LATIN_NAME = re.compile(r"[A-Za-z][A-Za-z'\-]*(?:\s+[A-Za-z][A-Za-z'\-]*)*")
+
+
+def mapping_names(
+    question: str, poi_table: dict[str, str], entities: list[dict[str, Any]]
+) -> list[str]:
+    """Place names a mapping question asks about, in order: graph POI names, then the
+    model's place spans, then a run of Latin words (a map app's English name)."""
+    names = [question[m.start : m.start + len(m.surface)] for m in find_all(question, poi_table)]
+    if not names:
+        names = [
+            _strip_particle(str(e["text"]).strip())
+            for e in entities
+            if e["label"] in ("POI", "REGION", "CITY")
+        ]
+    if not names:
+        stop = {"db", "google", "place", "places", "id"}
+        names = [
+            m.group(0)
+            for m in _LATIN_NAME.finditer(question)
+            if m.group(0).lower() not in stop and len(m.group(0)) >= 3
+        ]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+# ------------------------------------------------------------------ the toolbox
+
+
+@dataclass
+class PlaceDatabases:
+    """The two place databases of the mapping task, with the stage-1 index (built once)."""
+
+    internal: list[PlaceRecord]
+    external: dict[str, PlaceRecord]
+    index: CandidateIndex
+
+
+@lru_cache(maxsize=2)
+def _place_databases(dataset_dir: Path) -> PlaceDatabases | None:
+    import pandas as pd
+
+    ip, ep = dataset_dir / "place_db_internal.parquet", dataset_dir / "place_db_external.parquet"
+    if not (ip.exists() and ep.exists()):
         return None
+    internal, external = records(pd.read_parquet(ip)), records(pd.read_parquet(ep))
+    return PlaceDatabases(
+        internal,
+        {e.place_id: e for e in external},
+        CandidateIndex(external, MappingConfig().blocking),
+    )
 
 
-def _as_dicts(result: Any) -> list[dict[str, Any]]:
-    items = getattr(result, "items", result)
-    out = []
-    for item in list(items or []):
-        if hasattr(item, "model_dump"):
-            out.append(item.model_dump())
-        elif hasattr(item, "__dataclass_fields__"):
-            from dataclasses import asdict
+class AgentTools:
+    """The tool adapters over one graph store. Lookup tables load on first use."""
 
-            out.append(asdict(item))
-        elif isinstance(item, dict):
-            out.append(item)
-        else:
-            out.append({"value": item})
-    return out
+    def __init__(self, store: GraphStore, dataset_dir: Path | None = None) -> None:
+        self.store = store
+        self.dataset_dir = dataset_dir
+        self._poi_table: dict[str, str] | None = None
+        self._lock = threading.Lock()
 
+    def poi_table(self) -> dict[str, str]:
+        """Every POI name, English name and alias the graph holds (lower case) → the name
+        `match_itinerary` resolves."""
+        if self._poi_table is None:
+            with self._lock:
+                table: dict[str, str] = {}
+                for r in self.store.read(POI_NAMES, max_rows=1_000_000).rows:
+                    for alias in (r["name"], r.get("name_en"), *(r.get("aliases") or [])):
+                        if alias and len(str(alias)) >= 2:
+                            table.setdefault(str(alias).lower(), str(r["name"]))
+                self._poi_table = table
+        return self._poi_table
 
-def run_tool(intent: str, slots: Any, question: str) -> ToolOutcome:
-    feature = FEATURES[intent]
-    if intent in ("recommend_products", "viewed_together"):
-        mod = _import("recsys_tools.tools")
-        if mod is None:
-            return ToolOutcome(False, feature, detail="recsys_tools.tools is not installed yet")
+    def _places(self) -> PlaceDatabases | None:
+        if self.dataset_dir is None:
+            from tripgraph.settings import get_settings
+
+            self.dataset_dir = get_settings().dataset_dir()
+        return _place_databases(self.dataset_dir)
+
+    # -------------------------------------------------------------- dispatch
+    def run(
+        self, intent: str, slots: Any, question: str, entities: list[dict[str, Any]] | None = None
+    ) -> ToolOutcome:
+        entities = entities or []
         if intent == "recommend_products":
-            fn = getattr(mod, "recommend_products", None)
-            if fn is None:
-                return ToolOutcome(False, feature, detail="recommend_products is not defined yet")
-            if not slots.user_id:
-                return ToolOutcome(True, feature, detail="사용자 ID(예: U000123)를 알려주세요")
-            try:
-                return ToolOutcome(True, feature, _as_dicts(fn(user_id=slots.user_id, k=10)))
-            except (FileNotFoundError, RuntimeError, KeyError, ValueError) as exc:
-                return ToolOutcome(False, feature, detail=f"the tool failed: {exc}")
-        fn = getattr(mod, "viewed_together", None)
-        if fn is None:
-            return ToolOutcome(False, feature, detail="viewed_together is not defined yet")
+            return self.recommend_products(slots)
+        if intent == "viewed_together":
+            return self.viewed_together(slots)
+        if intent == "itinerary":
+            return self.itinerary(question, entities)
+        if intent == "place_mapping":
+            return self.place_mapping(question, entities)
+        raise ValueError(f"no tool for intent {intent!r}")
+
+    # -------------------------------------------------------------- recommenders
+    def recommend_products(self, slots: Any) -> ToolOutcome:
+        feature = FEATURES["recommend_products"]
+        if not slots.user_id:
+            return ToolOutcome(True, feature, detail="사용자 ID(예: U000123)를 알려주세요")
+        try:
+            result = recsys.recommend_products(user_id=slots.user_id, k=10)
+        except recsys.ModelNotAvailable as exc:
+            return ToolOutcome(False, feature, detail=str(exc))
+        detail = f"model={result.model}" + (
+            f" (cold start: {result.reason})" if result.cold_start else ""
+        )
+        return ToolOutcome(
+            True,
+            feature,
+            [i.model_dump() for i in result.items],
+            detail=detail,
+            kind="products",
+            data=result.model_dump(),
+        )
+
+    def viewed_together(self, slots: Any) -> ToolOutcome:
+        feature = FEATURES["viewed_together"]
         if not slots.product_id:
             return ToolOutcome(True, feature, detail="상품 ID(예: P00012)를 알려주세요")
         try:
-            return ToolOutcome(True, feature, _as_dicts(fn(product_id=slots.product_id, k=10)))
-        except (FileNotFoundError, RuntimeError, KeyError, ValueError) as exc:
-            return ToolOutcome(False, feature, detail=f"the tool failed: {exc}")
-    module = "recsys_tools.itinerary" if intent == "itinerary" else "recsys_tools.mapping"
-    if _import(module) is None:
-        return ToolOutcome(False, feature, detail=f"{module} is not available yet")
-    # The module exists but its contract is not settled yet: say so rather than guess a call.
-    return ToolOutcome(False, feature, detail=f"{module} exists but is not wired to the agent yet")
+            result = recsys.viewed_together(product_id=slots.product_id, k=10)
+        except recsys.ModelNotAvailable as exc:
+            return ToolOutcome(False, feature, detail=str(exc))
+        detail = f"model={result.model}" + (
+            f" (cold start: {result.reason})" if result.cold_start else ""
+        )
+        return ToolOutcome(
+            True,
+            feature,
+            [i.model_dump() for i in result.items],
+            detail=detail,
+            kind="products",
+            data=result.model_dump(),
+        )
+
+    # -------------------------------------------------------------- itinerary
+    def itinerary(self, question: str, entities: list[dict[str, Any]]) -> ToolOutcome:
+        feature = FEATURES["itinerary"]
+        days = parse_itinerary(question, self.poi_table(), entities)
+        if not days:
+            return ToolOutcome(
+                True,
+                feature,
+                detail="일정의 장소를 찾지 못했어요. 예: '1일차 협재, 한담 / 2일차 성산일출봉'",
+                kind="itinerary",
+            )
+        result: ItineraryMatchResult = match_itinerary(self.store, days, k=5)
+        items = [
+            {
+                "product_id": p.product_id,
+                "name": p.name,
+                "product_type": p.product_type,
+                "price": p.price,
+                "match_rate": round(p.match_rate, 3),
+                "coverage": round(p.coverage, 3),
+                "matched": [m.itinerary_place for m in p.matched],
+            }
+            for p in result.packages
+        ]
+        return ToolOutcome(
+            True,
+            feature,
+            items,
+            kind="itinerary",
+            data={
+                "itinerary": [d.model_dump() for d in days],
+                **result.model_dump(),
+            },
+        )
+
+    # -------------------------------------------------------------- place mapping
+    def place_mapping(self, question: str, entities: list[dict[str, Any]]) -> ToolOutcome:
+        feature = FEATURES["place_mapping"]
+        names = mapping_names(question, self.poi_table(), entities)
+        if not names:
+            return ToolOutcome(
+                True,
+                feature,
+                detail="매핑할 장소 이름을 알려주세요. 예: 'Hozenji Yokocho는 구글 장소 DB에서 "
+                "뭐야?'",
+                kind="mapping",
+            )
+        dbs = self._places()
+        items = [self._map_one(name, dbs) for name in names[:3]]
+        data: dict[str, Any] = {"names": names[:3]}
+        if len(items) >= 2:
+            a, b = items[0], items[1]
+            same_node = a.get("graph_place_id") and a.get("graph_place_id") == b.get(
+                "graph_place_id"
+            )
+            data["pair"] = {
+                "a": a["query"],
+                "b": b["query"],
+                "same": bool(same_node)
+                or bool(a.get("internal_id") and a.get("internal_id") == b.get("internal_id")),
+                "reason": "같은 장소 노드로 해석돼요" if same_node else "서로 다른 장소로 해석돼요",
+            }
+        if dbs is None and not any(i.get("mapped") for i in items):
+            return ToolOutcome(
+                False,
+                feature,
+                items,
+                detail="장소 DB가 없어요 (run `tripgraph data`)",
+                kind="mapping",
+                data=data,
+            )
+        return ToolOutcome(True, feature, items, kind="mapping", data=data)
+
+    def _map_one(self, name: str, dbs: PlaceDatabases | None) -> dict[str, Any]:
+        """One name → its Place node, its internal record and its external counterpart:
+        the stored SAME_AS edge when the pipeline wrote one, else stage 1 + stage 2 now."""
+        out: dict[str, Any] = {"query": name, "mapped": None, "source": None, "candidates": []}
+        rows = self.store.read(PLACE_BY_NAME, {"ref": name}).rows
+        node = rows[0] if rows else None
+        if node:
+            out["graph_place_id"] = node["id"]
+        rec = _internal_record(name, node, dbs)
+        if rec is not None:
+            out["internal_id"] = rec.place_id
+            out["internal_name"] = f"{rec.name} / {rec.name_en}"
+        ids = [
+            x for x in (node["id"] if node else None, rec and INTERNAL_PREFIX + rec.place_id) if x
+        ]
+        if ids:
+            stored = self.store.read(SAME_AS_OF, {"ids": ids}).rows
+            if stored:
+                best = max(stored, key=lambda r: r.get("score") or 0.0)
+                out["mapped"] = {
+                    "external_id": str(best["id"]).removeprefix(EXTERNAL_PREFIX),
+                    "name": best["name"],
+                    "name_en": best["name_en"],
+                    "score": best.get("score"),
+                }
+                out["source"] = "graph SAME_AS"
+                return out
+        if rec is None or dbs is None:
+            out["source"] = "unknown place" if rec is None and node is None else "no place DB"
+            return out
+        cfg = MappingConfig()
+        cands = dbs.index.candidates(rec)
+        out["candidates"] = [
+            {
+                "external_id": c.external.place_id,
+                "name": c.external.name,
+                "name_en": c.external.name_en,
+                "distance_m": round(c.distance_m),
+                "score": round(c.score, 3),
+            }
+            for c in cands[:3]
+        ]
+        pick = offline_pick(cands, BlockingConfig().min_pick_score)
+        out["source"] = "offline stage 1 + 2 (not in the graph yet: run `tripgraph map places`)"
+        if pick is None:
+            out["verdict"] = "후보 중 같은 장소가 없어요 (stage 1)"
+            return out
+        v = verify(rec, pick.external, cfg.verify_max_distance_m)
+        out["stage1_pick"] = pick.external.place_id
+        out["verdict"] = v.reason
+        if v.same:
+            out["mapped"] = {
+                "external_id": pick.external.place_id,
+                "name": pick.external.name,
+                "name_en": pick.external.name_en,
+                "score": round(v.score, 3),
+            }
+        return out
+
+
+def _model_detail(model: str, cold_start: bool, reason: str) -> str:
+    return f"model={model}" + (f" (cold start: {reason})" if cold_start else "")
+
+
+def _internal_record(
+    name: str, node: dict[str, Any] | None, dbs: PlaceDatabases | None
+) -> PlaceRecord | None:
+    """The internal place-database record named `name` (or named like its graph node)."""
+    if dbs is None:
+        return None
+    keys = {normalise(name)}
+    if node:
+        keys |= {normalise(str(node.get("name") or "")), normalise(str(node.get("name_en") or ""))}
+    keys.discard("")
+    city = node.get("city_code") if node else None
+    hits = [r for r in dbs.internal if normalise(r.name) in keys or normalise(r.name_en) in keys]
+    hits.sort(key=lambda r: (city is not None and r.city_code != city, r.category != "attraction"))
+    return hits[0] if hits else None

@@ -1,22 +1,40 @@
-"""Offline understanding: intent and slots from a gazetteer parser.
+"""Offline understanding: intent and slots from the trained NER + intent model and/or a
+gazetteer parser.
 
 The vocabulary joins the project gazetteer (`ingest.gazetteer`: region aliases, POIs,
 category aliases, party/age/attribute/price words) with the names the graph itself holds
 (Place, Category, Menu, Merchant and product-city names), so a name that exists in the data
-is recognised even when the gazetteer does not list it. The NER/intent models replace this
-parser once they land; the LLM path (nodes.understand) normalises its output through the
-same vocabulary.
+is recognised even when the gazetteer does not list it.
+
+Two offline readers share that vocabulary:
+
+- `parse_question`: the gazetteer parser (alias tables + keyword rules);
+- `parse_with_model`: the NER + intent model of `recsys_tools.nlu` (`tripgraph train ner`)
+  proposes the intent and entity spans; each span is mapped onto the graph's own names
+  through the same vocabulary (a span naming nothing the graph knows is dropped).
+
+`Understander` combines them by a policy chosen by measurement on the agent gold set (see
+`DEFAULT_POLICY`), loads the model once per process on first use, and falls back to the
+gazetteer parser when no trained model exists. The LLM path (nodes.understand) normalises
+its output through the same vocabulary.
 """
 
 from __future__ import annotations
 
 import math
+import pickle
 import re
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
-from agent.state import Intent, Slots, Turn
+from agent.state import Intent, Slots, Turn, Understanding
 from ingest import gazetteer as gz
+
+if TYPE_CHECKING:
+    from recsys_tools.nlu.service import EntityExtractor, ExtractionResult
 
 _PARTICLES = (
     "에서는",
@@ -158,7 +176,7 @@ class Match:
     start: int
 
 
-def _find_all(text: str, table: dict[str, str]) -> list[Match]:
+def find_all(text: str, table: dict[str, str]) -> list[Match]:
     """Every alias of `table` found in `text`, longest first, without overlaps.
 
     Aliases of one syllable ('회', '빵', '룸') only count as whole tokens: as substrings they
@@ -188,7 +206,7 @@ def _find_all(text: str, table: dict[str, str]) -> list[Match]:
 
 
 def _first(text: str, table: dict[str, str]) -> str | None:
-    found = _find_all(text, table)
+    found = find_all(text, table)
     return found[0].canonical if found else None
 
 
@@ -356,18 +374,15 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
     return any(w in low or _compact(w) in compact for w in words)
 
 
-def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
-    """Slots present in this question alone, and which signals fired."""
-    q = question
-    signals: list[str] = []
-    slots = Slots()
-    # "애월 말고 협재로": entities before '말고' are what the user moves away from.
-    head = q.split("말고", 1)[1] if "말고" in q else q
-
-    pois = _find_all(head, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
-    regions = _find_all(head, vocab.regions)
+def _place_slots(
+    text: str, vocab: Vocabulary, slots: Slots, signals: list[str], *, last: bool = False
+) -> None:
+    """Region (or the region of a POI), else city, named in `text`; `last`: the latest
+    named region wins ("애월 말고 협재로")."""
+    pois = find_all(text, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
+    regions = find_all(text, vocab.regions)
     if regions:
-        slots.region = regions[-1].canonical if "말고" in q else regions[0].canonical
+        slots.region = regions[-1].canonical if last else regions[0].canonical
     elif pois:
         poi, region = pois[0].canonical.split("|")
         slots.region, slots.poi = region, poi
@@ -375,13 +390,15 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
         slots.city = vocab.region_city.get(slots.region)
         signals.append("region")
     else:
-        city = _first(head, vocab.cities)
+        city = _first(text, vocab.cities)
         if city:
             slots.city = city
             signals.append("city")
 
-    cats = _find_all(head, vocab.categories)
-    menus = _find_all(head, vocab.menus)
+
+def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    cats = find_all(text, vocab.categories)
+    menus = find_all(text, vocab.menus)
     if cats:
         slots.category = cats[0].canonical
         signals.append("category")
@@ -392,35 +409,43 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
             signals.append("menu")
             break
 
+
+def _profile_slots(text: str, slots: Slots, signals: list[str]) -> None:
+    """Party, age band, must-haves and price wish from the words in `text`."""
     for party, words in gz.PARTY_WORDS.items():
-        if _has(q, words):
+        if _has(text, words):
             slots.party = party
             signals.append("party")
             break
     for band, words in gz.AGE_WORDS.items():
-        if _has(q, words):
+        if _has(text, words):
             slots.age_band = band
             signals.append("age")
             break
     for attr, words in gz.ATTRIBUTE_WORDS.items():
         if attr == "group_seating" and not _has(
-            q, ("단체석", "단체 모임", "회식", "룸", "단체로", "단체")
+            text, ("단체석", "단체 모임", "회식", "룸", "단체로", "단체")
         ):
             continue
-        if _has(q, words) and attr not in slots.must_haves:
+        if _has(text, words) and attr not in slots.must_haves:
             # '키즈' names a party *and* a need; '아이랑' alone is the party, not a must-have.
             if attr == "kid_friendly" and not _has(
-                q, ("키즈", "유아의자", "아기의자", "아이 동반", "아이와 함께")
+                text, ("키즈", "유아의자", "아기의자", "아이 동반", "아이와 함께")
             ):
                 continue
             slots.must_haves.append(attr)
             signals.append("must_have")
-    if _has(q, gz.PRICE_WORDS["cheap"]):
+    if _has(text, gz.PRICE_WORDS["cheap"]):
         slots.price = "cheap"
         signals.append("price")
-    elif _has(q, gz.PRICE_WORDS["expensive"]):
+    elif _has(text, gz.PRICE_WORDS["expensive"]):
         slots.price = "expensive"
         signals.append("price")
+
+
+def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    """Slots no entity label covers (ids, price caps, pick count, merchant names, product
+    city and type): read by patterns from the whole question on every path."""
     if m := _PRICE_CAP.search(q):
         man = float(m.group(1)) if m.group(1) else 1.0
         slots.max_avg_price = int(man * 10_000)
@@ -454,6 +479,19 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
         if _has(q, words):
             slots.product_type = ptype
             break
+
+
+def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
+    """Slots present in this question alone, and which signals fired."""
+    q = question
+    signals: list[str] = []
+    slots = Slots()
+    # "애월 말고 협재로": entities before '말고' are what the user moves away from.
+    head = q.split("말고", 1)[1] if "말고" in q else q
+    _place_slots(head, vocab, slots, signals, last="말고" in q)
+    _food_slots(head, vocab, slots, signals)
+    _profile_slots(q, slots, signals)
+    _rule_slots(q, vocab, slots, signals)
     return slots, signals
 
 
@@ -469,12 +507,13 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         return Parsed("graph_question", slots, signals=signals)
     if _has(q, VIEWED_WORDS) or (slots.product_id and "같이" in q):
         return Parsed("viewed_together", slots, signals=signals)
+    # An itinerary asks for a package too ('일정에 맞는 패키지 추천'): checked first.
+    if _has(q, ITINERARY_WORDS) and ("패키지" in q or "상품" in q or "일정" in q or "코스" in q):
+        return Parsed("itinerary", slots, signals=signals)
     if _has(q, PRODUCT_WORDS) or (slots.user_id and "추천" in q):
         return Parsed("recommend_products", slots, signals=signals)
     if _has(q, MAPPING_WORDS):
         return Parsed("place_mapping", slots, signals=signals)
-    if _has(q, ITINERARY_WORDS) and ("패키지" in q or "상품" in q or "일정" in q or "코스" in q):
-        return Parsed("itinerary", slots, signals=signals)
 
     is_followup = (
         previous is not None
@@ -545,3 +584,248 @@ def refine(previous: Turn, new: Slots, signals: list[str], question: str) -> Slo
     if new.count != 3:
         out.count = new.count
     return out
+
+
+# --------------------------------------------------------------------- the NER + intent model
+
+# The model's intent labels (recsys_tools.nlu.labels) → the agent's intents.
+MODEL_INTENTS: dict[str, Intent] = {
+    "restaurant_recommendation": "recommend_place",
+    "product_recommendation": "recommend_products",
+    "similar_products": "viewed_together",
+    "itinerary_to_package": "itinerary",
+    "place_lookup": "place_mapping",
+    "graph_question": "graph_question",
+    "out_of_scope": "out_of_scope",
+}
+PLACE_LABELS = ("COUNTRY", "CITY", "REGION", "POI")
+PROFILE_LABELS = ("PARTY", "AGE", "ATTRIBUTE", "PRICE")
+# The hybrid path takes the model's intent over the parser's "out of scope" only when the
+# model's top intent outweighs all others together and the question carries what that
+# intent needs (see `_model_has_evidence`).
+HYBRID_MIN_SCORE = 0.5
+# Parser outcomes the hybrid path asks the model about: "nothing found", and the tools whose
+# place names the model's spans help read. A recommendation or a graph question the parser
+# recognised gains nothing from the model (see `Understander`), so it skips the ~15 ms.
+HYBRID_CONSULTS_MODEL = ("out_of_scope", "itinerary", "place_mapping")
+
+
+def slots_from_entities(
+    question: str, extraction: ExtractionResult, vocab: Vocabulary
+) -> tuple[Slots, list[str]]:
+    """The model's spans mapped onto the graph's own names through `vocab`; slots no entity
+    label covers (ids, price caps, merchant names) come from the same rules as the parser."""
+    slots = Slots()
+    signals: list[str] = []
+    cut = question.find("말고")
+    ents = [e for e in extraction.entities if cut < 0 or e.start > cut]
+
+    def joined(labels: tuple[str, ...]) -> str:
+        return " ".join(e.text for e in ents if e.label in labels)
+
+    _place_slots(joined(PLACE_LABELS), vocab, slots, signals)
+    _food_slots(joined(("CATEGORY", "MENU")), vocab, slots, signals)
+    _profile_slots(joined(PROFILE_LABELS), slots, signals)
+    _rule_slots(question, vocab, slots, signals)
+    return slots, signals
+
+
+def parse_with_model(
+    question: str,
+    vocab: Vocabulary,
+    extraction: ExtractionResult,
+    previous: Turn | None = None,
+) -> Parsed:
+    """Intent from the model, slots from its spans; a recommendation that names no new
+    place or food after a recommendation turn refines it, as in `parse_question`."""
+    q = question.strip()
+    if _CYPHER_START.match(q):
+        return Parsed("graph_question", Slots(), raw_cypher=q, signals=["raw_cypher"])
+    slots, signals = slots_from_entities(q, extraction, vocab)
+    intent = MODEL_INTENTS[extraction.intent]
+    if (
+        intent == "recommend_place"
+        and previous is not None
+        and previous.intent == "recommend_place"
+        and (
+            _has(q, FOLLOWUP_WORDS)
+            or _has(q, CHEAPER_WORDS)
+            or not ({"region", "category", "menu"} & set(signals))
+        )
+    ):
+        return Parsed(
+            intent,
+            refine(previous, slots, signals, q),
+            followup=True,
+            signals=[*signals, "followup"],
+        )
+    return Parsed(intent, slots, signals=signals)
+
+
+UnderstandingPolicy = Literal["gazetteer", "model", "model_intent", "hybrid"]
+# Chosen by measurement on the agent gold set (`tripgraph eval agent`, "understanding"
+# section; figures in the eval JSON): see the module docstring of evals/agent.py.
+DEFAULT_POLICY: UnderstandingPolicy = "hybrid"
+
+
+class Understander:
+    """Intent + slots of a question by `policy`:
+
+    - `gazetteer`: the parser only;
+    - `model`: the model's intent and its spans mapped onto the graph's names;
+    - `model_intent`: the model's intent, the parser's slots;
+    - `hybrid`: the parser, except where it finds nothing ("out of scope" without an
+      off-topic word): there the model's intent and slots are taken when the model's top
+      intent has probability >= HYBRID_MIN_SCORE and the question holds what that intent
+      needs. Model spans never add a slot the parser missed: they are mapped through the
+      same vocabulary, so a span that names a graph name is text the parser reads too.
+
+    Without a trained model (no `serving.json` under `model_dir`) every policy runs the
+    gazetteer parser and says so. The model loads once, on first use, never in here.
+    """
+
+    def __init__(
+        self,
+        model_dir: Path | None,
+        policy: UnderstandingPolicy = DEFAULT_POLICY,
+        extractor: EntityExtractor | None = None,
+    ) -> None:
+        """`extractor`: an already loaded one (tests pass a fake); else loaded from
+        `model_dir` on first use."""
+        self.model_dir = model_dir
+        self.policy = policy
+        self._extractor: EntityExtractor | None = extractor
+        self._missing: str | None = None
+        self._lock = threading.Lock()
+
+    def _model(self) -> EntityExtractor | None:
+        """The extractor, loaded on first call; None (with `_missing` set) without one."""
+        if self._extractor is not None or self._missing is not None:
+            return self._extractor
+        with self._lock:
+            if self._extractor is None and self._missing is None:
+                from recsys_tools.nlu.service import SERVING_FILE, get_extractor
+
+                if self.model_dir is None or not (self.model_dir / SERVING_FILE).exists():
+                    self._missing = (
+                        f"no trained NER model under {self.model_dir} "
+                        "(run `tripgraph train ner`): gazetteer parser"
+                    )
+                else:
+                    extractor = get_extractor(self.model_dir)
+                    try:
+                        # Loads the model and the morphology analyser now, not mid-question.
+                        extractor.extract("warm up")
+                    except (
+                        OSError,
+                        EOFError,
+                        KeyError,
+                        AttributeError,
+                        ValueError,
+                        pickle.UnpicklingError,
+                    ) as exc:
+                        # An artifact written by another version of the trainer: say so and
+                        # keep answering with the parser rather than fail every question.
+                        self._missing = (
+                            f"the NER model under {self.model_dir} did not load "
+                            f"({type(exc).__name__}: {str(exc)[:80]}; retrain with "
+                            "`tripgraph train ner`): gazetteer parser"
+                        )
+                    else:
+                        self._extractor = extractor
+        return self._extractor
+
+    def load(self) -> bool:
+        """Load the model now (a service calls this at start so the first question does not
+        pay the load); True when a model is there."""
+        return self.policy != "gazetteer" and self._model() is not None
+
+    def parse(
+        self, question: str, vocab: Vocabulary, previous: Turn | None = None
+    ) -> tuple[Parsed, Understanding]:
+        gaz = parse_question(question, vocab, previous)
+        if self.policy == "gazetteer" or gaz.raw_cypher is not None:
+            return gaz, Understanding(
+                path="gazetteer",
+                policy=self.policy,
+                intent_source="gazetteer",
+                slot_source="gazetteer",
+            )
+        if self.policy == "hybrid" and gaz.intent not in HYBRID_CONSULTS_MODEL:
+            return gaz, Understanding(
+                path="hybrid",
+                policy=self.policy,
+                intent_source="gazetteer",
+                slot_source="gazetteer",
+                note="the parser decided; the model was not consulted",
+            )
+        extractor = self._model()
+        if extractor is None:
+            return gaz, Understanding(
+                path="gazetteer",
+                policy=self.policy,
+                intent_source="gazetteer",
+                slot_source="gazetteer",
+                note=self._missing,
+            )
+        ex = extractor.extract(question)
+        base = {
+            "policy": self.policy,
+            "model": ex.model,
+            "model_intent": MODEL_INTENTS[ex.intent],
+            "model_intent_score": ex.intent_score,
+            "entities": [e.model_dump() for e in ex.entities],
+        }
+        model = parse_with_model(question, vocab, ex, previous)
+        if self.policy == "model":
+            u = Understanding(path="model", intent_source="model", slot_source="model", **base)
+            return model, u
+        if self.policy == "model_intent":
+            followup = gaz.followup and model.intent == "recommend_place"
+            slots = gaz.slots if followup or not gaz.followup else model.slots
+            parsed = Parsed(model.intent, slots, followup=followup, signals=gaz.signals)
+            u = Understanding(
+                path="model_intent", intent_source="model", slot_source="gazetteer", **base
+            )
+            return parsed, u
+        # hybrid
+        if (
+            gaz.intent == "out_of_scope"
+            and not _has(question, OFFTOPIC_WORDS)
+            and ex.intent_score >= HYBRID_MIN_SCORE
+            and _model_has_evidence(model, ex)
+        ):
+            u = Understanding(path="hybrid", intent_source="model", slot_source="model", **base)
+            return model, u
+        u = Understanding(path="hybrid", intent_source="gazetteer", slot_source="gazetteer", **base)
+        return gaz, u
+
+
+def _model_has_evidence(parsed: Parsed, extraction: ExtractionResult) -> bool:
+    """Does the question hold what the model's intent needs? Places for an itinerary or a
+    mapping, an id for the product tools, a name the graph knows for the rest; an intent
+    with nothing to act on ('너는 누가 만들었어?' read as a place lookup) is not taken."""
+    places = any(e.label in PLACE_LABELS for e in extraction.entities)
+    known = {"region", "city", "category", "menu", "merchant"} & set(parsed.signals)
+    return {
+        "itinerary": places,
+        "place_mapping": places,
+        "recommend_products": parsed.slots.user_id is not None,
+        "viewed_together": parsed.slots.product_id is not None,
+        "graph_question": bool(known),
+        "recommend_place": bool(known),
+        "out_of_scope": False,
+    }[parsed.intent]
+
+
+@lru_cache(maxsize=8)
+def get_understander(
+    model_dir: Path | None = None, policy: UnderstandingPolicy = DEFAULT_POLICY
+) -> Understander:
+    """One understander (and so one model load) per model directory and policy in a
+    process; `model_dir` None: `<settings.model_dir>/ner`."""
+    if model_dir is None:
+        from tripgraph.settings import get_settings
+
+        model_dir = get_settings().model_dir / "ner"
+    return Understander(model_dir, policy)

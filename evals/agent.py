@@ -12,7 +12,20 @@ Scorers:
   a verbatim excerpt of the review;
 - follow-ups: "cheaper" turns whose picks are all below the previous picks' mean spend,
   "other" turns that repeat none of the previous picks;
+- tools: itinerary questions — places per day read right, and the top package reaches the
+  best match rate any product reaches; place-mapping questions — the place resolved to the
+  gold internal record and mapped to the gold external one (or to none);
+- intent accuracy per expected intent, and which understanding path ran per question;
 - latency p50/p95 per stage.
+
+Understanding ablation: the Understand step alone under each policy of
+`agent.understand.Understander` (gazetteer parser, NER model, model intent + parser slots,
+hybrid) on the same questions, intent accuracy per intent and slot accuracy per slot. On the
+198-question gold set (crf_aug model) the model alone reads slots worse than the parser
+(slot accuracy 0.867 vs 0.980, intent 0.854 vs 0.955: out-of-scope questions 0.40 vs
+1.00), so the agent runs `hybrid`: the parser, with the model deciding only where the
+parser finds nothing (intent 0.960, slots 0.980) — see `DEFAULT_POLICY`.
+
 ragas is not run: it is not installed (ragas 0.4.x does not import beside the pinned
 langchain-community), so its metrics are reported as skipped.
 """
@@ -27,6 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from agent.service import AgentAnswer, AgentService
+from agent.state import Turn
+from agent.understand import Understander, UnderstandingPolicy, Vocabulary
 from graph_schema.store import GraphStore, GraphStoreError
 
 GOLD = Path(__file__).parent / "gold" / "agent_gold.jsonl"
@@ -131,12 +146,18 @@ def evaluate(
             "question": item["question"],
             "intent_ok": answer.intent == exp["intent"],
             "intent": answer.intent,
+            "expected_intent": exp["intent"],
+            "understanding": _understanding_path(answer),
             "slot_matches": matches,
             "mode": answer.mode,
             "n_picks": len(answer.picks),
         }
         if item["kind"] == "graph":
             rec.update(_exec_accuracy(store, item["gold_cypher"], answer))
+        if "itinerary" in exp:
+            rec.update(itinerary_checks(exp, answer.tool_result or {}))
+        if "mapping" in exp:
+            rec.update(mapping_checks(exp["mapping"], answer.tool_result or {}))
         if answer.picks and item.get("constraints"):
             rec.update(_pick_checks(store, item["constraints"], answer))
         if conv and conv in previous and answer.picks:
@@ -151,6 +172,41 @@ def evaluate(
             previous[conv] = answer
         per_item.append(rec)
     return {"items": per_item, "stage_ms": stage_ms}
+
+
+def _understanding_path(answer: AgentAnswer) -> str | None:
+    """The understanding path the answer reports (the `understand` step's detail)."""
+    return next((s.detail for s in answer.steps if s.step == "understand"), None)
+
+
+def itinerary_checks(expected: dict[str, Any], tool_result: dict[str, Any]) -> dict[str, Any]:
+    """Places per day read right; the top package reaches the best match rate any product
+    reaches (and is one of those products)."""
+    data = tool_result.get("data") or {}
+    got_days = [{"day": d["day"], "places": list(d["places"])} for d in data.get("itinerary") or []]
+    items = tool_result.get("items") or []
+    best = expected["best_match_rate"]
+    if best > 0:
+        top_ok = bool(items) and (
+            abs(items[0]["match_rate"] - best) < 1e-3
+            and items[0]["product_id"] in expected["best_products"]
+        )
+    else:
+        top_ok = not items
+    return {"itinerary_parse_ok": got_days == expected["itinerary"], "package_ok": top_ok}
+
+
+def mapping_checks(expected: dict[str, Any], tool_result: dict[str, Any]) -> dict[str, Any]:
+    """The asked place resolved to the gold internal record, and its external counterpart
+    is the gold one (or none when the external database has none)."""
+    items = tool_result.get("items") or []
+    first = items[0] if items else {}
+    mapped = (first.get("mapped") or {}).get("external_id")
+    return {
+        "mapping_resolved_ok": first.get("internal_id") == expected["internal_id"],
+        "mapping_ok": first.get("internal_id") == expected["internal_id"]
+        and mapped == expected["external_id"],
+    }
 
 
 def _exec_accuracy(store: GraphStore, gold_cypher: str, answer: AgentAnswer) -> dict[str, Any]:
@@ -208,6 +264,70 @@ def _pick_checks(
     }
 
 
+POLICIES: tuple[UnderstandingPolicy, ...] = ("gazetteer", "model", "model_intent", "hybrid")
+
+
+def understanding_ablation(
+    gold: list[dict[str, Any]],
+    vocab: Vocabulary,
+    model_dir: Path | None,
+    policies: tuple[UnderstandingPolicy, ...] = POLICIES,
+) -> dict[str, Any]:
+    """Intent and slot accuracy of the Understand step alone under each policy (with and
+    without the NER model), per intent and per slot. Follow-ups see the previous turn of
+    their conversation as this policy understood it (without picks: no pick-dependent
+    slots are in the gold)."""
+    out: dict[str, Any] = {}
+    for policy in policies:
+        und = Understander(model_dir, policy)
+        und.load()
+        previous: dict[str, Turn] = {}
+        intent_ok: dict[str, list[bool]] = defaultdict(list)
+        per_slot: dict[str, list[bool]] = defaultdict(list)
+        exact: list[bool] = []
+        paths: dict[str, int] = defaultdict(int)
+        ms: list[float] = []
+        for item in gold:
+            conv = item.get("conversation")
+            started = time.perf_counter()
+            parsed, u = und.parse(item["question"], vocab, previous.get(conv) if conv else None)
+            ms.append((time.perf_counter() - started) * 1000)
+            paths[f"{u.path}: intent {u.intent_source}, slots {u.slot_source}"] += 1
+            exp = item["expected"]
+            intent_ok[exp["intent"]].append(parsed.intent == exp["intent"])
+            matches = slot_matches(exp.get("slots", {}), parsed.slots.model_dump())
+            for k, ok in matches.items():
+                per_slot[k].append(ok)
+            if matches:
+                exact.append(all(matches.values()))
+            if conv:
+                previous[conv] = Turn(
+                    question=item["question"], intent=parsed.intent, slots=parsed.slots
+                )
+        pairs = [ok for v in per_slot.values() for ok in v]
+        all_intents = [ok for v in intent_ok.values() for ok in v]
+        out[policy] = {
+            "model_used": und.load(),
+            "intent_accuracy": _share(sum(all_intents), len(all_intents)),
+            "intent_accuracy_by_intent": {
+                k: {"n": len(v), "accuracy": _share(sum(v), len(v))}
+                for k, v in sorted(intent_ok.items())
+            },
+            "slot_accuracy": _share(sum(pairs), len(pairs)),
+            "slot_exact_match": _share(sum(exact), len(exact)),
+            "slot_accuracy_by_slot": {
+                k: _share(sum(v), len(v)) for k, v in sorted(per_slot.items())
+            },
+            "paths": dict(paths),
+            "latency_ms": {"p50": percentile(ms, 0.5), "p95": percentile(ms, 0.95)},
+        }
+    return out
+
+
+def _share(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
+
+
 def summarise(raw: dict[str, Any]) -> dict[str, Any]:
     items = raw["items"]
 
@@ -230,9 +350,30 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
             "n": len(ks),
             "intent_accuracy": share(sum(it["intent_ok"] for it in ks), len(ks)),
         }
+    by_intent: dict[str, dict[str, Any]] = {}
+    for intent in sorted({it["expected_intent"] for it in items}):
+        ks = [it for it in items if it["expected_intent"] == intent]
+        by_intent[intent] = {
+            "n": len(ks),
+            "intent_accuracy": share(sum(it["intent_ok"] for it in ks), len(ks)),
+        }
+    paths: dict[str, int] = defaultdict(int)
+    for it in items:
+        paths[str(it.get("understanding"))] += 1
+
+    def rate(key: str) -> float | None:
+        have = [it[key] for it in items if key in it]
+        return share(sum(have), len(have))
+
     metrics = {
         "n_questions": len(items),
         "intent_accuracy": share(sum(it["intent_ok"] for it in items), len(items)),
+        "intent_accuracy_by_intent": by_intent,
+        "understanding_paths": dict(paths),
+        "itinerary_parse_accuracy": rate("itinerary_parse_ok"),
+        "itinerary_top_package_accuracy": rate("package_ok"),
+        "mapping_resolved_accuracy": rate("mapping_resolved_ok"),
+        "mapping_accuracy": rate("mapping_ok"),
         "slot_accuracy": share(sum(slot_pairs), len(slot_pairs)),
         "slot_exact_match": share(
             sum(all(it["slot_matches"].values()) for it in with_slots), len(with_slots)
@@ -278,7 +419,9 @@ def plot(metrics: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.8))
+    ablation = metrics.get("understanding") or {}
+    fig, axes = plt.subplots(1, 3 if ablation else 2, figsize=(19 if ablation else 13, 4.8))
+    ax1, ax2 = axes[0], axes[1]
     names = [
         "intent_accuracy",
         "slot_accuracy",
@@ -306,6 +449,21 @@ def plot(metrics: dict[str, Any], path: Path) -> None:
     ax2.set_ylabel("ms (log)")
     ax2.set_title("latency per stage")
     ax2.legend()
+    if ablation:
+        ax3 = axes[2]
+        policies = list(ablation)
+        x3 = range(len(policies))
+        for off, key, label in (
+            (-0.2, "intent_accuracy", "intent"),
+            (0.2, "slot_accuracy", "slots"),
+        ):
+            ax3.bar(
+                [i + off for i in x3], [ablation[p][key] or 0 for p in policies], 0.4, label=label
+            )
+        ax3.set_xticks(list(x3), policies)
+        ax3.set_ylim(0.5, 1.0)
+        ax3.set_title("Understand step by policy (NER model vs gazetteer)")
+        ax3.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -318,7 +476,10 @@ def run_agent_eval(
     limit: int | None = None,
     out_dir: Path | None = None,
     service: AgentService | None = None,
+    ablation: bool = True,
 ) -> dict[str, Any]:
+    """Run the gold set through the agent; with `ablation`, also the Understand step alone
+    under every policy (gazetteer parser, NER model, both) on the same questions."""
     import tempfile
 
     gold = load_gold(gold_path or GOLD)[: limit or None]
@@ -332,6 +493,18 @@ def run_agent_eval(
         raw = evaluate(service, service.deps.store, gold)
         seconds = time.perf_counter() - started
         metrics = summarise(raw)
+        understanding = (
+            understanding_ablation(gold, service.deps.vocab, settings.model_dir / "ner")
+            if ablation
+            else {}
+        )
+        metrics["understanding"] = {
+            policy: {
+                k: v[k]
+                for k in ("model_used", "intent_accuracy", "slot_accuracy", "slot_exact_match")
+            }
+            for policy, v in understanding.items()
+        }
         counts = service.deps.store.counts()
     finally:
         if own:
@@ -356,6 +529,7 @@ def run_agent_eval(
         },
         "seconds": round(seconds, 1),
         "metrics": metrics,
+        "understanding_ablation": understanding,
         "items": raw["items"],
         "notes": [
             "latency is wall-clock on a shared 2-core machine",

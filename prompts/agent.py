@@ -201,6 +201,56 @@ ANSWER_TOOL_ITEMS = PromptTemplate(
     "{feature} 결과 {n}개예요. [{mode}]\n{items}",
     ("feature", "n", "items", "mode"),
 )
+ANSWER_PRODUCT = PromptTemplate(
+    "answer.product",
+    "{rank}. {product_id} (점수 {score})",
+    ("rank", "product_id", "score"),
+)
+ANSWER_ITINERARY_HEADER = PromptTemplate(
+    "answer.itinerary_header",
+    "일정({itinerary})에 맞는 패키지 {n}개예요 (일정 장소 중 상품이 방문하는 비율 순). [{mode}]",
+    ("itinerary", "n", "mode"),
+)
+ANSWER_ITINERARY_NONE = PromptTemplate(
+    "answer.itinerary_none",
+    "일정({itinerary})의 장소를 방문하는 상품을 찾지 못했어요. [{mode}]",
+    ("itinerary", "mode"),
+)
+ANSWER_ITINERARY_ITEM = PromptTemplate(
+    "answer.itinerary_item",
+    "{rank}. {name} ({product_id}, {product_type}, {price}원) — 일치율 {match_rate}, "
+    "상품 동선 중 일정 비율 {coverage}\n   - 겹치는 장소: {matched}",
+    ("rank", "name", "product_id", "product_type", "price", "match_rate", "coverage", "matched"),
+)
+ANSWER_ITINERARY_UNKNOWN = PromptTemplate(
+    "answer.itinerary_unknown",
+    "참고: 그래프에서 찾지 못한 장소: {places}",
+    ("places",),
+)
+ANSWER_MAPPING_HEADER = PromptTemplate(
+    "answer.mapping_header", "장소 DB 매핑 결과예요. [{mode}]", ("mode",)
+)
+ANSWER_MAPPING_FOUND = PromptTemplate(
+    "answer.mapping_found",
+    "- {query} ({internal}) → 구글 장소 DB: {name} / {name_en} ({external_id}, 점수 {score}) "
+    "[{source}]",
+    ("query", "internal", "name", "name_en", "external_id", "score", "source"),
+)
+ANSWER_MAPPING_NONE = PromptTemplate(
+    "answer.mapping_none",
+    "- {query} ({internal}) → 구글 장소 DB에서 같은 장소를 찾지 못했어요: {verdict} [{source}]",
+    ("query", "internal", "verdict", "source"),
+)
+ANSWER_MAPPING_CANDIDATE = PromptTemplate(
+    "answer.mapping_candidate",
+    "   · 후보 {name} / {name_en} ({external_id}, {distance_m} m, 1단계 점수 {score})",
+    ("name", "name_en", "external_id", "distance_m", "score"),
+)
+ANSWER_MAPPING_PAIR = PromptTemplate(
+    "answer.mapping_pair",
+    "'{a}'와(과) '{b}': {verdict} ({reason})",
+    ("a", "b", "verdict", "reason"),
+)
 ANSWER_GRAPH = PromptTemplate("answer.graph", "{summary} [{mode}]", ("summary", "mode"))
 ANSWER_GRAPH_REFUSED = PromptTemplate(
     "answer.graph_refused",

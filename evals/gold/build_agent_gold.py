@@ -9,6 +9,13 @@ phrasings. Follow-up conversations, graph questions (with gold Cypher), tool que
 out-of-scope questions are written out below. Merchant names come from the demo dataset
 (`data/demo/merchants.parquet`) so that name questions have answers.
 
+Itinerary questions are sampled from the demo POIs (a name or one of its aliases per place,
+one or two days, varied phrasings); their gold is the places per day (graph names) and the
+best match rate any demo product reaches with the products that reach it
+(`product_places.parquet`). Place-mapping questions name an internal place-database record
+(Korean or English name); their gold external id comes from the generator's mapping gold
+(`place_mapping_gold.parquet`; None when the external database has no such place).
+
     .venv/bin/python evals/gold/build_agent_gold.py
 """
 
@@ -20,7 +27,8 @@ from pathlib import Path
 from typing import Any
 
 OUT = Path(__file__).with_name("agent_gold.jsonl")
-DEMO_MERCHANTS = Path(__file__).resolve().parents[2] / "data" / "demo" / "merchants.parquet"
+DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
+DEMO_MERCHANTS = DEMO / "merchants.parquet"
 
 REGIONS = {  # canonical → surface forms users write
     "애월읍": ["애월", "애월읍"],
@@ -123,7 +131,7 @@ def _recommend(rng: random.Random, n: int) -> list[dict[str, Any]]:
     return items
 
 
-FOLLOWUPS = [
+FOLLOWUPS: list[list[tuple[str, dict[str, Any]]]] = [
     [
         (
             "애월에서 부모님 모시고 갈 흑돼지집 추천해줘",
@@ -380,8 +388,118 @@ def _unique_names() -> list[str]:
 
     df = pd.read_parquet(DEMO_MERCHANTS, columns=["name"])
     counts = df["name"].value_counts()
-    unique = sorted(n for n, c in counts.items() if c == 1 and "'" not in n)
+    unique = sorted(str(n) for n, c in counts.items() if c == 1 and "'" not in str(n))
     return random.Random(7).sample(unique, 10)
+
+
+ITINERARY_PHRASINGS_2 = [
+    "1일차 {d1} / 2일차 {d2} 일정에 맞는 패키지 찾아줘",
+    "첫째 날 {d1}, 둘째 날 {d2} 가는 코스에 맞는 패키지 있어?",
+    "여행 계획: 1일차 {d1}, 2일차 {d2}. 어울리는 패키지 알려줘",
+    "Day 1 {d1} / Day 2 {d2} 동선이랑 비슷한 패키지 상품 있어?",
+    "1일째 {d1} 2일째 {d2} 이렇게 도는 일정인데 맞는 상품 추천해줘",
+]
+ITINERARY_PHRASINGS_1 = [
+    "{d1} 도는 일정인데 맞는 여행 상품 추천해줘",
+    "{d1} 일정표에 맞는 패키지 찾아줘",
+    "1일차 {d1} 코스에 맞는 패키지 있어?",
+]
+
+
+def _itinerary(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    places = pd.read_parquet(DEMO / "places.parquet")
+    pois = places[places["level"] == "poi"]
+    visits = pd.read_parquet(DEMO / "product_places.parquet")
+    by_product = visits.groupby("product_id")["place_id"].apply(set).to_dict()
+    by_city = {str(c): g for c, g in pois.groupby("city_code") if len(g) >= 4}
+    items = []
+    for i in range(n):
+        city = rng.choice(sorted(by_city))
+        chosen = by_city[city].sample(rng.choice([2, 3, 4]), random_state=rng.randrange(10**6))
+        rows = list(chosen.itertuples())
+        two_days = len(rows) >= 3 or rng.random() < 0.5
+        split = len(rows) // 2 if two_days else len(rows)
+        days = [rows[:split], rows[split:]] if two_days else [rows]
+
+        def surface(r: Any) -> str:
+            aliases = [a for a in list(r.aliases) if len(a) >= 2]
+            return str(rng.choice([r.name, r.name, *aliases]))
+
+        text = [", ".join(surface(r) for r in d) for d in days]
+        phr = rng.choice(ITINERARY_PHRASINGS_2 if two_days else ITINERARY_PHRASINGS_1)
+        q = phr.format(d1=text[0], d2=text[1] if two_days else "")
+        ids = {r.place_id for r in rows}
+        rates = {p: len(v & ids) / len(ids) for p, v in by_product.items()}
+        best = max(rates.values())
+        items.append(
+            {
+                "id": f"itin-{i + 1:03d}",
+                "kind": "itinerary",
+                "question": q,
+                "expected": {
+                    "intent": "itinerary",
+                    "slots": {},
+                    "itinerary": [
+                        {"day": d + 1, "places": [r.name for r in day]}
+                        for d, day in enumerate(days)
+                    ],
+                    "best_match_rate": round(best, 4),
+                    "best_products": sorted(
+                        str(p) for p, r in rates.items() if r == best and r > 0
+                    ),
+                },
+            }
+        )
+    return items
+
+
+def _topic(word: str) -> str:
+    """'성산일출봉' → '성산일출봉은', '우도' → '우도는' (a final consonant takes 은)."""
+    last = word[-1]
+    if "가" <= last <= "힣":
+        return word + ("은" if (ord(last) - 0xAC00) % 28 else "는")
+    return word + " 는"
+
+
+MAPPING_PHRASINGS = [
+    ("ko", "{topic} 구글 장소 DB에서 뭐야?"),
+    ("en", "{name} 구글 장소 DB 매핑 알려줘"),
+    ("ko", "{name} 장소 데이터 매핑 결과 보여줘"),
+    ("ko", "내부 장소 DB의 {name}이랑 같은 장소가 구글 장소 DB에 있어?"),
+    ("en", "{name}의 구글 플레이스 ID 알려줘"),
+    ("ko", "{name}을 외부 지도 DB에서 찾아서 매칭해줘"),
+]
+
+
+def _mapping(rng: random.Random, n: int) -> list[dict[str, Any]]:
+    import pandas as pd
+
+    internal = pd.read_parquet(DEMO / "place_db_internal.parquet")
+    gold = pd.read_parquet(DEMO / "place_mapping_gold.parquet")
+    same = {r.internal_id: r.external_id for r in gold.itertuples() if r.is_same}
+    # Attractions: the records users ask about by name; names unique in the database.
+    pool = internal[(internal["category"] == "attraction")]
+    pool = pool[~pool["name"].duplicated(keep=False) & ~pool["name_en"].duplicated(keep=False)]
+    rows = list(pool.sample(n, random_state=rng.randrange(10**6)).itertuples())
+    items = []
+    for i, r in enumerate(rows):
+        script, phr = MAPPING_PHRASINGS[i % len(MAPPING_PHRASINGS)]
+        name = str(r.name if script == "ko" else r.name_en)
+        items.append(
+            {
+                "id": f"map-{i + 1:03d}",
+                "kind": "mapping",
+                "question": phr.format(name=name, topic=_topic(name)),
+                "expected": {
+                    "intent": "place_mapping",
+                    "slots": {},
+                    "mapping": {"internal_id": r.place_id, "external_id": same.get(r.place_id)},
+                },
+            }
+        )
+    return items
 
 
 def build() -> list[dict[str, Any]]:
@@ -428,6 +546,8 @@ def build() -> list[dict[str, Any]]:
             }
         )
     items += _graph(_unique_names())
+    items += _itinerary(random.Random(31), 15)
+    items += _mapping(random.Random(37), 12)
     return items
 
 
