@@ -44,6 +44,9 @@ def main() -> None:
     ap.add_argument("--dropout", type=float, default=0.5)
     ap.add_argument("--max-len", type=int, default=50)
     ap.add_argument("--ce-negatives", type=int, default=0, help="0 = softmax over all items")
+    ap.add_argument("--ce-sampling", default="uniform", choices=["uniform", "popularity"])
+    ap.add_argument("--ce-pop-alpha", type=float, default=1.0)
+    ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--mask-prob", type=float, default=0.2)
     ap.add_argument("--patience", type=int, default=3)
     ap.add_argument("--val-users", type=int, default=10000)
@@ -68,6 +71,8 @@ def main() -> None:
             dropout=args.dropout,
             max_len=args.max_len,
             ce_negatives=args.ce_negatives,
+            ce_sampling=args.ce_sampling,
+            ce_pop_alpha=args.ce_pop_alpha,
             mask_prob=args.mask_prob,
             ff_mult=args.ff_mult,
         )
@@ -75,6 +80,7 @@ def main() -> None:
         epochs=args.epochs,
         batch_size=args.batch_size,
         lr=args.lr,
+        weight_decay=args.weight_decay,
         early_stop_patience=args.patience,
         val_protocol="sampled",
         val_users=args.val_users,
@@ -86,6 +92,8 @@ def main() -> None:
     run_dir = ROOT / "runs"
     tracker = None if args.no_mlflow else MlflowTracker(run_dir / "mlflow", "beauty")
     tag = args.model + (f"-neg{args.ce_negatives}" if args.ce_negatives else "")
+    if args.ce_negatives and args.ce_sampling == "popularity":
+        tag += f"pop{args.ce_pop_alpha:g}"
     result, _ = run_experiment(
         args.model,
         data,

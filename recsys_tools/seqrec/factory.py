@@ -59,7 +59,8 @@ def build_model(kind: ModelKind, data: SeqDataset, config: ModelConfig = None) -
     assert isinstance(config, TransformerConfig)
     use_feats = config.fusion != "none"
     cls = BERT4Rec if "bert4rec" in kind else SASRec
-    return cls(config, codes if use_feats else None, cards if use_feats else ())
+    popularity = torch.as_tensor(data.popularity()) if config.ce_sampling != "uniform" else None
+    return cls(config, codes if use_feats else None, cards if use_feats else (), popularity)
 
 
 @dataclass

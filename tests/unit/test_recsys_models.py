@@ -134,3 +134,25 @@ def test_trainer_improves_and_checkpoint_roundtrip(tmp_path) -> None:  # type: i
     batch = next(data.eval_batches("test", 20))
     model.eval()
     assert torch.allclose(loaded.model.full_sort_predict(batch), model.full_sort_predict(batch))
+
+
+def test_popularity_sampled_negatives_follow_training_counts() -> None:
+    data = tiny_data()
+    cfg = default_config("sasrec", data)
+    assert isinstance(cfg, TransformerConfig)
+    cfg = dataclasses.replace(
+        cfg, hidden=8, max_len=6, ce_negatives=4, ce_sampling="popularity", ce_pop_alpha=1.0
+    )
+    model = build_model("sasrec", data, cfg)
+    counts = data.popularity()[1:].astype(float)
+    expected = np.maximum(counts, 1.0) / np.maximum(counts, 1.0).sum()
+    got = model.neg_weights.numpy() / model.neg_weights.numpy().sum()
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    loss = model.calculate_loss(
+        next(data.train_batches(4, model.train_width, np.random.default_rng(0)))
+    )
+    assert torch.isfinite(loss) and loss.item() > 0
+    # The buffer is derived from the data, not saved: checkpoints stay loadable either way.
+    assert "neg_weights" not in model.state_dict()
+    with pytest.raises(ValueError, match="training counts"):
+        SASRec(cfg)

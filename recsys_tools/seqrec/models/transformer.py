@@ -44,7 +44,14 @@ class TransformerConfig:
     fusion: Fusion = "none"  # side-information fusion (Meta-*); "none" = plain IDs
     loss: Literal["ce", "bce"] = "ce"  # SASRec only: softmax CE (SASRec+) or BCE (paper)
     ce_negatives: int = 0  # CE over all items when 0, else over the target + this many
-    #                        uniform negatives shared by the batch (cheaper on CPU)
+    #                        sampled negatives shared by the batch (cheaper on CPU)
+    # How those negatives are drawn: "uniform", or "popularity" (training count ** alpha,
+    # word2vec-style, without a log-Q correction). The latter teaches the model to tell the
+    # target from popular items, which is what a popularity-sampled evaluation (the BERT4Rec
+    # paper's protocol) measures; it costs full-ranking accuracy because the model keeps
+    # less of the popularity prior. Report both protocols when using it.
+    ce_sampling: Literal["uniform", "popularity"] = "uniform"
+    ce_pop_alpha: float = 1.0
     mask_prob: float = 0.2  # BERT4Rec only: Cloze masking rate
 
 
@@ -54,12 +61,14 @@ class _TransformerRecommender(Recommender):
 
     causal: bool = False
     n_extra_tokens: int = 0
+    neg_weights: torch.Tensor  # buffer: sampling weight of items 1..n_items
 
     def __init__(
         self,
         config: TransformerConfig,
         item_features: torch.Tensor | None = None,
         cardinalities: tuple[int, ...] = (),
+        popularity: torch.Tensor | None = None,
     ) -> None:
         super().__init__()
         self.config = config
@@ -81,6 +90,14 @@ class _TransformerRecommender(Recommender):
         )
         self.final_norm = nn.LayerNorm(config.hidden)
         nn.init.normal_(self.positions.weight, std=0.02)
+        # Sampling weights of items 1..n_items (not saved: rebuilt from the data on load).
+        weights = torch.ones(config.n_items)
+        if config.ce_sampling == "popularity":
+            if popularity is None:
+                raise ValueError("ce_sampling='popularity' needs the items' training counts")
+            weights = popularity[1 : config.n_items + 1].float().clamp(min=1.0)
+            weights = weights**config.ce_pop_alpha
+        self.register_buffer("neg_weights", weights, persistent=False)
 
     @property
     def train_width(self) -> int:
@@ -118,16 +135,19 @@ class _TransformerRecommender(Recommender):
         """Softmax cross-entropy. h: [P H] (only positions with a target, so the logits stay
         as small as the data allows), targets: [P] item ids.
 
-        ce_negatives=0: over all real items. Otherwise over [target, K shared uniform
-        negatives]; uniform sampling needs no log-Q correction, and negatives that happen to
-        equal the target are masked out so they do not push the target down."""
+        ce_negatives=0: over all real items. Otherwise over [target, K shared negatives] drawn
+        per `ce_sampling`; negatives that happen to equal the target are masked out so they
+        do not push the target down."""
         if h.shape[0] == 0:  # a batch of one-item prefixes has nothing to predict
             return table.sum() * 0.0
         k = self.config.ce_negatives
         if k <= 0 or k >= self.n_items:
             logits = h @ table[1 : self.n_items + 1].T  # [P N]
             return F.cross_entropy(logits.float(), targets - 1)
-        negatives = torch.randint(1, self.n_items + 1, (k,), device=h.device)  # [K]
+        if self.config.ce_sampling == "uniform":
+            negatives = torch.randint(1, self.n_items + 1, (k,), device=h.device)  # [K]
+        else:
+            negatives = torch.multinomial(self.neg_weights, k, replacement=True) + 1  # [K]
         pos = (h * table[targets]).sum(-1, keepdim=True)  # [P 1]
         neg = h @ table[negatives].T  # [P K]
         neg = neg.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
