@@ -79,6 +79,12 @@ PLACE = NodeSpec(
         Prop("lat", F, "latitude (WGS84)"),
         Prop("lon", F, "longitude (WGS84)"),
         Prop("aliases", "LIST<STRING>", "other names users write for this place"),
+        Prop(
+            "source",
+            S,
+            "place database: 'gazetteer' (this hierarchy), or 'internal' / 'external' "
+            "(the two POI databases that the mapping links with SAME_AS)",
+        ),
     ),
 )
 

@@ -31,6 +31,8 @@ class PlaceRecord(Record):
     lat: float | None = Field(default=None, ge=-90.0, le=90.0)
     lon: float | None = Field(default=None, ge=-180.0, le=180.0)
     aliases: list[str] = Field(default_factory=list)
+    # Rows of the generator's hierarchy; the mapping pipeline writes the two POI databases.
+    source: Literal["gazetteer", "internal", "external"] = "gazetteer"
     parent_id: str | None = None
 
 

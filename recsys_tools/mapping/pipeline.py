@@ -345,6 +345,7 @@ def place_node(rec: PlaceRecord, prefix: str) -> dict[str, Any]:
         "lat": rec.lat,
         "lon": rec.lon,
         "aliases": [],
+        "source": "internal" if prefix == INTERNAL_PREFIX else "external",
     }
 
 
