@@ -19,24 +19,28 @@ the lifespan, or passed in already open (tests, benchmarks). Bearer-token auth g
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import importlib
 import json
 import logging
+import os
 import re
 import secrets
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+import anyio.to_thread
+from anyio import CapacityLimiter
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field, SecretStr, StringConstraints, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from agent.graph_view import GraphView, graph_from_rows, render_html
 from agent.service import AgentAnswer, AgentService, StageEvent
@@ -63,6 +67,13 @@ class ApiSettings(BaseSettings):
     )
     cypher_max_rows: int = Field(500, ge=1, description="upper bound of /v1/cypher max_rows")
     cypher_timeout_ms: int = Field(5000, ge=100, description="timeout of /v1/cypher queries")
+    agent_threads: int = Field(
+        default_factory=lambda: 2 * (os.cpu_count() or 1),
+        ge=1,
+        description="agent runs at once per worker process (TRIPGRAPH_API_AGENT_THREADS). "
+        "The agent is mostly Python (one core per process) with short waits on the graph: "
+        "a few threads per core keep the core busy; more only interleave and all get slower",
+    )
 
     @field_validator("token")
     @classmethod
@@ -200,6 +211,16 @@ def get_api_config(request: Request) -> ApiSettings:
     return request.app.state.api_settings
 
 
+def _agent_limiter(request: Request) -> CapacityLimiter:
+    """The bound on agent runs at once in this process (made on first use, inside the
+    event loop that uses it)."""
+    state = request.app.state
+    limiter = getattr(state, "agent_limiter", None)
+    if limiter is None:
+        limiter = state.agent_limiter = CapacityLimiter(state.api_settings.agent_threads)
+    return limiter
+
+
 _bearer = HTTPBearer(auto_error=False, description="TRIPGRAPH_API_TOKEN, when one is set")
 
 
@@ -270,6 +291,22 @@ def _wants_stream(request: Request, stream: bool | None) -> bool:
     return "text/event-stream" in request.headers.get("accept", "")
 
 
+RouteFn = TypeVar("RouteFn", bound=Callable[..., Any])
+_DONE = object()
+
+
+async def _iterate_in_threads[T](
+    iterator: Iterator[T], limiter: CapacityLimiter
+) -> AsyncIterator[T]:
+    """`iterate_in_threadpool` with the agent's limiter: each `next()` runs in a worker
+    thread, so a streamed answer counts against the same bound as a plain one."""
+    while True:
+        item = await anyio.to_thread.run_sync(next, iterator, _DONE, limiter=limiter)
+        if item is _DONE:
+            return
+        yield item  # type: ignore[misc]
+
+
 def _sse(event: str, data: Any) -> bytes:
     payload = json.dumps(jsonable_encoder(data), ensure_ascii=False)
     return f"event: {event}\ndata: {payload}\n\n".encode()
@@ -306,13 +343,19 @@ def _register_routes(app: FastAPI) -> None:
     ) -> Any:
         """Answer a question. JSON by default; server-sent events with `?stream=true` or
         `Accept: text/event-stream`."""
+        limiter = _agent_limiter(request)
         if not _wants_stream(request, stream):
-            return await run_in_threadpool(service.ask, body.question, body.thread_id)
+            answer = await anyio.to_thread.run_sync(
+                service.ask, body.question, body.thread_id, limiter=limiter
+            )
+            # Already a validated AgentAnswer: serialise it once, without FastAPI's
+            # dump → re-validate → encode round trip through `response_model`.
+            return Response(answer.model_dump_json(), media_type="application/json")
 
         async def events() -> AsyncIterator[bytes]:
             try:
-                async for item in iterate_in_threadpool(
-                    service.stream(body.question, body.thread_id)
+                async for item in _iterate_in_threads(
+                    service.stream(body.question, body.thread_id), limiter
                 ):
                     if isinstance(item, StageEvent):
                         yield _sse("stage", item)
@@ -403,15 +446,18 @@ def _register_routes(app: FastAPI) -> None:
             out.append(ToolInfo(name=name, available=fn is not None, detail=detail))
         return out
 
-    tool_errors = _errors(400, 404, 501, 503)
+    def tool_route(name: str, summary: str) -> Callable[[RouteFn], RouteFn]:
+        """`POST /v1/tools/<name>`: every tool endpoint documents the same errors, which
+        `_call_tool` produces (the one place a tool's exceptions become statuses)."""
+        return v1.post(
+            f"/tools/{name}",
+            response_model=ToolResult,
+            responses=_errors(400, 404, 501, 503),
+            summary=summary,
+            tags=["tools"],
+        )
 
-    @v1.post(
-        "/tools/recommend_products",
-        response_model=ToolResult,
-        responses=tool_errors,
-        summary="Personalised travel products for a user",
-        tags=["tools"],
-    )
+    @tool_route("recommend_products", "Personalised travel products for a user")
     def recommend_products(body: ProductsRequest) -> ToolResult:
         """From the user's stored click sequence, or from `history`; unknown users and empty
         histories get popular products (the result says `cold_start`)."""
@@ -419,23 +465,11 @@ def _register_routes(app: FastAPI) -> None:
             "recommend_products", user_id=body.user_id, history=body.history, k=body.k
         )
 
-    @v1.post(
-        "/tools/viewed_together",
-        response_model=ToolResult,
-        responses=tool_errors,
-        summary="Products viewed together with a product",
-        tags=["tools"],
-    )
+    @tool_route("viewed_together", "Products viewed together with a product")
     def viewed_together(body: ViewedTogetherRequest) -> ToolResult:
         return _call_tool("viewed_together", product_id=body.product_id, k=body.k)
 
-    @v1.post(
-        "/tools/extract_entities",
-        response_model=ToolResult,
-        responses=tool_errors,
-        summary="Named entities (region, category, party, …) in a text",
-        tags=["tools"],
-    )
+    @tool_route("extract_entities", "Named entities (region, category, party, …) in a text")
     def extract_entities(body: EntitiesRequest) -> ToolResult:
         return _call_tool("extract_entities", text=body.text)
 
@@ -456,11 +490,9 @@ def _register_routes(app: FastAPI) -> None:
 
 
 def warm_up(service: AgentService) -> None:
-    """Pay one-time costs before the first user does: the first `embed_query` loads the
-    embedder's tokenizer/model lazily (about 20 s on a busy machine), the first graph read
-    opens the connection."""
-    service.deps.embedder.embed_query("제주 애월 흑돼지")
-    service.deps.store.read("RETURN 1 AS ok")
+    """Warm a service up unless `AgentService.open` already did (see `AgentService.warm_up`)."""
+    if service.warm_up_report is None:
+        service.warm_up()
 
 
 def service_store_alive(service: AgentService) -> bool:
@@ -536,6 +568,32 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 # ---------------------------------------------------------------------------- factory
+@contextmanager
+def _open_lock(settings: Settings) -> Iterator[None]:
+    """Serialise service start-up across worker processes of one embedded graph.
+
+    FalkorDBLite starts its server on first open and records it beside the data file; a
+    later opener connects to that server (so several workers share one graph server). Two
+    workers opening at the same instant could each start a server on the same file: the
+    second waits here until the first has registered its server."""
+    if settings.graph.backend != "embedded":
+        yield
+        return
+    path = Path(settings.graph.embedded_dir)
+    path.mkdir(parents=True, exist_ok=True)
+    with (path / ".open.lock").open("w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _open_service(settings: Settings) -> AgentService:
+    with _open_lock(settings):
+        return AgentService.open(settings)
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -554,8 +612,7 @@ def create_app(
 
             cfg = settings or get_settings()
             started = time.perf_counter()
-            owned = await asyncio.to_thread(AgentService.open, cfg)
-            await asyncio.to_thread(warm_up, owned)
+            owned = await asyncio.to_thread(_open_service, cfg)  # warms up too
             app.state.service = owned
             log.info(
                 "agent service open in %.1f s (graph %s, %s mode)",

@@ -14,6 +14,7 @@ from agent.cypher import VOCABULARY_QUERIES
 from agent.llm import ChatModel, make_chat_model
 from agent.understand import Vocabulary
 from embeddings.text.base import Embedder
+from embeddings.text.cache import CachedQueryEmbedder
 from graph_schema.store import GraphStore
 from prompts.examples import ExampleBank
 
@@ -47,7 +48,8 @@ class AgentDeps:
 
         store = get_store(settings)
         store.connect()
-        embedder = get_embedder(settings)
+        # Query texts repeat (templated HyDE texts; backfill re-embeds its HyDE text): cache.
+        embedder = CachedQueryEmbedder(get_embedder(settings))
         embedder.load()
         deps = cls(
             store=store,

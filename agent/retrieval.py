@@ -161,8 +161,8 @@ def satisfies(
 def relaxation_ladder(slots: Slots) -> list[Slots]:
     """Rungs in the order users tend to accept: keep the food, widen the place, then drop
     must-haves; only then keep the place and change the food."""
-    loose = {"must_haves": [], "price": None, "max_avg_price": None}
-    nowhere = {"region": None, "city": None, "poi": None}
+    loose: dict[str, Any] = {"must_haves": [], "price": None, "max_avg_price": None}
+    nowhere: dict[str, Any] = {"region": None, "city": None, "poi": None}
     rungs = []
     if slots.region and slots.city:
         rungs.append(slots.model_copy(update={"region": None, "poi": None}))

@@ -7,6 +7,9 @@ The module-level `ask()` keeps one service per process for callers that just wan
 
 from __future__ import annotations
 
+import dataclasses
+import logging
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +22,12 @@ from agent.deps import AgentDeps
 from agent.graph import build_graph
 from agent.memory import sqlite_checkpointer
 from agent.state import CypherAttempt, Intent, Mode, Pick, Slots, StepMode
+from embeddings.text.cache import CachedQueryEmbedder
+
+log = logging.getLogger("tripgraph.agent")
+
+# Asked once, offline and without memory, when a service opens (see `AgentService.warm_up`).
+WARM_UP_QUESTION = "제주시에서 가족이랑 갈 만한 한식당 추천해줘"
 
 
 class AgentAnswer(BaseModel):
@@ -50,16 +59,64 @@ class StageEvent(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
+class WarmUpReport(BaseModel):
+    seconds: float
+    embed_seconds: float = Field(description="first embed_query: loads the text model")
+    question_seconds: float | None = Field(
+        None, description="one offline question through the whole graph (None: it failed)"
+    )
+    error: str | None = None
+
+
 class AgentService:
     def __init__(self, deps: AgentDeps, checkpointer: Any = None) -> None:
         self.deps = deps
         self.graph = build_graph(deps, checkpointer=checkpointer)
+        self.warm_up_report: WarmUpReport | None = None
 
     @classmethod
-    def open(cls, settings: Any, *, memory_path: Path | None = None) -> AgentService:
+    def open(
+        cls, settings: Any, *, memory_path: Path | None = None, warm_up: bool = True
+    ) -> AgentService:
+        """Connect, load and (unless `warm_up=False`) warm up, so that the first question
+        costs what every later one does."""
         deps = AgentDeps.open(settings)
         path = memory_path or settings.run_dir / "agent" / "memory.sqlite"
-        return cls(deps, sqlite_checkpointer(path))
+        service = cls(deps, sqlite_checkpointer(path))
+        if warm_up:
+            service.warm_up()
+        return service
+
+    def warm_up(self) -> WarmUpReport:
+        """Pay the one-time costs before the first user does: the text model loads on its
+        first `embed_query`, and the first run of each query, module and code path is slow
+        (FalkorDB plans, lazy imports, the vector index pages). One offline question goes
+        through a memory-less copy of the graph (no LLM is called, no thread is written);
+        then the query-embedding cache is emptied, so that no user question is answered
+        from an entry the warm-up made."""
+        started = time.perf_counter()
+        self.deps.embedder.embed_query(WARM_UP_QUESTION)
+        embed_s = time.perf_counter() - started
+        question_s: float | None = None
+        error = None
+        try:
+            t0 = time.perf_counter()
+            offline = dataclasses.replace(self.deps, llm=None)
+            build_graph(offline).invoke({"question": WARM_UP_QUESTION})
+            question_s = time.perf_counter() - t0
+        except Exception as exc:  # a failed warm-up must not stop the service
+            # The first real question will meet (and report) the same problem.
+            error = f"{type(exc).__name__}: {str(exc)[:200]}"
+            log.warning("agent warm-up question failed: %s", error)
+        if isinstance(self.deps.embedder, CachedQueryEmbedder):
+            self.deps.embedder.clear()
+        self.warm_up_report = WarmUpReport(
+            seconds=round(time.perf_counter() - started, 3),
+            embed_seconds=round(embed_s, 3),
+            question_seconds=round(question_s, 3) if question_s is not None else None,
+            error=error,
+        )
+        return self.warm_up_report
 
     def _config(self, thread_id: str) -> dict[str, Any]:
         return {"configurable": {"thread_id": thread_id}}
@@ -104,13 +161,17 @@ class AgentService:
         self, question: str, thread_id: str | None = None
     ) -> Iterator[StageEvent | AgentAnswer]:
         """Stage events as the graph runs, then the answer (last item)."""
-        import time
-
         tid = thread_id or uuid.uuid4().hex
         started = time.perf_counter()
         state: dict[str, Any] = {}
+        # durability="exit": the thread's memory is written once, when the turn ends, not
+        # after every node (7 SQLite writes of the growing state per question). A turn that
+        # fails midway leaves the previous turn as the thread's memory.
         for mode, chunk in self.graph.stream(
-            {"question": question}, self._config(tid), stream_mode=["custom", "values"]
+            {"question": question},
+            self._config(tid),
+            stream_mode=["custom", "values"],
+            durability="exit",
         ):
             if mode == "values":
                 state = dict(chunk)

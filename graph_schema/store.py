@@ -13,10 +13,16 @@ import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from graph_schema import model
 from graph_schema.readonly import check_read_only
+
+# The check is a pure function of the text, and the app's own queries are a few fixed
+# templates (values travel as parameters) read many times per second: remember verdicts.
+# Refusals raise, so they are never cached and are checked again every time.
+_check_read_only = lru_cache(maxsize=1024)(check_read_only)
 
 
 class GraphStoreError(RuntimeError):
@@ -130,7 +136,7 @@ class GraphStore(ABC):
     ) -> QueryResult:
         """Run a read-only query. Raises `ReadOnlyViolation` (nothing run) for writes."""
         try:
-            checked = check_read_only(cypher)
+            checked = _check_read_only(cypher)
         except ValueError as exc:
             raise ReadOnlyViolation(str(exc)) from exc
         return self._run_read(

@@ -335,3 +335,43 @@ def test_llm_written_attacks_are_rejected(store: GraphStore, deps: AgentDeps) ->
     assert len(answer.cypher_attempts) == 4 and all(a.error for a in answer.cypher_attempts)
     assert answer.graph_rows and "merchants" in answer.graph_rows[0]
     assert store.fingerprint() == fp_before
+
+
+def test_warm_up_answers_offline_and_leaves_no_trace(deps: AgentDeps) -> None:
+    """The warm-up runs a whole question (so the first user does not pay for first runs),
+    but writes no thread to memory and leaves no cached query vector behind."""
+    from embeddings.text.cache import CachedQueryEmbedder
+
+    embedder = CachedQueryEmbedder(make_embedder("hashing"))
+    memory = memory_checkpointer()
+    svc = AgentService(AgentDeps(deps.store, embedder, vocab=deps.vocab), memory)
+    report = svc.warm_up()
+    assert report.error is None and report.question_seconds is not None
+    assert svc.warm_up_report is report
+    assert embedder.stats().size == 0
+    assert list(memory.list(None)) == []
+
+
+def test_query_cache_and_exit_durability_keep_answers_and_memory(deps: AgentDeps) -> None:
+    """Same picks with the query-embedding cache as without it, and a follow-up still sees
+    the previous turn (memory is written when the turn ends)."""
+    from embeddings.text.cache import CachedQueryEmbedder
+
+    plain = AgentService(deps, memory_checkpointer())
+    cached_deps = AgentDeps(
+        deps.store, CachedQueryEmbedder(make_embedder("hashing")), vocab=deps.vocab
+    )
+    cached = AgentService(cached_deps, memory_checkpointer())
+    for svc in (cached, cached):  # the second round is answered from the cache
+        for q in (QUESTION, "서귀포에서 바다 보이는 조용한 카페 추천해줘"):
+            a, b = plain.ask(q), svc.ask(q)
+            assert [p.merchant_id for p in a.picks] == [p.merchant_id for p in b.picks]
+            assert [e.review_id for p in a.picks for e in p.evidence] == [
+                e.review_id for p in b.picks for e in p.evidence
+            ]
+    assert cached_deps.embedder.stats().hits > 0  # type: ignore[attr-defined]
+    first = cached.ask(QUESTION, "t-cache")
+    follow = cached.ask("더 저렴한 곳은?", "t-cache")
+    assert follow.slots.region == first.slots.region == "애월읍"
+    assert follow.slots.max_avg_price is not None
+    assert not {p.merchant_id for p in follow.picks} & {p.merchant_id for p in first.picks}
