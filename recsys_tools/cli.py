@@ -86,13 +86,23 @@ def eval_recsys(
         "pop,ncf,deepfm,sasrec,bert4rec,meta-bert4rec"
     ),
     seeds: Annotated[int, typer.Option(help="seeds per model (mean and spread reported)")] = 1,
+    lr: Annotated[float, typer.Option(help="learning rate (every model)")] = 1e-3,
+    batch_size: Annotated[int, typer.Option(help="users per batch (every model)")] = 64,
     out: Annotated[Path | None, typer.Option(help="JSON path")] = None,
 ) -> None:
-    """Compare the recommenders on the travel click logs (one table: JSON + PNG)."""
+    """Compare the recommenders on the travel click logs (one table: JSON + PNG). Every model
+    gets the same budget: epochs, minutes, LR, batch size and early stopping."""
     from evals.recsys import compare_travel_models
 
     table = compare_travel_models(
-        models.split(","), scale=scale, epochs=epochs, minutes=minutes, seeds=seeds, out=out
+        models.split(","),
+        scale=scale,
+        epochs=epochs,
+        minutes=minutes,
+        seeds=seeds,
+        out=out,
+        lr=lr,
+        batch_size=batch_size,
     )
     for row in table["rows"]:
         typer.echo(
