@@ -136,7 +136,7 @@ def tool_text(
     if not available:
         return P.ANSWER_NOT_AVAILABLE.format(feature=feature, detail=detail, mode=mode)
     if kind == "itinerary" and data.get("itinerary"):
-        return itinerary_text(items, data, mode)
+        return itinerary_text(items, data, mode, detail)
     if kind == "mapping" and items:
         return mapping_text(items, data, mode)
     if not items:
@@ -157,7 +157,9 @@ def tool_text(
     return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=len(items), items=shown, mode=mode)
 
 
-def itinerary_text(items: list[dict[str, Any]], data: dict[str, Any], mode: str) -> str:
+def itinerary_text(
+    items: list[dict[str, Any]], data: dict[str, Any], mode: str, detail: str = ""
+) -> str:
     plan = " / ".join(
         f"{d['day']}일차 " + ", ".join(d["places"]) for d in data.get("itinerary") or []
     )
@@ -181,6 +183,8 @@ def itinerary_text(items: list[dict[str, Any]], data: dict[str, Any], mode: str)
     unknown = [k for k, v in (data.get("resolved") or {}).items() if v is None]
     if unknown:
         lines.append(P.ANSWER_ITINERARY_UNKNOWN.format(places=", ".join(unknown)))
+    if detail:
+        lines.append(P.ANSWER_NOTE.format(note=detail))
     return "\n".join(lines)
 
 

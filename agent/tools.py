@@ -49,9 +49,11 @@ FEATURES = {
 }
 
 # Read-only Cypher of the tool adapters (the subset FalkorDB and Neo4j both run).
-POI_NAMES = (
-    "MATCH (p:Place) WHERE p.level = 'poi' "
-    "RETURN p.place_id AS id, p.name AS name, p.name_en AS name_en, p.aliases AS aliases"
+PLACE_NAMES = (  # POIs first: where an alias is shared, the POI reading wins
+    "MATCH (p:Place) WHERE p.level IN ['poi', 'region', 'city'] "
+    "AND NOT (p.place_id STARTS WITH 'INT-' OR p.place_id STARTS WITH 'EXT-') "
+    "RETURN p.name AS name, p.name_en AS name_en, p.aliases AS aliases, p.level AS level "
+    "ORDER BY CASE p.level WHEN 'poi' THEN 0 WHEN 'region' THEN 1 ELSE 2 END, name"
 )
 PLACE_BY_NAME = (
     "MATCH (p:Place) WHERE toLower(p.name) = toLower($ref) OR toLower(p.name_en) = "
@@ -201,15 +203,18 @@ class AgentTools:
         self.store = store
         self.dataset_dir = dataset_dir
         self._poi_table: dict[str, str] | None = None
+        self._areas: set[str] = set()  # names of regions and cities (not visitable POIs)
         self._lock = threading.Lock()
 
     def poi_table(self) -> dict[str, str]:
-        """Every POI name, English name and alias the graph holds (lower case) → the name
-        `match_itinerary` resolves."""
+        """Every place name, English name and alias the graph holds (lower case; POIs, then
+        regions and cities) → the name `match_itinerary` resolves."""
         if self._poi_table is None:
             with self._lock:
                 table: dict[str, str] = {}
-                for r in self.store.read(POI_NAMES, max_rows=1_000_000).rows:
+                for r in self.store.read(PLACE_NAMES, max_rows=1_000_000).rows:
+                    if r["level"] != "poi":
+                        self._areas.add(str(r["name"]))
                     for alias in (r["name"], r.get("name_en"), *(r.get("aliases") or [])):
                         if alias and len(str(alias)) >= 2:
                             table.setdefault(str(alias).lower(), str(r["name"]))
@@ -291,6 +296,7 @@ class AgentTools:
                 kind="itinerary",
             )
         result: ItineraryMatchResult = match_itinerary(self.store, days, k=5)
+        areas = [p for d in days for p in d.places if p in self._areas]
         items = [
             {
                 "product_id": p.product_id,
@@ -307,6 +313,8 @@ class AgentTools:
             True,
             feature,
             items,
+            # Products visit POIs: a city or region in the itinerary never counts as visited.
+            detail=f"지역·도시 이름은 관광지로 세지 않아요: {', '.join(areas)}" if areas else "",
             kind="itinerary",
             data={
                 "itinerary": [d.model_dump() for d in days],

@@ -112,7 +112,7 @@ def test_itinerary_answer_lists_packages_with_matched_places() -> None:
 
 
 def test_mapping_answer_shows_the_mapping_and_candidates() -> None:
-    items = [
+    items: list[dict[str, Any]] = [
         {
             "query": "Hozenji Yokocho",
             "internal_id": "IP36",
