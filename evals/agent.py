@@ -431,6 +431,9 @@ def plot(metrics: dict[str, Any], path: Path) -> None:
         "constraint_satisfaction_strict",
         "constraint_satisfaction_or_disclosed",
         "citations_valid_and_about_pick",
+        "itinerary_parse_accuracy",
+        "itinerary_top_package_accuracy",
+        "mapping_accuracy",
     ]
     vals = [metrics.get(n) or 0.0 for n in names]
     ax1.barh([n.replace("_", " ") for n in names], vals, color="#3b7dd8")
