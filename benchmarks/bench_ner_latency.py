@@ -1,7 +1,9 @@
 """Latency of the served NER + intent model (`extract_entities`) on this CPU.
 
 Per-question latency (one question per call, the agent's use) over held-out questions,
-p50/p95/p99, plus batch throughput. Writes runs/benchmarks/ner_latency-<variant>.json.
+p50/p95/p99, plus the batch API's cost per question at several batch sizes. The machine's
+load average is recorded with the figures (the CPU is shared). Writes
+runs/benchmarks/ner_latency-<variant>.json.
 
     .venv/bin/python benchmarks/bench_ner_latency.py [--variant crf_aug] [--n 300]
 """
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 
 from recsys_tools.nlu.data import build_dataset
+from recsys_tools.nlu.registry import family_of
 from recsys_tools.nlu.service import SERVING_FILE, EntityExtractor
 from tripgraph.settings import get_settings
 
@@ -35,7 +38,7 @@ def main() -> None:
 
         tmp = Path(tempfile.mkdtemp())
         (tmp / args.variant).symlink_to((model_dir / args.variant).resolve())
-        family = "crf" if args.variant.startswith("crf") else "bilstm"
+        family = family_of(model_dir / args.variant)
         (tmp / SERVING_FILE).write_text(json.dumps({"family": family, "path": args.variant}))
         model_dir = tmp
     ds = build_dataset(n_train=10, n_dev=10, n_test=max(args.n // 3, 10))
@@ -53,9 +56,12 @@ def main() -> None:
         t0 = time.perf_counter()
         ex.extract(t)
         lat.append(1000 * (time.perf_counter() - t0))
-    t0 = time.perf_counter()
-    ex.extract_batch(texts)
-    batch_ms = 1000 * (time.perf_counter() - t0) / len(texts)
+    batch_ms: dict[str, float] = {}
+    for size in (1, 8, 32, 128):
+        t0 = time.perf_counter()
+        for s0 in range(0, len(texts), size):
+            ex.extract_batch(texts[s0 : s0 + size])
+        batch_ms[str(size)] = 1000 * (time.perf_counter() - t0) / len(texts)
     a = np.array(lat)
     result = {
         "variant": ex._name,
@@ -67,6 +73,7 @@ def main() -> None:
         "mean_ms": float(a.mean()),
         "batch_ms_per_question": batch_ms,
         "target_p95_ms": 20.0,
+        "meets_target": bool(np.percentile(a, 95) < 20.0),
         "load_avg": list(__import__("os").getloadavg()),
         "created_at": time.time(),
     }

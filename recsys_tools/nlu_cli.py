@@ -19,13 +19,14 @@ def _threads(n: int) -> None:
 
 def train_ner(
     quick: Annotated[bool, typer.Option(help="tiny data, few iterations (smoke run)")] = False,
-    variants: Annotated[str, typer.Option(help="comma-separated variants to train")] = (
-        "crf_base,crf_aug,bilstm_aug,bilstm_aug_ext,bilstm_aug_cont"
-    ),
+    variants: Annotated[
+        str, typer.Option(help="comma-separated variants to train (e5_aug: fine-tuned e5)")
+    ] = "crf_base,crf_aug,bilstm_aug,bilstm_aug_ext,bilstm_aug_cont",
     serve: Annotated[str, typer.Option(help="variant that extract_entities serves")] = "crf_aug",
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
+    e5_minutes: Annotated[float, typer.Option(help="wall-time bound of e5 fine-tuning")] = 12.0,
 ) -> None:
-    """Train the NER + intent models (CRF and syllable BiLSTM) into <model_dir>/ner/."""
+    """Train the NER + intent models (CRF, syllable BiLSTM, e5) into <model_dir>/ner/."""
     from dataclasses import replace
 
     from recsys_tools.nlu.train import NerTrainConfig, train_variants
@@ -33,25 +34,34 @@ def train_ner(
 
     _threads(threads)
     cfg = NerTrainConfig.quick() if quick else NerTrainConfig()
-    cfg = replace(cfg, serve=serve)
+    cfg = replace(cfg, serve=serve, e5_max_minutes=e5_minutes)
     out = get_settings().model_dir / "ner"
     train_variants(cfg, out, [v.strip() for v in variants.split(",") if v.strip()], log=typer.echo)
     typer.echo(f"models written to {out} (serving {serve})")
 
 
-def eval_ner(threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1) -> None:
-    """Evaluate every trained NER variant on every split → runs/ner/*.json + .png."""
-    from evals.ner import run_ner_eval
+def eval_ner(
+    threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
+    variants: Annotated[str, typer.Option(help="comma-separated variants (default: all)")] = "",
+) -> None:
+    """Evaluate trained NER variants on every split → runs/ner/*.json + PNGs (models × splits
+    table, per-intent precision/recall and confusion matrices, UNK rates)."""
+    from recsys_tools.nlu.evaluate import run_ner_eval
     from tripgraph.settings import get_settings
 
     _threads(threads)
     s = get_settings()
-    out = run_ner_eval(s.model_dir / "ner", s.run_dir / "ner")
+    names = [v.strip() for v in variants.split(",") if v.strip()] or None
+    out = run_ner_eval(s.model_dir / "ner", s.run_dir / "ner", variants=names)
     report = json.loads(out.read_text())
-    for name, splits in report["variants"].items():
+    typer.echo(
+        f"{'variant':16s} " + "  ".join(f"{sp:>26s}" for sp in next(iter(report["table"].values())))
+    )
+    for name, splits in report["table"].items():
         cells = "  ".join(
-            f"{sp}: F1 {v['entity']['f1']:.3f} / intent {v['intent_accuracy']:.3f}"
-            for sp, v in splits.items()
+            f"P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f} "
+            f"I {v['intent_accuracy']:.2f}"
+            for v in splits.values()
         )
         typer.echo(f"{name:16s} {cells}")
     typer.echo(f"written {out}")

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Self
+from typing import Protocol, Self
 
 from recsys_tools.nlu.data import Example, Span
 
@@ -16,6 +16,17 @@ class Prediction:
     intent: str
     intent_score: float
     spans: tuple[Span, ...]
+
+
+class TokenizerView(Protocol):
+    """What the tokenizer-extension report needs from a model's tokenizer."""
+
+    @property
+    def size(self) -> int: ...
+
+    def has_unk(self, text: str) -> bool: ...
+
+    def unk_rate(self, texts: Sequence[str]) -> float: ...
 
 
 class NerIntentModel(ABC):
@@ -33,6 +44,10 @@ class NerIntentModel(ABC):
 
     @abstractmethod
     def save(self, directory: Path) -> None: ...
+
+    def tokenizer_view(self) -> TokenizerView | None:
+        """The model's tokenizer, for UNK rates (None: the model has no closed vocabulary)."""
+        return None
 
     @classmethod
     @abstractmethod

@@ -1,5 +1,5 @@
 """Model (a): a linear-chain CRF over syllables with morphological features (kiwipiepy),
-plus a logistic-regression intent classifier over character n-grams."""
+plus the delexicalised intent classifier (`intent.py`) fed with the CRF's entities."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ import numpy as np
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
 from recsys_tools.nlu.data import Example
-from recsys_tools.nlu.features import featurise
+from recsys_tools.nlu.features import analyse, featurise
+from recsys_tools.nlu.intent import IntentClassifier, IntentConfig
 from recsys_tools.nlu.metrics import spans_from_tags
 
 
@@ -23,7 +24,7 @@ class CrfConfig:
     c1: float = 0.05  # L1: prunes the long tail of rare syllable n-gram features
     c2: float = 0.05  # L2
     max_iterations: int = 100
-    intent_c: float = 10.0  # inverse regularisation of the intent classifier
+    intent_c: float = 4.0  # inverse regularisation of the intent classifier (dev_templates)
 
 
 class CrfModel(NerIntentModel):
@@ -32,16 +33,14 @@ class CrfModel(NerIntentModel):
     def __init__(self, config: CrfConfig | None = None) -> None:
         self.config = config or CrfConfig()
         self._crf: Any = None
-        self._vec: Any = None
-        self._clf: Any = None
+        self._intent: IntentClassifier | None = None
 
     def fit(self, train: Sequence[Example], dev: Sequence[Example]) -> dict[str, float]:
         import sklearn_crfsuite
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
 
         t0 = time.perf_counter()
         texts = [e.text for e in train]
+        morphs = analyse(texts)
         crf = sklearn_crfsuite.CRF(
             algorithm="lbfgs",
             c1=self.config.c1,
@@ -49,25 +48,25 @@ class CrfModel(NerIntentModel):
             max_iterations=self.config.max_iterations,
             all_possible_transitions=True,
         )
-        crf.fit(featurise(texts), [e.tags() for e in train])
-        vec = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
-        clf = LogisticRegression(C=self.config.intent_c, max_iter=2000)
-        clf.fit(vec.fit_transform(texts), [e.intent for e in train])
-        self._crf, self._vec, self._clf = crf, vec, clf
+        crf.fit(featurise(texts, morphs), [e.tags() for e in train])
+        intent = IntentClassifier(IntentConfig(c=self.config.intent_c))
+        intent.fit(texts, [e.spans for e in train], [e.intent for e in train], morphs)
+        self._crf, self._intent = crf, intent
         return {"seconds": time.perf_counter() - t0, "n_train": float(len(train))}
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        if self._crf is None:
+        if self._crf is None or self._intent is None:
             raise RuntimeError("CrfModel is not trained or loaded")
         if not texts:
             return []
-        tags = self._crf.predict(featurise(texts))
-        proba = self._clf.predict_proba(self._vec.transform(list(texts)))
+        morphs = analyse(texts)
+        spans = [tuple(spans_from_tags(t)) for t in self._crf.predict(featurise(texts, morphs))]
+        proba = self._intent.predict_proba(texts, spans, morphs)  # [N I]
         best = np.argmax(proba, axis=1)
-        classes = self._clf.classes_
+        classes = self._intent.classes
         return [
-            Prediction(str(classes[b]), float(p[b]), tuple(spans_from_tags(t)))
-            for t, p, b in zip(tags, proba, best, strict=True)
+            Prediction(classes[b], float(p[b]), sp)
+            for sp, p, b in zip(spans, proba, best, strict=True)
         ]
 
     def save(self, directory: Path) -> None:
@@ -77,8 +76,7 @@ class CrfModel(NerIntentModel):
                 {
                     "config": asdict(self.config),
                     "crf": self._crf,
-                    "vec": self._vec,
-                    "clf": self._clf,
+                    "intent": self._intent,
                 },
                 f,
             )
@@ -89,5 +87,5 @@ class CrfModel(NerIntentModel):
         with (directory / "crf.pkl").open("rb") as f:
             state = pickle.load(f)
         model = cls(CrfConfig(**state["config"]))
-        model._crf, model._vec, model._clf = state["crf"], state["vec"], state["clf"]
+        model._crf, model._intent = state["crf"], state["intent"]
         return model

@@ -2,7 +2,9 @@
 
 Splits are built so the scores speak about generalisation:
 
-- templates: per intent, a fixed share of templates is held out (`test_templates`);
+- templates: per intent, a share of paraphrase *families* is held out for the test
+  (`test_templates`) and another share for tuning (`dev_templates`), so model choices are
+  made on unseen phrasing without ever looking at the test families;
 - place names: every place entity (a country, city, region or POI with all its aliases) falls
   in one of three pools — `labelled` (the only names the base training data uses), `graph`
   (names the graph's gazetteer knows but the labelled data never shows; augmentation may use
@@ -22,13 +24,17 @@ from typing import Literal
 
 from ingest import gazetteer as gz
 from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS, Intent
-from recsys_tools.nlu.templates import TEMPLATES
+from recsys_tools.nlu.surface import vary, vary_ending
+from recsys_tools.nlu.templates import TEMPLATE_FAMILIES, TEMPLATES
 
 Pool = Literal["labelled", "graph", "unseen"]
-SplitName = Literal["train", "dev", "test_templates", "test_places_graph", "test_places_unseen"]
+SplitName = Literal[
+    "train", "dev", "dev_templates", "test_templates", "test_places_graph", "test_places_unseen"
+]
 SPLITS: tuple[SplitName, ...] = (
     "train",
     "dev",
+    "dev_templates",
     "test_templates",
     "test_places_graph",
     "test_places_unseen",
@@ -202,29 +208,52 @@ def split_places(
     return pools
 
 
-def split_templates(seed: int, holdout: float = 0.2) -> tuple[list[str], list[str]]:
-    """(seen, held-out) template ids; at least one template per intent is held out."""
+@dataclass(frozen=True)
+class TemplateSplit:
+    seen: list[str]  # template ids the training data uses
+    dev: list[str]  # held-out families for tuning (model choices, thresholds)
+    held: list[str]  # held-out families for the test only
+
+
+def split_templates(seed: int, holdout: float = 0.25, dev: float = 0.12) -> TemplateSplit:
+    """Whole paraphrase families per intent: `holdout` of them to the test, `dev` of them to
+    tuning (at least one family each), the rest to training."""
     rng = random.Random(seed)
     seen: list[str] = []
+    dev_ids: list[str] = []
     held: list[str] = []
-    for intent, templates in TEMPLATES.items():
-        ids = [f"{intent}/{i}" for i in range(len(templates))]
-        rng.shuffle(ids)
-        n = max(1, round(len(ids) * holdout))
-        held += ids[:n]
-        seen += ids[n:]
-    return seen, held
+    for intent, families in TEMPLATE_FAMILIES.items():
+        order = list(range(len(families)))
+        rng.shuffle(order)
+        n_test = max(1, round(len(order) * holdout))
+        n_dev = max(1, round(len(order) * dev))
+        for rank, f in enumerate(order):
+            ids = [f"{intent}/{f}/{m}" for m in range(len(families[f]))]
+            if rank < n_test:
+                held += ids
+            elif rank < n_test + n_dev:
+                dev_ids += ids
+            else:
+                seen += ids
+    return TemplateSplit(seen, dev_ids, held)
 
 
 def template_text(template_id: str) -> str:
-    intent, idx = template_id.rsplit("/", 1)
-    return TEMPLATES[intent][int(idx)]  # type: ignore[index]
+    return TEMPLATES[template_id]
+
+
+def template_intent(template_id: str) -> Intent:
+    return template_id.split("/", 1)[0]  # type: ignore[return-value]
+
+
+def template_family(template_id: str) -> str:
+    return template_id.rsplit("/", 1)[0]
 
 
 # --------------------------------------------------------------------------- rendering
 
 _PART = re.compile(r"\[[^\]]*\]|\{[A-Z]+\}|[^\[{]+")
-_JOSA = re.compile(r"^\((이|으|은|을|와)\)(랑|로|는|가|를|과)")
+_JOSA = re.compile(r"^\((이|으|은|을|와)\)(랑|로|는|가|를|과|야)")
 
 
 def _has_batchim(ch: str) -> bool:
@@ -244,8 +273,8 @@ def _josa(prev: str, marker: re.Match[str]) -> str:
         return "과" if batchim else "와"
     if a == "으":  # (으)로: 로 after ㄹ 받침 too
         return "으로" if batchim and not _rieul_batchim(prev) else "로"
-    if a == "이" and b == "랑":
-        return "이랑" if batchim else "랑"
+    if a == "이" and b in ("랑", "야"):
+        return "이" + b if batchim else b
     pairs = {"은": ("은", "는"), "을": ("을", "를"), "이": ("이", "가")}
     yes, no = pairs[a]
     return yes if batchim else no
@@ -255,6 +284,7 @@ def _josa(prev: str, marker: re.Match[str]) -> str:
 class _Renderer:
     """Turns a template into an Example, drawing values through `pick(slot) -> (label, value)`."""
 
+    rng: random.Random | None = None  # set: literals get surface variation
     text: list[str] = field(default_factory=list)
     spans: list[Span] = field(default_factory=list)
     fills: list[tuple[str, str]] = field(default_factory=list)
@@ -268,6 +298,8 @@ class _Renderer:
         if m:
             prev = self.text[-1][-1] if self.text and self.text[-1] else ""
             s = _josa(prev, m) + s[m.end() :]
+        if self.rng is not None:
+            s = vary(s, self.rng)
         self.text.append(s)
 
     def slot(self, label: str, value: str) -> None:
@@ -285,8 +317,8 @@ def render(
 ) -> Example:
     """Render one template. Slot values come from `pick` (an iterator of (label, value), used
     to re-fill) or are drawn from `draw[label]` lists of (label, value)."""
-    r = _Renderer()
-    intent = template_id.rsplit("/", 1)[0]
+    r = _Renderer(rng)
+    intent = template_intent(template_id)
 
     def emit(part: str) -> None:
         for piece in _PART.findall(part):
@@ -307,9 +339,30 @@ def render(
                 emit(part[1:-1])
         else:
             emit(part)
-    text = "".join(r.text)
-    text = re.sub(r"\s+", " ", text)
-    return Example(text, intent, tuple(r.spans), template_id, tuple(r.fills))  # type: ignore[arg-type]
+    return _finish(r, intent, template_id)
+
+
+def _finish(r: _Renderer, intent: Intent, template_id: str) -> Example:
+    """Join the pieces; collapse runs of spaces (keeping span offsets right) and vary the end."""
+    text, spans = "".join(r.text), list(r.spans)
+    for m in reversed(list(re.finditer(r"\s{2,}", text))):
+        cut = m.end() - m.start() - 1
+        text = text[: m.start() + 1] + text[m.end() :]
+        spans = [
+            Span(
+                s.start - cut if s.start >= m.end() else s.start,
+                s.end - cut if s.end >= m.end() else s.end,
+                s.label,
+            )
+            for s in spans
+        ]
+    lead = len(text) - len(text.lstrip())
+    text = text.strip()
+    if lead:
+        spans = [Span(s.start - lead, s.end - lead, s.label) for s in spans]
+    if r.rng is not None:
+        text = vary_ending(text, r.rng)
+    return Example(text, intent, tuple(spans), template_id, tuple(r.fills))
 
 
 def _draw_table(places: Sequence[PlaceEntity]) -> dict[str, list[tuple[str, str]]]:
@@ -351,6 +404,7 @@ class NerDataset:
     pools: dict[Pool, list[PlaceEntity]]
     seen_templates: list[str]
     held_templates: list[str]
+    dev_templates: list[str] = field(default_factory=list)
 
     def gazetteer_places(self) -> list[PlaceEntity]:
         """What the graph knows: labelled + graph pools (never the unseen pool)."""
@@ -361,17 +415,19 @@ def build_dataset(
     seed: int = 13, n_train: int = 6000, n_dev: int = 600, n_test: int = 800
 ) -> NerDataset:
     rng = random.Random(seed)
-    seen, held = split_templates(seed)
+    ts = split_templates(seed)
+    seen, held = ts.seen, ts.held
     pools = split_places(place_entities(), seed)
     lab = pools["labelled"]
     splits: dict[str, list[Example]] = {
         "train": _sample(seen, lab, n_train, rng),
         "dev": _sample(seen, lab, n_dev, rng),
+        "dev_templates": _sample(ts.dev, lab, n_dev, rng),
         "test_templates": _sample(held, lab, n_test, rng),
         "test_places_graph": _sample(seen, pools["graph"], n_test, rng, require_place=True),
         "test_places_unseen": _sample(seen, pools["unseen"], n_test, rng, require_place=True),
     }
-    return NerDataset(splits, pools, seen, held)
+    return NerDataset(splits, pools, seen, held, ts.dev)
 
 
 def augment_places(
@@ -405,7 +461,7 @@ def _rerender(ex: Example, fills: list[tuple[str, str]], rng: random.Random) -> 
     kept_template = _kept_parts(template, ex)
     if kept_template is None:
         return None
-    r = _Renderer()
+    r = _Renderer(rng)
     it = iter(fills)
     for piece in _PART.findall(kept_template):
         if piece.startswith("{"):
@@ -413,8 +469,7 @@ def _rerender(ex: Example, fills: list[tuple[str, str]], rng: random.Random) -> 
             r.slot(label, value)
         else:
             r.literal(piece)
-    text = re.sub(r"\s+", " ", "".join(r.text))
-    return Example(text, ex.intent, tuple(r.spans), ex.template_id, tuple(fills))
+    return _finish(r, ex.intent, ex.template_id)
 
 
 def _kept_parts(template: str, ex: Example) -> str | None:

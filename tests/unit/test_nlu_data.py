@@ -8,6 +8,7 @@ import pytest
 
 from recsys_tools.nlu.data import (
     _JOSA,
+    _draw_table,
     _josa,
     augment_places,
     build_dataset,
@@ -15,8 +16,12 @@ from recsys_tools.nlu.data import (
     render,
     split_places,
     split_templates,
+    template_family,
+    template_intent,
 )
 from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS
+from recsys_tools.nlu.surface import vary
+from recsys_tools.nlu.templates import TEMPLATES
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +40,8 @@ def ds():
         ("구", "(와)과", "와"),
         ("본", "(은)는", "은"),
         ("yo", "(을)를", "를"),
+        ("명", "(이)야", "이야"),
+        ("도", "(이)야", "야"),
     ],
 )
 def test_particles_follow_the_last_syllable(prev: str, marker: str, expected: str) -> None:
@@ -81,9 +88,32 @@ def test_place_pools_split_whole_entities() -> None:
     assert len(surfaces) == len(set(surfaces))  # no surface in two pools
 
 
-def test_every_intent_holds_out_a_template() -> None:
-    _, held = split_templates(seed=3)
-    assert len({t.rsplit("/", 1)[0] for t in held}) == 7
+def test_every_intent_holds_out_whole_families_for_test_and_dev() -> None:
+    ts = split_templates(seed=3)
+    for held in (ts.held, ts.dev):
+        assert len({template_intent(t) for t in held}) == 7
+    families = [{template_family(t) for t in ids} for ids in (ts.seen, ts.dev, ts.held)]
+    assert families[0].isdisjoint(families[1]) and families[0].isdisjoint(families[2])
+    assert families[1].isdisjoint(families[2])
+    # every member of a held-out family is held out with it
+    for t in TEMPLATES:
+        assert (t in ts.held) == (template_family(t) in families[2])
+
+
+def test_dev_templates_split_uses_only_dev_families(ds) -> None:
+    assert {e.template_id for e in ds.splits["dev_templates"]} <= set(ds.dev_templates)
+    assert {e.template_id for e in ds.splits["train"]}.isdisjoint(ds.dev_templates)
+
+
+def test_surface_variation_changes_literals_only() -> None:
+    rng = random.Random(0)
+    variants = {vary("추천해줘 빨리 알려줘", rng) for _ in range(200)}
+    assert len(variants) > 5  # politeness, spacing and typo variants appear
+    table = _draw_table(place_entities())
+    for seed in range(30):
+        ex = render("restaurant_recommendation/0/0", None, random.Random(seed), table)
+        for (label, value), span in zip(ex.fills, ex.spans, strict=True):
+            assert ex.text[span.start : span.end] == value and span.label == label
 
 
 def test_augmentation_refills_places_with_gazetteer_names(ds) -> None:
@@ -100,10 +130,7 @@ def test_augmentation_refills_places_with_gazetteer_names(ds) -> None:
 
 
 def test_render_is_deterministic_for_a_seed() -> None:
-    ents = place_entities()
-    from recsys_tools.nlu.data import _draw_table
-
-    table = _draw_table(ents)
-    a = render("restaurant_recommendation/0", None, random.Random(1), table)
-    b = render("restaurant_recommendation/0", None, random.Random(1), table)
+    table = _draw_table(place_entities())
+    a = render("restaurant_recommendation/0/0", None, random.Random(1), table)
+    b = render("restaurant_recommendation/0/0", None, random.Random(1), table)
     assert a == b

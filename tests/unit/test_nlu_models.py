@@ -9,7 +9,12 @@ import torch
 
 from recsys_tools.nlu.crf import CrfConfig
 from recsys_tools.nlu.data import Span, build_dataset
-from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
+from recsys_tools.nlu.metrics import (
+    confusion_matrix,
+    entity_prf,
+    per_intent_prf,
+    spans_from_tags,
+)
 from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
 from recsys_tools.nlu.service import EntityExtractor, ExtractionResult, NerModelMissing
 from recsys_tools.nlu.vocab import UNK, SyllableVocab
@@ -81,7 +86,7 @@ def test_served_model_returns_typed_entities_with_valid_offsets(tiny_models: Pat
 
 
 def test_tiny_crf_learns_the_training_distribution(tiny_models: Path) -> None:
-    from evals.ner import load_variant
+    from recsys_tools.nlu.registry import load_variant
 
     dev = build_dataset(seed=13, n_train=150, n_dev=30, n_test=30).splits["dev"]
     preds = load_variant(tiny_models / "crf_aug").predict([e.text for e in dev])
@@ -102,3 +107,56 @@ def test_bilstm_loss_falls_and_the_model_round_trips(tmp_path: Path) -> None:
     model.save(tmp_path)
     again = BiLstmModel.load(tmp_path).predict([e.text for e in train])
     assert [(p.intent, p.spans) for p in again] == [(p.intent, p.spans) for p in preds]
+
+
+def test_per_intent_scores_and_confusion_matrix() -> None:
+    gold = ["a", "a", "b", "c"]
+    pred = ["a", "b", "b", "a"]
+    prf = per_intent_prf(gold, pred, ["a", "b", "c"])
+    assert (prf["a"].precision, prf["a"].recall) == (0.5, 0.5)
+    assert (prf["b"].precision, prf["b"].recall) == (0.5, 1.0)
+    assert prf["c"].recall == 0.0
+    assert confusion_matrix(gold, pred, ["a", "b", "c"]) == [[1, 1, 0], [0, 1, 0], [1, 0, 0]]
+
+
+def test_delexicalised_intent_features_hide_names() -> None:
+    from recsys_tools.nlu.intent import delexicalise
+
+    text = "오사카 가는 패키지"
+    a = delexicalise(text, [Span(0, 3, "CITY")])
+    b = delexicalise("삿포로 가는 패키지", [Span(0, 3, "CITY")])
+    assert a == b and "오사카" not in a
+
+
+def test_intent_fast_path_matches_sklearn(tiny_models: Path) -> None:
+    import numpy as np
+
+    from recsys_tools.nlu.features import analyse
+    from recsys_tools.nlu.registry import load_variant
+
+    model = load_variant(tiny_models / "crf_aug")
+    intent = model._intent  # type: ignore[attr-defined]
+    exs = build_dataset(seed=4, n_train=10, n_dev=10, n_test=20).splits["test_templates"]
+    texts, spans = [e.text for e in exs], [e.spans for e in exs]
+    morphs = analyse(texts)
+    batch = intent.predict_proba(texts, spans, morphs)  # > 8 texts: sklearn's sparse path
+    one = np.stack(
+        [
+            intent.predict_proba([t], [s], [m])[0]
+            for t, s, m in zip(texts, spans, morphs, strict=True)
+        ]
+    )
+    assert np.allclose(batch, one, atol=1e-9)
+
+
+def test_e5_syllable_tokens_can_express_every_entity() -> None:
+    from recsys_tools.nlu.e5_tagger import E5TaggerModel
+
+    model = E5TaggerModel()
+    model._build_tokenizer()  # the tokenizer only: no weights are dequantised
+    exs = build_dataset(seed=6, n_train=10, n_dev=60, n_test=10).splits["dev"]
+    assert model.alignment_ceiling(exs) == 1.0
+    view = model.tokenizer_view()
+    assert view.has_unk("푸껫") and not view.has_unk("홋카이도")
+    rate = view.unk_rate(["푸껫 여행", "홋카이도 여행"])
+    assert 0 < rate < 0.5

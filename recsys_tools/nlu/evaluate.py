@@ -1,0 +1,300 @@
+"""NER + intent evaluation: every trained variant on every split → one JSON (+ PNGs).
+
+Per variant and split: micro entity P/R/F1 (all labels and place labels), intent accuracy,
+per-intent precision/recall/F1 and the intent confusion matrix, per-label F1, sentence exact
+match. Across variants: place precision on unseen names before/after augmentation
+(crf_base → crf_aug) and the tokenizer extension's UNK rate and accuracy on the questions it
+affects (bilstm_aug_cont → bilstm_aug_ext). Figures: a models × splits table (PNG) and the
+confusion matrices of the served model (PNG).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from recsys_tools.nlu.base import NerIntentModel, Prediction
+from recsys_tools.nlu.data import Example
+from recsys_tools.nlu.labels import ENTITY_LABELS, INTENTS, PLACE_LABELS
+from recsys_tools.nlu.metrics import (
+    accuracy,
+    confusion_matrix,
+    entity_prf,
+    per_intent_prf,
+    per_label_prf,
+)
+from recsys_tools.nlu.train import (
+    NerTrainConfig,
+    domain_words,
+    load_train_config,
+    load_variant,
+    prepare,
+)
+
+EVAL_SPLITS = (
+    "dev",
+    "dev_templates",
+    "test_templates",
+    "test_places_graph",
+    "test_places_unseen",
+)
+
+
+def git_sha() -> str:
+    try:
+        return subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def score_split(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
+    gold = [e.spans for e in examples]
+    pred = [p.spans for p in preds]
+    gi, pi = [e.intent for e in examples], [p.intent for p in preds]
+    exact = sum(
+        {(s.start, s.end, s.label) for s in g} == {(s.start, s.end, s.label) for s in p}
+        for g, p in zip(gold, pred, strict=True)
+    ) / max(len(gold), 1)
+    return {
+        "n": len(examples),
+        "entity": entity_prf(gold, pred).model_dump(),
+        "place_entity": entity_prf(gold, pred, set(PLACE_LABELS)).model_dump(),
+        "intent_accuracy": accuracy(gi, pi),
+        "per_intent": {k: v.model_dump() for k, v in per_intent_prf(gi, pi, INTENTS).items()},
+        "intent_confusion": {"labels": list(INTENTS), "matrix": confusion_matrix(gi, pi, INTENTS)},
+        "sentence_exact_match": exact,
+        "per_label_f1": {k: v.f1 for k, v in per_label_prf(gold, pred, ENTITY_LABELS).items()},
+    }
+
+
+def run_ner_eval(
+    model_dir: Path,
+    run_dir: Path,
+    cfg: NerTrainConfig | None = None,
+    variants: Sequence[str] | None = None,
+) -> Path:
+    cfg = cfg or load_train_config(model_dir)
+    ds, _ = prepare(cfg)
+    tests = {k: ds.splits[k] for k in EVAL_SPLITS if k in ds.splits}
+    names = variants or sorted(
+        p.name for p in model_dir.iterdir() if p.is_dir() and (p / "model.json").exists()
+    )
+    results: dict[str, Any] = {}
+    preds_by: dict[str, dict[str, list[Prediction]]] = {}
+    models: dict[str, NerIntentModel] = {}
+    for name in names:
+        model = models[name] = load_variant(model_dir / name)
+        preds_by[name], results[name] = {}, {}
+        for split, exs in tests.items():
+            t0 = time.perf_counter()
+            preds = model.predict([e.text for e in exs])
+            ms = 1000 * (time.perf_counter() - t0) / max(len(exs), 1)
+            preds_by[name][split] = preds
+            results[name][split] = {**score_split(exs, preds), "batch_ms_per_question": ms}
+    serving = (
+        json.loads((model_dir / "serving.json").read_text())
+        if (model_dir / "serving.json").exists()
+        else {}
+    )
+    report: dict[str, Any] = {
+        "task": "ner_intent",
+        "git_sha": git_sha(),
+        "created_at": time.time(),
+        "protocol": (
+            "test_templates: whole paraphrase families held out of training; dev_templates: "
+            "other held-out families, the only unseen-phrasing split used for model choices; "
+            "test_places_*: seen templates with place names from the graph-only / unseen pools"
+        ),
+        "config": json.loads((model_dir / "train_config.json").read_text())["config"]
+        if (model_dir / "train_config.json").exists()
+        else None,
+        "serving": serving,
+        "split_sizes": {k: len(v) for k, v in ds.splits.items()},
+        "template_families": {
+            "train": len({t.rsplit("/", 1)[0] for t in ds.seen_templates}),
+            "dev_templates": len({t.rsplit("/", 1)[0] for t in ds.dev_templates}),
+            "test_templates": len({t.rsplit("/", 1)[0] for t in ds.held_templates}),
+        },
+        "table": {
+            name: {
+                split: {
+                    "precision": r["entity"]["precision"],
+                    "recall": r["entity"]["recall"],
+                    "f1": r["entity"]["f1"],
+                    "intent_accuracy": r["intent_accuracy"],
+                }
+                for split, r in by_split.items()
+            }
+            for name, by_split in results.items()
+        },
+        "variants": results,
+    }
+    if {"crf_base", "crf_aug"} <= results.keys():
+        aug: dict[str, Any] = {}
+        for split in ("test_places_graph", "test_places_unseen"):
+            before = results["crf_base"][split]["place_entity"]["precision"]
+            after = results["crf_aug"][split]["place_entity"]["precision"]
+            aug[split] = {
+                "place_precision_before": before,
+                "place_precision_after": after,
+                "delta": after - before,
+            }
+        report["augmentation"] = aug
+    for pair in (("bilstm_aug_cont", "bilstm_aug_ext"), ("e5_cont", "e5_ext")):
+        if set(pair) <= models.keys():
+            report[f"tokenizer_extension_{pair[0].split('_')[0]}"] = _tokenizer_report(
+                models[pair[0]], models[pair[1]], tests, preds_by[pair[0]], preds_by[pair[1]]
+            )
+    if "e5_aug" in models:
+        report["tokenizer_e5"] = _e5_unk_report(models["e5_aug"], tests, domain_words(ds))
+    report["tokenizer_seed_words"] = _seed_words_report(models)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    out = run_dir / f"ner-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
+    _plot_table(results, out.with_name(out.stem + "-table.png"))
+    served = serving.get("path")
+    if served in results:
+        _plot_confusion(results[served], served, out.with_name(out.stem + "-intent.png"))
+    return out
+
+
+def _tokenizer_report(
+    before_model: NerIntentModel,
+    after_model: NerIntentModel,
+    tests: dict[str, list[Example]],
+    before_preds: dict[str, list[Prediction]],
+    after_preds: dict[str, list[Prediction]],
+) -> dict[str, Any]:
+    """UNK rate of the model's tokenizer on each split before/after the extension, and scores
+    on the questions that had an UNK before (the questions the extension can change)."""
+    tb, ta = before_model.tokenizer_view(), after_model.tokenizer_view()
+    if tb is None or ta is None:
+        return {"error": "model has no tokenizer view"}
+    out: dict[str, Any] = {"vocab_before": tb.size, "vocab_after": ta.size}
+    for split, exs in tests.items():
+        texts = [e.text for e in exs]
+        affected = [i for i, t in enumerate(texts) if tb.has_unk(t)]
+        row: dict[str, Any] = {
+            "unk_rate_before": tb.unk_rate(texts),
+            "unk_rate_after": ta.unk_rate(texts),
+            "affected_questions": len(affected),
+        }
+        for key, preds in (("before", before_preds[split]), ("after", after_preds[split])):
+            if affected:
+                s = score_split([exs[i] for i in affected], [preds[i] for i in affected])
+                row[f"affected_exact_match_{key}"] = s["sentence_exact_match"]
+                row[f"affected_entity_f1_{key}"] = s["entity"]["f1"]
+                row[f"affected_intent_accuracy_{key}"] = s["intent_accuracy"]
+        out[split] = row
+    return out
+
+
+SEED_WORDS = ("홋카이도", "스케쥴", "하얏트", "파타야", "푸껫", "필리삔")
+
+
+def _seed_words_report(models: dict[str, NerIntentModel]) -> dict[str, Any]:
+    """Per model with a closed vocabulary: which of the issue's example words read as UNK."""
+    out: dict[str, Any] = {}
+    for name, model in models.items():
+        view = model.tokenizer_view()
+        if view is not None:
+            out[name] = {w: view.has_unk(w) for w in SEED_WORDS}
+    return out
+
+
+def _e5_unk_report(
+    model: NerIntentModel, tests: dict[str, list[Example]], words: list[str]
+) -> dict[str, Any]:
+    """e5's tokenizer before/after adding the domain syllables it lacks (UNK rates only: the
+    extended e5 is not retrained here, so accuracy before/after is measured on the BiLSTM)."""
+    from recsys_tools.nlu.e5_tagger import E5TaggerModel
+
+    assert isinstance(model, E5TaggerModel)
+    view = model.tokenizer_view()
+    before = {k: view.unk_rate([e.text for e in v]) for k, v in tests.items()}
+    words_unk_before = [w for w in words if view.has_unk(w)]
+    added = model.extend_tokens(words)
+    after = {k: view.unk_rate([e.text for e in v]) for k, v in tests.items()}
+    return {
+        "domain_words": len(words),
+        "domain_words_with_unk_before": len(words_unk_before),
+        "examples": words_unk_before[:20],
+        "domain_words_with_unk_after": sum(view.has_unk(w) for w in words),
+        "added_tokens": added,
+        "unk_rate_before": before,
+        "unk_rate_after": after,
+    }
+
+
+def _plot_table(results: dict[str, dict[str, Any]], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    variants = list(results)
+    splits = list(next(iter(results.values())))
+    fig, axes = plt.subplots(1, 2, figsize=(14, 4.8))
+    width = 0.8 / max(len(variants), 1)
+    for k, metric in enumerate(("entity micro F1", "intent accuracy")):
+        ax = axes[k]
+        for i, v in enumerate(variants):
+            vals = [
+                results[v][s]["entity"]["f1"] if k == 0 else results[v][s]["intent_accuracy"]
+                for s in splits
+            ]
+            ax.bar([j + i * width for j in range(len(splits))], vals, width, label=v)
+        ax.set_xticks([j + 0.4 - width / 2 for j in range(len(splits))])
+        ax.set_xticklabels(splits, rotation=20, fontsize=8)
+        ax.set_ylim(0, 1)
+        ax.set_title(metric)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0].legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def _plot_confusion(by_split: dict[str, Any], name: str, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    splits = [s for s in ("dev_templates", "test_templates") if s in by_split]
+    fig, axes = plt.subplots(1, len(splits), figsize=(7 * len(splits), 6))
+    short = [
+        i.replace("_recommendation", "_rec").replace("itinerary_to_package", "itin→pkg")
+        for i in INTENTS
+    ]
+    for ax, split in zip(np.atleast_1d(axes), splits, strict=True):
+        m = np.array(by_split[split]["intent_confusion"]["matrix"], dtype=float)  # [gold pred]
+        norm = m / np.maximum(m.sum(1, keepdims=True), 1)
+        ax.imshow(norm, cmap="Blues", vmin=0, vmax=1)
+        for i in range(len(INTENTS)):
+            for j in range(len(INTENTS)):
+                if m[i, j]:
+                    ax.text(
+                        j,
+                        i,
+                        int(m[i, j]),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if norm[i, j] > 0.5 else "black",
+                    )
+        ax.set_xticks(range(len(INTENTS)), short, rotation=40, ha="right", fontsize=8)
+        ax.set_yticks(range(len(INTENTS)), short, fontsize=8)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("gold")
+        ax.set_title(f"{name} — {split} (acc {by_split[split]['intent_accuracy']:.3f})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
