@@ -21,10 +21,12 @@ Scorers:
 Understanding ablation: the Understand step alone under each policy of
 `agent.understand.Understander` (gazetteer parser, NER model, model intent + parser slots,
 hybrid) on the same questions, intent accuracy per intent and slot accuracy per slot. On the
-198-question gold set (crf_aug model) the model alone reads slots worse than the parser
-(slot accuracy 0.867 vs 0.980, intent 0.854 vs 0.955: out-of-scope questions 0.40 vs
-1.00), so the agent runs `hybrid`: the parser, with the model deciding only where the
-parser finds nothing (intent 0.960, slots 0.980) — see `DEFAULT_POLICY`.
+198-question gold set with the graph's vocabulary and the served crf_aug model (retrained
+19:13 UTC, 2026-11-28) the model alone reads worse than the parser (intent 0.808 vs 0.980,
+slot accuracy 0.803 vs 1.000; region 0.76, party 0.68), so the agent runs `hybrid`: the
+parser, with the model deciding only where the parser finds nothing (intent 0.990, slots
+1.000; place-mapping questions 0.85 vs 0.69). The gold recommendations are sampled from the
+parser's own phrasings, so the parser's 1.000 is an upper bound, not a generalisation figure.
 
 ragas is not run: it is not installed (ragas 0.4.x does not import beside the pinned
 langchain-community), so its metrics are reported as skipped.

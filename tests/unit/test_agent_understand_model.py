@@ -131,8 +131,10 @@ def test_hybrid_takes_the_model_only_where_the_parser_finds_nothing(vocab: Vocab
 @pytest.mark.parametrize(
     ("question", "model_intent", "score", "spans", "expected"),
     [
-        # Sure, but nothing to act on: a place lookup without a place.
+        # Sure, but nothing to act on: a place lookup without a place, or a "place" that is
+        # the whole question.
         ("너는 누가 만들었어?", "place_lookup", 0.9, (), "out_of_scope"),
+        ("고마워", "place_lookup", 0.97, (("POI", "고마워"),), "out_of_scope"),
         # Places, but the model is unsure.
         (
             "Seopjikoji의 구글 플레이스 ID 알려줘",
