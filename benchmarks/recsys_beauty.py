@@ -57,6 +57,12 @@ def main() -> None:
     ap.add_argument("--amp", default="off", choices=["off", "auto", "bf16", "fp16"])
     ap.add_argument("--device", default="auto")
     ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument(
+        "--refit",
+        action="store_true",
+        help="after early stopping, retrain on train + validation items for the best epoch "
+        "count and test that model (the BERT4Rec authors' protocol); --minutes bounds phase 1",
+    )
     args = ap.parse_args()
 
     torch_threads(args.threads)
@@ -94,6 +100,8 @@ def main() -> None:
     tag = args.model + (f"-neg{args.ce_negatives}" if args.ce_negatives else "")
     if args.ce_negatives and args.ce_sampling == "popularity":
         tag += f"pop{args.ce_pop_alpha:g}"
+    if args.refit:
+        tag += "-refit"
     result, _ = run_experiment(
         args.model,
         data,
@@ -102,6 +110,7 @@ def main() -> None:
         checkpoint=run_dir / "models" / f"beauty_{tag}.pt",
         tracker=tracker,
         register_as=f"beauty-{args.model}",
+        refit_with_valid=args.refit,
     )
     out = run_dir / "benchmarks" / f"recsys_beauty_{tag}.json"
     payload = result.to_dict()

@@ -83,6 +83,10 @@ class SeqDataset:
     item_ids: np.ndarray  # [n_items+1] external id per internal id (index 0 = padding)
     user_ids: np.ndarray  # [n_users] external id per internal user
     item_features: ItemFeatures | None = None
+    # Items held out of training at the end of each evaluated user's sequence: 2 = the
+    # validation and the test item; 1 = the validation item goes back into training for a
+    # final refit, as the BERT4Rec authors' code does ("put validate into train").
+    holdout: int = 2
     _negatives: dict[tuple[str, int, int], np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
@@ -112,7 +116,7 @@ class SeqDataset:
     # --- split -----------------------------------------------------------------------------
     def train_sequence(self, user: int) -> np.ndarray:
         seq = self.sequences[user]
-        return seq[:-2] if len(seq) >= 3 else seq
+        return seq[: -self.holdout] if len(seq) >= 3 else seq
 
     def eval_users(self) -> np.ndarray:
         return np.array([u for u, s in enumerate(self.sequences) if len(s) >= 3], dtype=np.int64)

@@ -37,6 +37,8 @@ class ExperimentResult:
     checkpoint: str | None
     registered_version: str | None
     git_sha: str
+    # The final refit on training + validation items (None when not asked for).
+    refit: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -61,7 +63,12 @@ def run_experiment(
     tracker: MlflowTracker | None = None,
     register_as: str | None = None,
     log: bool = True,
+    refit_with_valid: bool = False,
 ) -> tuple[ExperimentResult, Recommender]:
+    """Train with early stopping on validation, then test. With `refit_with_valid`, a fresh
+    model is then trained on training + validation items for the best epoch count found
+    (no model selection in that phase) and it is the one tested and saved: the BERT4Rec
+    authors' protocol, and the fair one to compare with their published figures."""
     model = build_model(kind, data, model_cfg)
     params = {
         "kind": kind,
@@ -82,7 +89,23 @@ def run_experiment(
             )
 
     def body(trk: MlflowTracker | None) -> ExperimentResult:
+        nonlocal model
         result: TrainResult = train(model, data, train_cfg, tracker=trk, on_epoch=show)
+        refit: TrainResult | None = None
+        if refit_with_valid and result.best_epoch > 0:
+            refit_cfg = dataclasses.replace(
+                train_cfg,
+                epochs=result.best_epoch,
+                eval_every=result.best_epoch,  # one (leaky, unreported) check at the end
+                early_stop_patience=None,
+                plateau_patience=None,
+                max_minutes=None,
+            )
+            if log:
+                print(f"[{kind}] refit on train + valid for {result.best_epoch} epochs", flush=True)
+            refit_data = dataclasses.replace(data, holdout=1)
+            model = build_model(kind, refit_data, model_cfg)
+            refit = train(model, refit_data, refit_cfg, on_epoch=show)
         device = resolve_device(train_cfg.device)
         t0 = time.perf_counter()
         sampled = evaluate(model, data, "test", "sampled", device=device).metrics
@@ -107,6 +130,7 @@ def run_experiment(
             checkpoint=str(checkpoint) if checkpoint else None,
             registered_version=None,
             git_sha=git_sha(),
+            refit=None if refit is None else {"epochs": refit.epochs_run, "seconds": refit.seconds},
         )
         if checkpoint is not None:
             meta = {

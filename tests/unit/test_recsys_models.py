@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from recsys_tools.seqrec.data import Batch, SeqDataset, encode_item_features, left_pad
+from recsys_tools.seqrec.experiment import run_experiment
 from recsys_tools.seqrec.factory import (
     MODEL_KINDS,
     build_model,
@@ -146,6 +147,7 @@ def test_popularity_sampled_negatives_follow_training_counts() -> None:
     model = build_model("sasrec", data, cfg)
     counts = data.popularity()[1:].astype(float)
     expected = np.maximum(counts, 1.0) / np.maximum(counts, 1.0).sum()
+    assert isinstance(model, SASRec)
     got = model.neg_weights.numpy() / model.neg_weights.numpy().sum()
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     loss = model.calculate_loss(
@@ -156,3 +158,28 @@ def test_popularity_sampled_negatives_follow_training_counts() -> None:
     assert "neg_weights" not in model.state_dict()
     with pytest.raises(ValueError, match="training counts"):
         SASRec(cfg)
+
+
+def test_refit_puts_the_validation_item_back_into_training() -> None:
+    data = tiny_data()
+    user = int(data.eval_users()[0])
+    seq = data.sequences[user]
+    assert list(data.train_sequence(user)) == list(seq[:-2])
+    refit = dataclasses.replace(data, holdout=1)
+    assert list(refit.train_sequence(user)) == list(seq[:-1])
+    # The test split does not move: the same history and target either way.
+    h2, t2 = data.history_and_target(user, "test")
+    h1, t1 = refit.history_and_target(user, "test")
+    assert t1 == t2 and list(h1) == list(h2)
+
+    # run_experiment tests with 100 sampled negatives: a catalogue larger than that.
+    rng = np.random.default_rng(1)
+    seqs = [rng.integers(1, 151, size=6) for _ in range(8)]
+    big = SeqDataset(
+        "refit", seqs, 150, np.array([None, *range(1, 151)], dtype=object), np.arange(8)
+    )
+    cfg = TransformerConfig(n_items=150, hidden=8, max_len=6, n_heads=2, n_layers=1)
+    result, _ = run_experiment(
+        "sasrec", big, TrainConfig(epochs=2, batch_size=4), cfg, log=False, refit_with_valid=True
+    )
+    assert result.refit is not None and result.refit["epochs"] == result.train["best_epoch"]
