@@ -18,7 +18,13 @@ def serve(
         str, typer.Option(help="interface to bind (127.0.0.1 = this machine only)")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535)] = 8080,
-    workers: Annotated[int, typer.Option(min=1, help="worker processes")] = 1,
+    workers: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            help="worker processes; with the embedded graph they share one graph server",
+        ),
+    ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
 ) -> None:
     """Start the HTTP API (FastAPI; OpenAPI docs at /docs). Bearer auth when

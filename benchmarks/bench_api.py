@@ -4,6 +4,10 @@
     TRIPGRAPH_GRAPH__EMBEDDED_DIR=/tmp/g .venv/bin/python benchmarks/bench_api.py --workers 2
     # writes runs/benchmarks/api.json
 
+Several workers share one embedded graph: the first to start runs the FalkorDBLite server,
+the others connect to it (start-up is serialised by a lock file beside the graph). Each
+worker runs at most TRIPGRAPH_API_AGENT_THREADS agent calls at once (default 2 x cores).
+
 The server runs as a child process on a free loopback port (uvicorn, --workers N); this
 process is the load generator: C concurrent clients (httpx asyncio, one keep-alive
 connection each) post recommendation questions to /v1/chat until --requests have been sent
@@ -259,6 +263,8 @@ def main() -> None:
         "config": {
             "clients": args.clients,
             "workers": args.workers,
+            "agent_threads_per_worker": os.environ.get("TRIPGRAPH_API_AGENT_THREADS")
+            or f"default: 2 x {os.cpu_count()} cores",
             "max_requests": args.requests,
             "max_seconds": args.duration,
             "warmup": args.warmup,
