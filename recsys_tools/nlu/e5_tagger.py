@@ -171,11 +171,7 @@ class E5TaggerModel(NerIntentModel):
             self._build()
         assert self._net is not None
         unk = self.unk_id()
-        new = [
-            ch
-            for ch in dict.fromkeys(ch for w in words for ch in w if "가" <= ch <= "힣")
-            if ch not in self._piece_ix
-        ]
+        new = self.missing_syllables(words)
         if not new:
             return []
         unk_row = self._lookup(torch.tensor([[unk]]))[0, 0]  # [H]
@@ -187,6 +183,16 @@ class E5TaggerModel(NerIntentModel):
         table.weight.data = torch.cat([old, unk_row.expand(len(new), -1).clone()])
         self._net.added = table
         return new
+
+    def missing_syllables(self, words: Iterable[str]) -> list[str]:
+        """Hangul syllables of `words` that the tokenizer (as extended so far) lacks."""
+        if self._tok is None:
+            self._build_tokenizer()
+        return [
+            ch
+            for ch in dict.fromkeys(ch for w in words for ch in w if "가" <= ch <= "힣")
+            if ch not in self._piece_ix
+        ]
 
     def _lookup(self, ids: torch.Tensor) -> torch.Tensor:
         """Embeddings for ids [B T]: base pieces from the frozen 4-bit table, added tokens

@@ -364,3 +364,65 @@ def run_intent_ablation(run_dir: Path, cfg: NerTrainConfig | None = None) -> Pat
     path = run_dir / f"intent_ablation-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return path
+
+
+def run_tokenizer_report(run_dir: Path, cfg: NerTrainConfig | None = None) -> Path:
+    """UNK rates of both tokenizers before/after the domain-word extension, from the
+    tokenizers alone (no trained model needed): the BiLSTM's syllable vocabulary (built from
+    the labelled training questions, extended with gazetteer + menu/category words) and e5's
+    SentencePiece vocabulary with per-syllable pieces (extended with the syllables it lacks).
+    Accuracy before/after on the affected questions needs the trained BiLSTM variants and is
+    in the main eval report (`tokenizer_extension_bilstm`)."""
+    from recsys_tools.nlu.e5_tagger import E5TaggerModel
+    from recsys_tools.nlu.vocab import SyllableVocab
+
+    cfg = cfg or NerTrainConfig()
+    ds, _ = prepare(cfg)
+    words = domain_words(ds)
+    tests = {k: [e.text for e in ds.splits[k]] for k in EVAL_SPLITS}
+    syl = SyllableVocab.build(e.text for e in ds.splits["train"])
+    syl_before = {k: syl.unk_rate(v) for k, v in tests.items()}
+    affected = {k: sum(syl.has_unk(t) for t in v) for k, v in tests.items()}
+    seed_before = {w: syl.has_unk(w) for w in SEED_WORDS}
+    words_unk = [w for w in words if syl.has_unk(w)]
+    added = syl.extend(words)
+    e5 = E5TaggerModel()
+    view = e5.tokenizer_view()
+    e5_before = {k: view.unk_rate(v) for k, v in tests.items()}
+    e5_seed_before = {w: view.has_unk(w) for w in SEED_WORDS}
+    e5_words_unk = [w for w in words if view.has_unk(w)]
+    e5_affected = {k: sum(view.has_unk(t) for t in v) for k, v in tests.items()}
+    missing = e5.missing_syllables(words)
+    for k, ch in enumerate(missing):  # the tokenizer side of `extend_tokens`
+        e5._piece_ix[ch] = e5._vocab + k
+    out = {
+        "task": "tokenizer_unk",
+        "git_sha": git_sha(),
+        "domain_words": len(words),
+        "syllable_vocab": {
+            "size_before": syl.size - len(added),
+            "size_after": syl.size,
+            "added": len(added),
+            "domain_words_with_unk_before": len(words_unk),
+            "examples": words_unk[:25],
+            "seed_words_unk_before": seed_before,
+            "seed_words_unk_after": {w: syl.has_unk(w) for w in SEED_WORDS},
+            "unk_rate_before": syl_before,
+            "unk_rate_after": {k: syl.unk_rate(v) for k, v in tests.items()},
+            "questions_with_unk_before": affected,
+        },
+        "e5_sentencepiece": {
+            "domain_words_with_unk_before": len(e5_words_unk),
+            "examples": e5_words_unk[:25],
+            "added_syllables": missing,
+            "seed_words_unk_before": e5_seed_before,
+            "seed_words_unk_after": {w: view.has_unk(w) for w in SEED_WORDS},
+            "unk_rate_before": e5_before,
+            "unk_rate_after": {k: view.unk_rate(v) for k, v in tests.items()},
+            "questions_with_unk_before": e5_affected,
+        },
+    }
+    run_dir.mkdir(parents=True, exist_ok=True)
+    path = run_dir / f"tokenizer_unk-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(out, indent=2, ensure_ascii=False))
+    return path

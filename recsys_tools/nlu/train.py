@@ -86,12 +86,21 @@ def prepare(cfg: NerTrainConfig) -> tuple[NerDataset, list[Example]]:
     return ds, augmented
 
 
+# Travel words outside the gazetteer that users type (the seed's 스케쥴, 하얏트: spelling
+# variants, hotel brands, loanwords); their syllables are rare in the labelled questions.
+TRAVEL_WORDS: tuple[str, ...] = (
+    "스케쥴", "스케줄", "하얏트", "힐튼", "메리어트", "쉐라톤", "인터컨티넨탈", "노보텔",
+    "이비스", "홋카이도", "에어텔", "체크인", "체크아웃", "풀빌라", "게스트하우스", "료칸",
+    "온천", "캐리어", "환전", "유심", "와이파이", "셔틀", "렌터카", "뷔페", "룸서비스",
+)  # fmt: skip
+
+
 def domain_words(ds: NerDataset) -> list[str]:
-    """Words the tokenizer extension adds: gazetteer place names (never the unseen pool)
-    and the menu/category vocabulary."""
+    """Words the tokenizer extension adds: gazetteer place names (never the unseen pool),
+    the menu/category vocabulary and `TRAVEL_WORDS`."""
     words = [s for e in ds.gazetteer_places() for s in e.surfaces]
     vocab = slot_vocabulary()
-    return words + list(vocab["MENU"]) + list(vocab["CATEGORY"])
+    return words + list(vocab["MENU"]) + list(vocab["CATEGORY"]) + list(TRAVEL_WORDS)
 
 
 def train_variants(
