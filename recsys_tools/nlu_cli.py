@@ -44,7 +44,10 @@ def eval_ner(
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     variants: Annotated[str, typer.Option(help="comma-separated variants (default: all)")] = "",
     ablation: Annotated[
-        bool, typer.Option(help="also the intent ablation (raw vs delexicalised features)")
+        bool,
+        typer.Option(
+            help="also the intent ablation (raw vs delexicalised) and the tokenizer UNK report"
+        ),
     ] = False,
 ) -> None:
     """Evaluate trained NER variants on every split → runs/ner/*.json + PNGs (models × splits
@@ -69,10 +72,12 @@ def eval_ner(
         typer.echo(f"{name:16s} {cells}")
     typer.echo(f"written {out}")
     if ablation:
-        from recsys_tools.nlu.evaluate import run_intent_ablation
+        from recsys_tools.nlu.evaluate import run_intent_ablation, run_tokenizer_report
         from recsys_tools.nlu.train import load_train_config
 
-        path = run_intent_ablation(s.run_dir / "ner", load_train_config(s.model_dir / "ner"))
+        cfg = load_train_config(s.model_dir / "ner")
+        typer.echo(f"written {run_tokenizer_report(s.run_dir / 'ner', cfg)}")
+        path = run_intent_ablation(s.run_dir / "ner", cfg)
         for split, by in json.loads(path.read_text())["splits"].items():
             cells = "  ".join(f"{k} {v['accuracy']:.3f}" for k, v in by.items())
             typer.echo(f"intent ablation {split}: {cells}")

@@ -160,3 +160,19 @@ def test_e5_syllable_tokens_can_express_every_entity() -> None:
     assert view.has_unk("푸껫") and not view.has_unk("홋카이도")
     rate = view.unk_rate(["푸껫 여행", "홋카이도 여행"])
     assert 0 < rate < 0.5
+
+
+def test_tokenizer_report_extension_removes_domain_unks(tmp_path: Path) -> None:
+    import json
+
+    from recsys_tools.nlu.evaluate import run_tokenizer_report
+    from recsys_tools.nlu.train import NerTrainConfig
+
+    cfg = NerTrainConfig(n_train=120, n_dev=20, n_test=20)
+    r = json.loads(run_tokenizer_report(tmp_path, cfg).read_text())
+    syl = r["syllable_vocab"]
+    assert syl["added"] > 0 and syl["seed_words_unk_before"]["하얏트"]
+    assert not any(syl["seed_words_unk_after"].values())
+    for split, before in syl["unk_rate_before"].items():
+        assert syl["unk_rate_after"][split] <= before
+    assert not any(r["e5_sentencepiece"]["seed_words_unk_after"].values())
