@@ -22,6 +22,7 @@ from agent.deps import AgentDeps
 from agent.graph import build_graph
 from agent.memory import sqlite_checkpointer
 from agent.state import CypherAttempt, Intent, Mode, Pick, Slots, StepMode
+from agent.understand import get_understander
 from embeddings.text.cache import CachedQueryEmbedder
 
 log = logging.getLogger("tripgraph.agent")
@@ -97,6 +98,9 @@ class AgentService:
         started = time.perf_counter()
         self.deps.embedder.embed_query(WARM_UP_QUESTION)
         embed_s = time.perf_counter() - started
+        # The warm-up question is a recommendation, which the hybrid understanding answers
+        # without the NER model; load it here so that the first other question does not.
+        get_understander().load()
         question_s: float | None = None
         error = None
         try:

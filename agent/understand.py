@@ -724,6 +724,7 @@ class Understander:
                         KeyError,
                         AttributeError,
                         ValueError,
+                        ImportError,  # pickled classes that this checkout does not have
                         pickle.UnpicklingError,
                     ) as exc:
                         # An artifact written by another version of the trainer: say so and

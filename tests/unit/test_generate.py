@@ -77,7 +77,7 @@ def test_manifest_counts_and_tiny_sizes(out: Path, t: dict[str, pd.DataFrame]) -
 def test_columns_are_graph_model_properties(t: dict[str, pd.DataFrame]) -> None:
     # `source` is the loader's default ("gazetteer") for every generated place.
     place_props = [p.name for p in PLACE.props if p.name != "source"]
-    assert list(t["places"].columns) == place_props + ["parent_id"]
+    assert list(t["places"].columns) == [*place_props, "parent_id"]
     merchant_props = [p.name for p in MERCHANT.props if p.name != "graph_embedding"]
     assert list(t["merchants"].columns) == merchant_props
     assert list(t["products"].columns) == [p.name for p in PRODUCT.props]
