@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -245,31 +246,30 @@ class AgentTools:
 
     # -------------------------------------------------------------- recommenders
     def recommend_products(self, slots: Any) -> ToolOutcome:
-        feature = FEATURES["recommend_products"]
         if not slots.user_id:
-            return ToolOutcome(True, feature, detail="사용자 ID(예: U000123)를 알려주세요")
-        try:
-            result = recsys.recommend_products(user_id=slots.user_id, k=10)
-        except recsys.ModelNotAvailable as exc:
-            return ToolOutcome(False, feature, detail=str(exc))
-        detail = f"model={result.model}" + (
-            f" (cold start: {result.reason})" if result.cold_start else ""
-        )
-        return ToolOutcome(
-            True,
-            feature,
-            [i.model_dump() for i in result.items],
-            detail=detail,
-            kind="products",
-            data=result.model_dump(),
+            return ToolOutcome(
+                True, FEATURES["recommend_products"], detail="사용자 ID(예: U000123)를 알려주세요"
+            )
+        return self._recommender_call(
+            "recommend_products", lambda: recsys.recommend_products(user_id=slots.user_id, k=10)
         )
 
     def viewed_together(self, slots: Any) -> ToolOutcome:
-        feature = FEATURES["viewed_together"]
         if not slots.product_id:
-            return ToolOutcome(True, feature, detail="상품 ID(예: P00012)를 알려주세요")
+            return ToolOutcome(
+                True, FEATURES["viewed_together"], detail="상품 ID(예: P00012)를 알려주세요"
+            )
+        return self._recommender_call(
+            "viewed_together", lambda: recsys.viewed_together(product_id=slots.product_id, k=10)
+        )
+
+    @staticmethod
+    def _recommender_call(intent: str, call: Callable[[], Any]) -> ToolOutcome:
+        """Both recommender tools answer the same way: items plus the model used, the
+        cold-start flag said aloud, and an honest "not available" without a trained model."""
+        feature = FEATURES[intent]
         try:
-            result = recsys.viewed_together(product_id=slots.product_id, k=10)
+            result = call()
         except recsys.ModelNotAvailable as exc:
             return ToolOutcome(False, feature, detail=str(exc))
         detail = f"model={result.model}" + (

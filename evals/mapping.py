@@ -15,7 +15,6 @@ from typing import Any
 
 import pandas as pd
 
-from evals.ner import git_sha
 from recsys_tools.mapping.batch import OfflineBatchExecutor
 from recsys_tools.mapping.pipeline import (
     MappingConfig,
@@ -24,6 +23,7 @@ from recsys_tools.mapping.pipeline import (
     offline_handler,
 )
 from recsys_tools.mapping.records import records
+from tripgraph.provenance import git_sha
 
 
 def load_place_dbs(

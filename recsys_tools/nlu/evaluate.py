@@ -11,7 +11,6 @@ confusion matrices of the served model (PNG).
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,6 +33,7 @@ from recsys_tools.nlu.train import (
     load_variant,
     prepare,
 )
+from tripgraph.provenance import git_sha
 
 EVAL_SPLITS = (
     "dev",
@@ -42,15 +42,6 @@ EVAL_SPLITS = (
     "test_places_graph",
     "test_places_unseen",
 )
-
-
-def git_sha() -> str:
-    try:
-        return subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
 
 
 def score_split(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:

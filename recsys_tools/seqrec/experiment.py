@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from recsys_tools.seqrec.factory import ModelConfig, ModelKind, build_model, sav
 from recsys_tools.seqrec.models.base import Recommender
 from recsys_tools.seqrec.tracking import MlflowTracker
 from recsys_tools.seqrec.trainer import EpochRecord, TrainConfig, TrainResult, resolve_device, train
+from tripgraph.provenance import git_sha
 
 
 @dataclass
@@ -36,22 +36,12 @@ class ExperimentResult:
     n_params: int
     checkpoint: str | None
     registered_version: str | None
-    git_sha: str
+    git_sha: str | None
     # The final refit on training + validation items (None when not asked for).
     refit: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
-
-
-def git_sha() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=False, timeout=5
-        )
-        return out.stdout.strip() or "unknown"
-    except OSError:
-        return "unknown"
 
 
 def run_experiment(
