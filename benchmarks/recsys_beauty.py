@@ -12,12 +12,12 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
-from recsys_tools.seqrec.cli_args import add_training_args, configs_from_args, run_tag
+from recsys_tools.seqrec.cli_args import (
+    add_training_args,
+    configs_from_args,
+    plot_learning_curve,
+    run_tag,
+)
 from recsys_tools.seqrec.data import load_beauty
 from recsys_tools.seqrec.experiment import run_experiment, torch_threads, write_json
 from recsys_tools.seqrec.tracking import MlflowTracker
@@ -62,18 +62,13 @@ def main() -> None:
         "BERT4Rec full ranking (same paper)": {"HR@10": 0.0338, "NDCG@10": 0.0187},
     }
     write_json(out, payload)
-    hist = result.train["history"]
-    if hist:
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-        ax[0].plot([h["epoch"] for h in hist], [h["loss"] for h in hist])
-        ax[0].set(xlabel="epoch", ylabel="train loss", title=f"{tag} on Beauty")
-        ev = [h for h in hist if h["val"]]
-        ax[1].plot([h["epoch"] for h in ev], [h["val"]["NDCG@10"] for h in ev], label="NDCG@10")
-        ax[1].plot([h["epoch"] for h in ev], [h["val"]["HR@10"] for h in ev], label="HR@10")
-        ax[1].set(xlabel="epoch", title="validation (pop-sampled 100)")
-        ax[1].legend()
-        fig.tight_layout()
-        fig.savefig(out.with_suffix(".png"), dpi=110)
+    if result.train["history"]:
+        plot_learning_curve(
+            result.train["history"],
+            out.with_suffix(".png"),
+            f"{tag} on Beauty",
+            "validation (pop-sampled 100)",
+        )
     print(f"wrote {out}")
 
 

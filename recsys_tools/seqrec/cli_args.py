@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 from recsys_tools.seqrec.data import SeqDataset
@@ -89,3 +90,33 @@ def run_tag(args: argparse.Namespace) -> str:
     if args.ce_negatives and args.ce_sampling == "popularity":
         tag += f"pop{args.ce_pop_alpha:g}"
     return tag + ("-refit" if args.refit else "")
+
+
+def plot_learning_curve(
+    history: list[dict[str, Any]],
+    path: Path,
+    title: str,
+    val_title: str,
+    reference: tuple[float, str] | None = None,
+) -> None:
+    """The benchmark scripts' learning-curve PNG: training loss per epoch (left) and the
+    validation NDCG@10 / HR@10 (right), with an optional horizontal reference line
+    (value, label), e.g. a published figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(1, 2, figsize=(10, 4))
+    ax[0].plot([h["epoch"] for h in history], [h["loss"] for h in history])
+    ax[0].set(xlabel="epoch", ylabel="train loss", title=title)
+    ev = [h for h in history if h["val"]]
+    ax[1].plot([h["epoch"] for h in ev], [h["val"]["NDCG@10"] for h in ev], label="NDCG@10")
+    ax[1].plot([h["epoch"] for h in ev], [h["val"]["HR@10"] for h in ev], label="HR@10")
+    if reference is not None:
+        ax[1].axhline(reference[0], ls="--", c="grey", label=reference[1])
+    ax[1].set(xlabel="epoch", title=val_title)
+    ax[1].legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
