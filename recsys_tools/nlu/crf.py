@@ -25,6 +25,7 @@ class CrfConfig:
     c2: float = 0.05  # L2
     max_iterations: int = 100
     intent_c: float = 4.0  # inverse regularisation of the intent classifier (dev_templates)
+    context_words: bool = False  # neighbouring-word features (`features.sentence_features`)
 
 
 class CrfModel(NerIntentModel):
@@ -48,7 +49,7 @@ class CrfModel(NerIntentModel):
             max_iterations=self.config.max_iterations,
             all_possible_transitions=True,
         )
-        crf.fit(featurise(texts, morphs), [e.tags() for e in train])
+        crf.fit(featurise(texts, morphs, self.config.context_words), [e.tags() for e in train])
         intent = IntentClassifier(IntentConfig(c=self.config.intent_c))
         intent.fit(texts, [e.spans for e in train], [e.intent for e in train], morphs)
         self._crf, self._intent = crf, intent
@@ -60,7 +61,10 @@ class CrfModel(NerIntentModel):
         if not texts:
             return []
         morphs = analyse(texts)
-        spans = [tuple(spans_from_tags(t)) for t in self._crf.predict(featurise(texts, morphs))]
+        spans = [
+            tuple(spans_from_tags(t))
+            for t in self._crf.predict(featurise(texts, morphs, self.config.context_words))
+        ]
         proba = self._intent.predict_proba(texts, spans, morphs)  # [N I]
         best = np.argmax(proba, axis=1)
         classes = self._intent.classes

@@ -496,3 +496,94 @@ def _kept_parts(template: str, ex: Example) -> str | None:
 
 def tag_index() -> dict[str, int]:
     return {t: i for i, t in enumerate(BIO_TAGS)}
+
+
+# --------------------------------------------------------------------------- synthetic names
+
+# Heads that mark a place's kind in Korean names (the brief's 시/군/구/동/리/해변/공항/역 and
+# the kinds the gazetteer's POIs show). A synthetic name takes one with the label's share.
+_NAME_HEADS: dict[str, tuple[str, ...]] = {
+    "COUNTRY": (),
+    "CITY": ("시", "군"),
+    "REGION": ("동", "읍", "리", "면", "구"),
+    "POI": (
+        "해변", "공항", "역", "시장", "야시장", "공원", "사원", "타워", "박물관", "해수욕장",
+        "거리", "폭포", "섬", "산", "오름", "성당", "궁", "미술관", "전망대", "항",
+    ),
+}  # fmt: skip
+_HEAD_SHARE = {"COUNTRY": 0.0, "CITY": 0.3, "REGION": 0.5, "POI": 0.75}
+_LATIN_ONSETS = ("b", "ch", "d", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "w", "y")
+_LATIN_VOWELS = ("a", "e", "i", "o", "u", "ai", "ao", "ou")
+
+
+def _is_hangul_word(w: str) -> bool:
+    return bool(w) and all("가" <= ch <= "힣" for ch in w)
+
+
+def synthetic_places(
+    places: Sequence[PlaceEntity], n_per_label: int, seed: int
+) -> list[PlaceEntity]:
+    """Novel place names built from the syllables of `places` (never copies of them).
+
+    Gazetteer re-filling teaches a tagger the gazetteer's names; a name nobody listed is
+    still tagged from its shape and its context only when training shows many names the
+    model cannot memorise. Each synthetic name takes its first, middle and last syllables
+    from those positions in real Korean names (all place labels pooled, so the combinations
+    are new), a length of 1–4 core syllables, and, with a per-label share, a head that marks
+    the label's kind (…동, …시장, …해변); about one in eight is a Latin-script name of 1–2
+    words. Multi-word names (POIs) appear with and without the space."""
+    rng = random.Random(seed)
+    known = {s for e in places for s in e.surfaces}
+    heads = {h for hs in _NAME_HEADS.values() for h in hs}
+    first: list[str] = []
+    middle: list[str] = []
+    last: list[str] = []
+    for e in places:
+        for s in e.surfaces:
+            for w in s.split():
+                for h in sorted(heads, key=len, reverse=True):  # the core, without its head
+                    if w.endswith(h) and len(w) > len(h) + 1:
+                        w = w[: -len(h)]
+                        break
+                if not _is_hangul_word(w) or len(w) < 2:
+                    continue
+                first.append(w[0])
+                middle.extend(w[1:-1])
+                last.append(w[-1])
+    middle = middle or first
+
+    def core(n_syll: int) -> str:
+        if n_syll == 1:
+            return rng.choice(first)
+        return rng.choice(first) + "".join(rng.choices(middle, k=n_syll - 2)) + rng.choice(last)
+
+    def latin_word() -> str:
+        parts = [
+            rng.choice(_LATIN_ONSETS) + rng.choice(_LATIN_VOWELS) for _ in range(rng.randint(2, 3))
+        ]
+        if rng.random() < 0.4:
+            parts.append(rng.choice(("n", "ng", "k", "l", "m", "t")))
+        return "".join(parts).capitalize()
+
+    out: list[PlaceEntity] = []
+    for label in sorted(PLACE_LABELS):
+        names: list[str] = []
+        tries = 0
+        while len(names) < n_per_label and tries < 50 * n_per_label:
+            tries += 1
+            if rng.random() < 0.125:
+                name = " ".join(latin_word() for _ in range(1 if rng.random() < 0.7 else 2))
+            else:
+                name = core(rng.choices((2, 3, 4, 1), weights=(5, 4, 2, 1))[0])
+                if _NAME_HEADS[label] and rng.random() < _HEAD_SHARE[label]:
+                    head = rng.choice(_NAME_HEADS[label])
+                    # single-syllable heads glue on (애월읍); longer ones may stand apart
+                    sep = " " if len(head) > 1 and rng.random() < 0.5 else ""
+                    name = name + sep + head
+                elif len(name) == 1:
+                    continue
+            if name in known or name in names:
+                continue
+            names.append(name)
+        out += [PlaceEntity(label, f"synthetic-{label}-{i}", (n,)) for i, n in enumerate(names)]
+    return out

@@ -17,9 +17,10 @@ make every character boundary a token boundary (`alignment_ceiling` checks it), 
 choice for CJK NER with subword encoders. A token takes the BIO tag of its first character
 and predicted token tags are spread back over their characters.
 
-Training is bounded by wall time (`max_minutes`) — a CPU budget — with the learning rate
-decaying linearly in elapsed time. Tokenizer extension (`extend_tokens`) adds whole words as
-new tokens whose embeddings start at the mean of the pieces they replace.
+Training is bounded by wall time (`max_minutes`) — a CPU budget — and optionally by a step
+count (`max_steps`), with the learning rate decaying linearly in whichever runs out first.
+Tokenizer extension (`extend_tokens`) adds the Hangul syllables e5 lacks as new tokens whose
+embeddings start at the UNK embedding.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class E5TaggerConfig:
     head_lr: float = 1e-3  # tag/intent heads and added-token embeddings
     warmup_steps: int = 30
     max_minutes: float = 12.0  # wall-time budget of one `fit`
+    # Step budget of one `fit` (0: none). Two runs compared with each other (before/after the
+    # tokenizer extension) get equal steps, since wall time depends on the machine's load.
+    max_steps: int = 0
     max_epochs: int = 3
     dev_every: int = 150  # steps between dev evaluations (the best dev F1 is kept)
     seed: int = 13
@@ -287,11 +291,14 @@ class E5TaggerModel(NerIntentModel):
             rng.shuffle(order)
             for s in range(0, len(order), cfg.batch_size):
                 elapsed = time.perf_counter() - t0
-                if elapsed > budget:
+                if elapsed > budget or (cfg.max_steps and step >= cfg.max_steps):
                     stop = True
                     break
                 net.train()
-                scale = min(1.0, (step + 1) / cfg.warmup_steps) * max(0.0, 1 - elapsed / budget)
+                progress = elapsed / budget
+                if cfg.max_steps:
+                    progress = max(progress, step / cfg.max_steps)
+                scale = min(1.0, (step + 1) / cfg.warmup_steps) * max(0.0, 1 - progress)
                 for g, lr in zip(opt.param_groups, base_lrs, strict=True):
                     g["lr"] = lr * scale
                 idx = order[s : s + cfg.batch_size]

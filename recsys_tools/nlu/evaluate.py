@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
-from recsys_tools.nlu.data import Example, template_family
+from recsys_tools.nlu.data import Example, Span, template_family
 from recsys_tools.nlu.labels import ENTITY_LABELS, INTENTS, PLACE_LABELS
 from recsys_tools.nlu.metrics import (
     accuracy,
@@ -56,6 +56,9 @@ def score_split(examples: Sequence[Example], preds: Sequence[Prediction]) -> dic
         "n": len(examples),
         "entity": entity_prf(gold, pred).model_dump(),
         "place_entity": entity_prf(gold, pred, set(PLACE_LABELS)).model_dump(),
+        # Place spans with any place label: separates boundary errors (파타 for 파타야) from
+        # kind errors (a city read as a POI), which an unseen name's shape may not settle.
+        "place_span": entity_prf(_as_place(gold), _as_place(pred), {"PLACE"}).model_dump(),
         "intent_accuracy": accuracy(gi, pi),
         "per_intent": {k: v.model_dump() for k, v in per_intent_prf(gi, pi, INTENTS).items()},
         "intent_confusion": {"labels": list(INTENTS), "matrix": confusion_matrix(gi, pi, INTENTS)},
@@ -63,6 +66,10 @@ def score_split(examples: Sequence[Example], preds: Sequence[Prediction]) -> dic
         "per_family_intent_accuracy": _per_family(examples, preds),
         "per_label_f1": {k: v.f1 for k, v in per_label_prf(gold, pred, ENTITY_LABELS).items()},
     }
+
+
+def _as_place(spans: Sequence[Sequence[Span]]) -> list[list[Span]]:
+    return [[Span(s.start, s.end, "PLACE") for s in g if s.label in PLACE_LABELS] for g in spans]
 
 
 def _per_family(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
@@ -146,17 +153,8 @@ def run_ner_eval(
         },
         "variants": results,
     }
-    if {"crf_base", "crf_aug"} <= results.keys():
-        aug: dict[str, Any] = {}
-        for split in ("test_places_graph", "test_places_unseen"):
-            before = results["crf_base"][split]["place_entity"]["precision"]
-            after = results["crf_aug"][split]["place_entity"]["precision"]
-            aug[split] = {
-                "place_precision_before": before,
-                "place_precision_after": after,
-                "delta": after - before,
-            }
-        report["augmentation"] = aug
+    if "crf_base" in results:
+        report["augmentation"] = _augmentation_report(results)
     for pair in (("bilstm_aug_cont", "bilstm_aug_ext"), ("e5_cont", "e5_ext")):
         if set(pair) <= models.keys():
             report[f"tokenizer_extension_{pair[0].split('_')[0]}"] = _tokenizer_report(
@@ -172,6 +170,41 @@ def run_ner_eval(
     served = serving.get("path")
     if served in results:
         _plot_confusion(results[served], served, out.with_name(out.stem + "-intent.png"))
+    return out
+
+
+AUGMENTED_CRFS = ("crf_aug", "crf_synth", "crf_synth_ctx")
+
+
+def _augmentation_report(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Place-entity P/R/F1 on the place-name splits, crf_base (no augmentation) against each
+    augmented CRF, and the held-out-template entity F1 each one keeps."""
+    out: dict[str, Any] = {}
+    for name in AUGMENTED_CRFS:
+        if name not in results:
+            continue
+        row: dict[str, Any] = {
+            "test_templates_entity_f1": results[name]["test_templates"]["entity"]["f1"],
+            "test_templates_entity_f1_before": results["crf_base"]["test_templates"]["entity"][
+                "f1"
+            ],
+        }
+        for split in ("test_places_graph", "test_places_unseen"):
+            b, a = results["crf_base"][split], results[name][split]
+            row[split] = {
+                **{
+                    f"place_{m}_{when}": r["place_entity"][m]
+                    for m in ("precision", "recall", "f1")
+                    for when, r in (("before", b), ("after", a))
+                },
+                "place_span_precision_before": b["place_span"]["precision"],
+                "place_span_precision_after": a["place_span"]["precision"],
+                # kept for readers of earlier reports
+                "place_precision_before": b["place_entity"]["precision"],
+                "place_precision_after": a["place_entity"]["precision"],
+                "delta": a["place_entity"]["precision"] - b["place_entity"]["precision"],
+            }
+        out[name] = row
     return out
 
 

