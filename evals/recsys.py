@@ -50,7 +50,9 @@ def _train_config(epochs: int, minutes: float | None, lr: float, batch_size: int
         seed=seed,
         early_stop_patience=10,
         val_protocol="full",
-        num_threads=2,
+        # One thread: these runs go through scripts/heavy.sh, one CPU slot each, on a box
+        # whose 2 cores are shared (see cli_args.py on OpenMP spin-waits).
+        num_threads=1,
     )
 
 

@@ -7,17 +7,19 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from recsys_tools.seqrec.data import Batch, SeqDataset, encode_item_features, left_pad
 from recsys_tools.seqrec.experiment import run_experiment
 from recsys_tools.seqrec.factory import (
     MODEL_KINDS,
+    ModelKind,
     build_model,
     default_config,
     load_checkpoint,
     save_checkpoint,
 )
-from recsys_tools.seqrec.models.layers import attention_mask
+from recsys_tools.seqrec.models.layers import Fusion, ItemEncoder, attention_mask
 from recsys_tools.seqrec.models.transformer import BERT4Rec, SASRec, TransformerConfig
 from recsys_tools.seqrec.trainer import TrainConfig, train
 
@@ -199,3 +201,84 @@ def test_benchmark_flags_build_the_configs() -> None:
     assert (cfg.max_len, cfg.ce_negatives, cfg.ce_sampling) == (200, 30, "popularity")
     assert train_cfg.val_protocol == "sampled" and train_cfg.max_minutes == 25.0
     assert run_tag(args) == "sasrec-neg30pop1-refit"
+
+
+def _cold_encoder(fusion: Fusion, id_dropout: float = 0.0) -> ItemEncoder:
+    """Items 1..6 with (city, type) metadata; items 1 and 4 share theirs, item 2 does not."""
+    codes = torch.tensor([[0, 0], [1, 1], [2, 1], [3, 2], [1, 1], [2, 2], [3, 1]])  # [7 2]
+    torch.manual_seed(0)
+    return ItemEncoder(6, 8, codes, (4, 3), fusion, n_extra=1, id_dropout=id_dropout)
+
+
+@pytest.mark.parametrize("fusion", ["concat", "sum", "gate"])
+def test_fusion_variants_shapes_and_gradients(fusion: Fusion) -> None:
+    enc = _cold_encoder(fusion)
+    table = enc.table()
+    assert table.shape == (8, 8)  # padding + 6 items + [MASK]
+    table[1:7].sum().backward()
+    for emb in enc.features:
+        assert isinstance(emb, nn.Embedding) and emb.weight.grad is not None
+        assert emb.weight.grad.abs().sum() > 0  # metadata is trained through the table
+
+
+@pytest.mark.parametrize("fusion", ["concat", "sum", "gate"])
+def test_cold_items_are_scored_from_their_metadata(fusion: Fusion) -> None:
+    # A cold item's ID row carries nothing (zeroed here); its output score must then come
+    # from its metadata through the tied output table: same metadata, same score; other
+    # metadata, another score. Without fusion all cold items tie.
+    torch.manual_seed(0)
+    data = tiny_data()
+    kinds: tuple[ModelKind, ...] = ("meta-bert4rec", "bert4rec")
+    for kind in kinds:
+        base = default_config(kind, data)
+        assert isinstance(base, TransformerConfig)
+        cfg = dataclasses.replace(
+            base,
+            hidden=8,
+            max_len=6,
+            n_layers=1,
+            dropout=0.0,
+            fusion=fusion if kind == "meta-bert4rec" else "none",
+        )
+        model = build_model(kind, data, cfg).eval()
+        assert isinstance(model, BERT4Rec)
+        # items 3 and 9 share city (x % 3 = 0) and type (x % 2 = 1); item 4 differs in both
+        with torch.no_grad():
+            model.items.item.weight[[3, 4, 9]] = 0.0
+        scores = model.full_sort_predict(tiny_batch(data))  # [B N+1]
+        assert torch.allclose(scores[:, 3], scores[:, 9], atol=1e-5)
+        if kind == "meta-bert4rec":
+            assert not torch.allclose(scores[:, 3], scores[:, 4], atol=1e-4)
+            assert scores[:, 3].abs().max() > 1e-4
+        else:
+            assert torch.allclose(scores[:, [3, 4, 9]], torch.zeros(4, 3), atol=1e-6)
+
+
+def test_id_dropout_only_in_training_and_never_on_padding_or_mask() -> None:
+    enc = _cold_encoder("sum", id_dropout=0.5)
+    enc.eval()
+    assert torch.equal(enc.table(), enc.table())  # deterministic at inference
+    side = _cold_encoder("sum", id_dropout=0.5)
+    with torch.no_grad():
+        side.item.weight.zero_()
+    side_only = side.eval().table()  # metadata part of every row
+    enc.train()
+    torch.manual_seed(1)
+    dropped_any = False
+    for _ in range(20):
+        table = enc.table()
+        full = enc.item.weight + side_only
+        # padding and [MASK] always keep their ID embedding
+        assert torch.allclose(table[[0, 7]], full[[0, 7]])
+        # every item row is either the full sum or the metadata alone
+        for row in range(1, 7):
+            is_full = torch.allclose(table[row], full[row])
+            is_side = torch.allclose(table[row], side_only[row])
+            assert is_full or is_side
+            dropped_any |= is_side
+    assert dropped_any
+    with pytest.raises(ValueError):
+        _cold_encoder("sum", id_dropout=1.0)
+    # without metadata the switch is off: dropping an ID would leave the item empty
+    plain = ItemEncoder(6, 8, fusion="none", id_dropout=0.5).train()
+    assert torch.equal(plain.table(), plain.item.weight)

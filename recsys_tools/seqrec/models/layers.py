@@ -22,7 +22,13 @@ class ItemEncoder(nn.Module):
                    so the model can lean on metadata for rare items and on the ID for
                    frequent ones.
     The same table scores the output (weight tying), so side information also shapes the
-    softmax over items, which is where it helps rare items most.
+    softmax over items, which is where it helps rare items most: an item with few clicks
+    has a barely trained ID row, and its score then comes mostly from its metadata.
+    `id_dropout` (training only, fusion != "none"): each real item's ID embedding is zeroed
+    with this probability for the whole batch, on the input and the output side alike, so
+    the model must also rank items from their metadata alone — the situation of a cold,
+    late-launched item at test time. Rows are not rescaled: the aim is a usable metadata-only
+    representation, not a regulariser of ID magnitudes.
     `n_extra` extra rows (e.g. BERT4Rec's [MASK]) get plain ID embeddings.
     """
 
@@ -34,11 +40,17 @@ class ItemEncoder(nn.Module):
         cardinalities: tuple[int, ...] = (),
         fusion: Fusion = "none",
         n_extra: int = 0,
+        id_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if fusion != "none" and item_features is None:
             raise ValueError(f"fusion={fusion!r} needs item_features")
+        if not 0.0 <= id_dropout < 1.0:
+            raise ValueError(f"id_dropout must be in [0, 1), got {id_dropout}")
         self.fusion: Fusion = fusion
+        self.n_items = n_items
+        # Without metadata a dropped ID leaves nothing to represent the item.
+        self.id_dropout = id_dropout if fusion != "none" else 0.0
         self.n_rows = n_items + 1 + n_extra
         self.item = nn.Embedding(self.n_rows, hidden, padding_idx=0)
         self.features = nn.ModuleList()
@@ -64,6 +76,11 @@ class ItemEncoder(nn.Module):
         ids = self.item.weight  # [N H]
         if self.fusion == "none":
             return ids
+        if self.training and self.id_dropout > 0:
+            drop = torch.rand(ids.shape[0], 1, device=ids.device) < self.id_dropout  # [N 1]
+            drop[0] = False  # padding
+            drop[self.n_items + 1 :] = False  # extra tokens ([MASK]) have no metadata
+            ids = ids.masked_fill(drop, 0.0)
         codes: torch.Tensor = self.codes  # type: ignore[assignment]
         feats = [emb(codes[:, f]) for f, emb in enumerate(self.features)]  # F x [N H]
         if self.fusion == "sum":

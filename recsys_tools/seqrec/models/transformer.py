@@ -42,6 +42,7 @@ class TransformerConfig:
     ff_mult: int = 4  # feed-forward width = ff_mult * hidden (SASRec's paper uses 1)
     dropout: float = 0.2  # embeddings, attention and feed-forward
     fusion: Fusion = "none"  # side-information fusion (Meta-*); "none" = plain IDs
+    id_dropout: float = 0.0  # Meta-* only: P(an item's ID row is zeroed in a training batch)
     loss: Literal["ce", "bce"] = "ce"  # SASRec only: softmax CE (SASRec+) or BCE (paper)
     ce_negatives: int = 0  # CE over all items when 0, else over the target + this many
     #                        sampled negatives shared by the batch (cheaper on CPU)
@@ -80,6 +81,7 @@ class _TransformerRecommender(Recommender):
             cardinalities,
             config.fusion,
             n_extra=self.n_extra_tokens,
+            id_dropout=config.id_dropout,
         )
         self.positions = nn.Embedding(config.max_len, config.hidden)
         self.emb_norm = nn.LayerNorm(config.hidden)
