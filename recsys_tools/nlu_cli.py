@@ -25,6 +25,7 @@ def train_ner(
     serve: Annotated[str, typer.Option(help="variant that extract_entities serves")] = "crf_aug",
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     e5_minutes: Annotated[float, typer.Option(help="wall-time bound of e5 fine-tuning")] = 12.0,
+    bilstm_epochs: Annotated[int, typer.Option(help="epochs of bilstm_aug from scratch")] = 2,
     e5_cont_steps: Annotated[
         int, typer.Option(help="extra steps of e5_cont / e5_ext (tokenizer extension pair)")
     ] = 350,
@@ -37,7 +38,13 @@ def train_ner(
 
     _threads(threads)
     cfg = NerTrainConfig.quick() if quick else NerTrainConfig()
-    cfg = replace(cfg, serve=serve, e5_max_minutes=e5_minutes, e5_cont_steps=e5_cont_steps)
+    cfg = replace(
+        cfg,
+        serve=serve,
+        e5_max_minutes=e5_minutes,
+        e5_cont_steps=e5_cont_steps,
+        bilstm=replace(cfg.bilstm, epochs=bilstm_epochs),
+    )
     out = get_settings().model_dir / "ner"
     train_variants(cfg, out, [v.strip() for v in variants.split(",") if v.strip()], log=typer.echo)
     typer.echo(f"models written to {out} (serving {serve})")

@@ -40,6 +40,7 @@ from torch import nn
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
 from recsys_tools.nlu.data import Example, Span
+from recsys_tools.nlu.decode import bio_viterbi
 from recsys_tools.nlu.labels import BIO_TAGS, INTENTS
 from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
 
@@ -61,6 +62,7 @@ class E5TaggerConfig:
     # Step budget of one `fit` (0: none). Two runs compared with each other (before/after the
     # tokenizer extension) get equal steps, since wall time depends on the machine's load.
     max_steps: int = 0
+    bio_decoding: bool = True  # Viterbi under the BIO grammar (`decode.py`); False: argmax
     max_epochs: int = 3
     dev_every: int = 150  # steps between dev evaluations (the best dev F1 is kept)
     seed: int = 13
@@ -361,10 +363,18 @@ class E5TaggerModel(NerIntentModel):
             ids, mask = self._tensors([encs[i] for i in chunk])
             tag_logits, int_logits = self._net(self._lookup(ids), mask)
             best = tag_logits.argmax(-1)  # [B T]
+            log_probs = tag_logits.log_softmax(-1).numpy()  # [B T 25]
             probs = int_logits.softmax(-1)  # [B I]
             for r, i in enumerate(chunk):
                 enc, text = encs[i], texts[i]
-                char_tags = self._char_tags(text, enc, best[r, : len(enc.ids)].tolist())
+                token_tags = best[r, : len(enc.ids)].tolist()
+                if self.config.bio_decoding and len(enc.ids) > 2:
+                    # <s> and </s> stay O; a token of spaces only never begins an entity
+                    inner = enc.offsets[1:-1]
+                    spaces = [not text[a:b].strip() for a, b in inner]
+                    path = bio_viterbi(log_probs[r, 1 : len(enc.ids) - 1], spaces)
+                    token_tags = [0, *path, 0]
+                char_tags = self._char_tags(text, enc, token_tags)
                 spans = tuple(_strip(text, sp) for sp in spans_from_tags(char_tags))
                 b = int(probs[r].argmax())
                 out[i] = Prediction(INTENTS[b], float(probs[r, b]), spans)

@@ -29,6 +29,7 @@ from torch import nn
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
 from recsys_tools.nlu.data import Example, Span
+from recsys_tools.nlu.decode import bio_viterbi
 from recsys_tools.nlu.features import morph_tags
 from recsys_tools.nlu.labels import BIO_TAGS, INTENTS
 from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
@@ -75,6 +76,7 @@ class BiLstmConfig:
     batch_size: int = 64
     lr: float = 3e-3
     seed: int = 7
+    bio_decoding: bool = True  # Viterbi under the BIO grammar (`decode.py`); False: argmax
 
 
 class BiLstmTagger(nn.Module):
@@ -253,9 +255,14 @@ class BiLstmModel(NerIntentModel):
             ids, types, morphs, lengths = _batch(chunk, self.vocab, _morph_ids(chunk))
             tag_logits, int_logits = self.net(ids, types, morphs, lengths)
             tags = tag_logits.argmax(-1)  # [B L]
+            log_probs = tag_logits.log_softmax(-1).numpy()  # [B L T]
             probs = int_logits.softmax(-1)  # [B I]
             for i, t in enumerate(chunk):
-                seq = [BIO_TAGS[j] for j in tags[i, : len(t)].tolist()]
+                if self.config.bio_decoding:
+                    best = bio_viterbi(log_probs[i, : len(t)], [ch.isspace() for ch in t])
+                else:
+                    best = tags[i, : len(t)].tolist()
+                seq = [BIO_TAGS[j] for j in best]
                 # Spaces never start an entity; the tagger may still put one inside a span.
                 seq = [
                     ("O" if t[k].isspace() and tag.startswith("B-") else tag)

@@ -121,6 +121,29 @@ def test_bilstm_loss_falls_and_the_model_round_trips(tmp_path: Path) -> None:
     assert [(p.intent, p.spans) for p in again] == [(p.intent, p.spans) for p in preds]
 
 
+def test_bio_viterbi_returns_the_best_well_formed_path() -> None:
+    import numpy as np
+
+    from recsys_tools.nlu.decode import bio_viterbi
+    from recsys_tools.nlu.labels import BIO_TAGS
+
+    ix = {t: i for i, t in enumerate(BIO_TAGS)}
+    lp = np.full((5, len(BIO_TAGS)), np.log(0.01))
+    # argmax alone: B-DATE I-DATE O I-DATE I-MENU — a broken "이번 주말" and a stray I-MENU
+    for t, tag, p in [(0, "B-DATE", 0.9), (1, "I-DATE", 0.9), (2, "O", 0.5), (2, "I-DATE", 0.4)]:
+        lp[t, ix[tag]] = np.log(p)
+    lp[3, ix["I-DATE"]], lp[4, ix["I-MENU"]], lp[4, ix["I-DATE"]] = np.log(0.6), 0.0, np.log(0.3)
+    path = [BIO_TAGS[i] for i in bio_viterbi(lp, [False, False, True, False, False])]
+    assert path == ["B-DATE", "I-DATE", "I-DATE", "I-DATE", "I-DATE"]
+    # a sequence may not start inside an entity, and a space may not begin one
+    lp2 = np.full((2, len(BIO_TAGS)), np.log(0.01))
+    lp2[0, ix["I-CITY"]], lp2[0, ix["B-CITY"]] = 0.0, np.log(0.2)
+    lp2[1, ix["B-POI"]], lp2[1, ix["O"]] = 0.0, np.log(0.1)
+    assert BIO_TAGS[bio_viterbi(lp2, [False, True])[0]] == "B-CITY"
+    assert bio_viterbi(lp2, [False, True])[1] != ix["B-POI"]
+    assert bio_viterbi(np.zeros((0, len(BIO_TAGS)))) == []
+
+
 def test_place_span_score_ignores_the_place_kind_only() -> None:
     from recsys_tools.nlu.base import Prediction
     from recsys_tools.nlu.data import Example
