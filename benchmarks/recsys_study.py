@@ -120,6 +120,9 @@ def one_run(
         "val_curve": [h["val"].get("NDCG@10") for h in hist],
     }
     row["epochs_to_95pct"] = epochs_to(row["val_curve"], 0.95)
+    # Cost to reach the kept (best) weights: what a run would cost if it knew when to stop.
+    row["cpu_seconds_to_best"] = sum(h["cpu_seconds"] for h in hist[: row["best_epoch"]])
+    row["train_cpu_seconds"] = sum(h["cpu_seconds"] for h in hist)
     print({k: v for k, v in row.items() if k != "val_curve"}, flush=True)
     return row
 
@@ -127,7 +130,7 @@ def one_run(
 def study_amp(
     args: argparse.Namespace, data: SeqDataset, tracker: MlflowTracker | None
 ) -> list[dict]:
-    return [one_run(args, data, tracker, amp=amp) for amp in ("off", "auto")]
+    return [one_run(args, data, tracker, amp=amp) for amp in args.amps]
 
 
 def study_grid(
@@ -165,6 +168,63 @@ def variant_name(r: dict[str, Any]) -> str:
     if r["fusion"] == "none":
         return str(r["kind"])
     return f"{r['fusion']} idd={r['id_dropout']:g}"
+
+
+def summarise(study: str, rows: list[dict[str, Any]], tol: float) -> dict[str, Any]:
+    """The study's answer in a few numbers (the rows hold everything else)."""
+    if study == "amp":
+        base = rows[0]
+        return {
+            r["amp"]: {
+                "cpu_sec_per_epoch_ratio_to_" + base["amp"]: r["cpu_sec_per_epoch"]
+                / base["cpu_sec_per_epoch"],
+                "test_NDCG@10_minus_" + base["amp"]: r["test_NDCG@10"] - base["test_NDCG@10"],
+            }
+            for r in rows[1:]
+        }
+    if study == "grid":
+        best = max(rows, key=lambda r: r["test_NDCG@10"])
+        equal = [r for r in rows if r["test_NDCG@10"] >= best["test_NDCG@10"] - tol]
+        pick = min(equal, key=lambda r: r["cpu_seconds_to_best"])
+        dearest = max(rows, key=lambda r: r["cpu_sec_per_epoch"])
+
+        def name(r: dict[str, Any]) -> str:
+            return f"L{r['max_len']}/B{r['batch_size']}"
+
+        return {
+            "rule": f"cheapest CPU time to the best epoch among rows whose test NDCG@10 is "
+            f"within {tol} of the best row's",
+            "best_quality": name(best),
+            "pick": name(pick),
+            "pick_test_NDCG@10": pick["test_NDCG@10"],
+            "best_test_NDCG@10": best["test_NDCG@10"],
+            "time_saving_vs_best_quality": 1
+            - pick["cpu_seconds_to_best"] / best["cpu_seconds_to_best"],
+            "dearest_per_epoch": name(dearest),
+            "time_saving_vs_dearest": 1
+            - pick["cpu_seconds_to_best"] / dearest["cpu_seconds_to_best"],
+            "per_epoch_saving_vs_dearest": 1
+            - pick["cpu_sec_per_epoch"] / dearest["cpu_sec_per_epoch"],
+        }
+    if study == "lr":
+        out: dict[str, Any] = {}
+        for r in rows:
+            key = r["schedule"] + ("+plateau" if r.get("plateau_patience") else "")
+            cur = out.get(key)
+            if cur is None or r["test_NDCG@10"] > cur["test_NDCG@10"]:
+                out[key] = {
+                    k: r[k] for k in ("lr", "test_NDCG@10", "best_epoch", "epochs_to_95pct")
+                }
+        return {"best_lr_per_schedule": out}
+    names = list(dict.fromkeys(variant_name(r) for r in rows))
+    means = {}
+    for n in names:
+        group = [r for r in rows if variant_name(r) == n]
+        means[n] = {
+            m: sum(r[m] for r in group) / len(group)
+            for m in ("test_sampled_NDCG@10", "test_NDCG@10", "best_epoch")
+        }
+    return {"mean_over_seeds": means}
 
 
 def plot(study: str, rows: list[dict], path: Path, title: str) -> None:
@@ -259,6 +319,19 @@ def main() -> None:
     ap.add_argument("--lrs", type=float, nargs="+", default=[0.001, 0.002, 0.005, 0.01])
     ap.add_argument("--fusions", nargs="+", default=["concat", "sum", "gate"])
     ap.add_argument("--id-dropouts", type=float, nargs="+", default=[0.0, 0.2])
+    ap.add_argument(
+        "--amps",
+        nargs="+",
+        default=["off", "auto"],
+        help="amp study: off = fp32; auto = bf16 autocast on CPU, fp16 + GradScaler on CUDA; "
+        "on a GPU pass `off fp16 bf16` to compare both half types",
+    )
+    ap.add_argument(
+        "--tol",
+        type=float,
+        default=0.01,
+        help="grid study: 'equal quality' = test NDCG@10 within this of the best row",
+    )
     ap.add_argument("--tag", default="", help="suffix of the output file names")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
@@ -281,6 +354,7 @@ def main() -> None:
             "model": args.model,
             "device": str(device),
             "args": vars(args),
+            "summary": summarise(args.study, rows, args.tol),
             "rows": rows,
             "seconds": time.perf_counter() - t0,
             "scale": scale_note(args, data, device),
