@@ -569,13 +569,15 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 # ---------------------------------------------------------------------------- factory
 @contextmanager
-def _open_lock(settings: Settings) -> Iterator[None]:
-    """Serialise service start-up across worker processes of one embedded graph.
+def _service_lock(settings: Settings) -> Iterator[None]:
+    """Serialise service start-up and shutdown across worker processes of one embedded graph.
 
     FalkorDBLite starts its server on first open and records it beside the data file; a
     later opener connects to that server (so several workers share one graph server). Two
     workers opening at the same instant could each start a server on the same file: the
-    second waits here until the first has registered its server."""
+    second waits here until the first has registered its server. On close, the server stops
+    when the closing client is the only one connected: two workers closing at once would
+    each see the other and both leave it running."""
     if settings.graph.backend != "embedded":
         yield
         return
@@ -590,8 +592,13 @@ def _open_lock(settings: Settings) -> Iterator[None]:
 
 
 def _open_service(settings: Settings) -> AgentService:
-    with _open_lock(settings):
+    with _service_lock(settings):
         return AgentService.open(settings)
+
+
+def _close_service(settings: Settings, service: AgentService) -> None:
+    with _service_lock(settings):
+        service.close()
 
 
 def create_app(
@@ -625,7 +632,8 @@ def create_app(
         finally:
             if owned is not None:
                 app.state.service = None
-                await asyncio.to_thread(owned.close)
+                # uvicorn turns SIGTERM/SIGINT into this shutdown, in every worker process.
+                await asyncio.to_thread(_close_service, cfg, owned)
 
     app = FastAPI(
         title="tripgraph API",

@@ -11,6 +11,7 @@ import typer
 from tripgraph.settings import PROJECT_ROOT
 
 UI_APP = "agent/ui/app.py"
+WORKER_HEALTHCHECK_S = 120
 
 
 def serve(
@@ -38,6 +39,12 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        # With several workers, the supervisor pings each one and SIGKILLs any that does not
+        # answer in time (default 5 s), even during start-up. A worker's start-up (imports,
+        # graph vocabulary, warm-up) holds the GIL for long stretches, and on a busy 2-core
+        # machine a 5 s answer is not sure: workers were killed mid-start-up in a loop, each
+        # kill leaving the graph server it had started behind.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 

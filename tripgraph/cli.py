@@ -6,11 +6,30 @@ happen inside the commands so that `tripgraph --help` stays fast.
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import typer
 
 app = typer.Typer(
     help="tripgraph: graph-centric travel and dining recommendation agent.", no_args_is_help=True
 )
+
+
+def _exit_on_sigterm(signum: int, _frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
+@app.callback()
+def _main() -> None:
+    # Python dies on an unhandled SIGTERM without running `finally` blocks or atexit, and
+    # the embedded graph's server (a child process) is stopped only from there: a killed
+    # command would leave it running. As SystemExit, SIGTERM unwinds like Ctrl-C does.
+    # (`serve` replaces this with uvicorn's own handler, which closes the store too.)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
+
+
 data_app = typer.Typer(help="Generate datasets.", no_args_is_help=True)
 train_app = typer.Typer(help="Train models.", no_args_is_help=True)
 eval_app = typer.Typer(
