@@ -28,8 +28,10 @@ parser, with the model deciding only where the parser finds nothing (intent 0.99
 1.000; place-mapping questions 0.85 vs 0.69). The gold recommendations are sampled from the
 parser's own phrasings, so the parser's 1.000 is an upper bound, not a generalisation figure.
 
-ragas is not run: it is not installed (ragas 0.4.x does not import beside the pinned
-langchain-community), so its metrics are reported as skipped.
+ragas metrics (`evals/agent_ragas.py`, which says how each is defined and why): evidence
+context precision of recommendations against the reviews of merchants meeting every gold
+constraint, Text2Cypher result precision/recall against the gold query's rows, and whether a
+graph answer states the gold values; the LLM-judged faithfulness only with an endpoint.
 """
 
 from __future__ import annotations
@@ -43,13 +45,13 @@ from typing import Any
 from agent.service import AgentAnswer, AgentService
 from agent.state import Turn
 from agent.understand import Understander, UnderstandingPolicy, Vocabulary
+from evals import agent_ragas
 from graph_schema.store import GraphStore, GraphStoreError
+from ingest.gazetteer import ATTRIBUTES
 from tripgraph.provenance import git_sha
 
 GOLD = Path(__file__).parent / "gold" / "agent_gold.jsonl"
-RAGAS_NOTE = (
-    "skipped: ragas is not installed (0.4.x fails to import beside langchain-community 0.4.2)"
-)
+RAGAS_LLM_NOTE = "not run: no LLM endpoint configured (TRIPGRAPH_LLM__BASE_URL)"
 STAGES = (
     "understand",
     "text2cypher",
@@ -117,13 +119,15 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def evaluate(
-    service: AgentService, store: GraphStore, gold: list[dict[str, Any]]
+    service: AgentService, store: GraphStore, gold: list[dict[str, Any]], *, ragas: bool = True
 ) -> dict[str, Any]:
     per_item: list[dict[str, Any]] = []
     stage_ms: dict[str, list[float]] = defaultdict(list)
     threads: dict[str, str] = {}
     previous: dict[str, AgentAnswer] = {}
     run_id = f"eval-{int(time.time())}"
+    pools: dict[str, list[str]] = {}
+    llm_samples: list[dict[str, Any]] = []  # for the LLM-judged ragas metrics
     for item in gold:
         conv = item.get("conversation")
         thread = threads.setdefault(conv, f"{run_id}-{conv}") if conv else None
@@ -146,13 +150,29 @@ def evaluate(
             "n_picks": len(answer.picks),
         }
         if item["kind"] == "graph":
-            rec.update(_exec_accuracy(store, item["gold_cypher"], answer))
+            gold_rows, rows, note = _graph_rows(store, item["gold_cypher"], answer)
+            rec.update({"exec_ok": rows is not None and result_set(rows) == result_set(gold_rows)})
+            if note:
+                rec["exec_note"] = note
+            if ragas:
+                scores = agent_ragas.score_graph_question(rows or [], gold_rows, answer.answer)
+                if scores is not None:
+                    rec["ragas"] = scores
         if "itinerary" in exp:
             rec.update(itinerary_checks(exp, answer.tool_result or {}))
         if "mapping" in exp:
             rec.update(mapping_checks(exp["mapping"], answer.tool_result or {}))
         if answer.picks and item.get("constraints"):
             rec.update(_pick_checks(store, item["constraints"], answer))
+            if ragas:
+                rec["ragas"] = _evidence_precision(store, item["constraints"], answer, pools)
+            llm_samples.append(
+                {
+                    "question": item["question"],
+                    "answer": answer.answer,
+                    "contexts": [e.text for p in answer.picks for e in p.evidence],
+                }
+            )
         if conv and conv in previous and answer.picks:
             prev = previous[conv]
             prev_ids = {p.merchant_id for p in prev.picks}
@@ -164,7 +184,7 @@ def evaluate(
         if conv:
             previous[conv] = answer
         per_item.append(rec)
-    return {"items": per_item, "stage_ms": stage_ms}
+    return {"items": per_item, "stage_ms": stage_ms, "llm_samples": llm_samples}
 
 
 def _understanding_path(answer: AgentAnswer) -> str | None:
@@ -202,15 +222,87 @@ def mapping_checks(expected: dict[str, Any], tool_result: dict[str, Any]) -> dic
     }
 
 
-def _exec_accuracy(store: GraphStore, gold_cypher: str, answer: AgentAnswer) -> dict[str, Any]:
+def _graph_rows(
+    store: GraphStore, gold_cypher: str, answer: AgentAnswer
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]] | None, str | None]:
+    """The gold query's rows and the agent query's rows (None when it has no query or its
+    query fails, with a note saying why)."""
     gold_rows = store.read(gold_cypher).rows
     if not answer.cypher:
-        return {"exec_ok": False, "exec_note": "no query"}
+        return gold_rows, None, "no query"
     try:
-        rows = store.read(answer.cypher, answer.cypher_params).rows
+        return gold_rows, store.read(answer.cypher, answer.cypher_params).rows, None
     except GraphStoreError as exc:
-        return {"exec_ok": False, "exec_note": str(exc)[:100]}
-    return {"exec_ok": result_set(rows) == result_set(gold_rows)}
+        return gold_rows, None, str(exc)[:100]
+
+
+def qualifying_reviews_query(constraints: dict[str, Any]) -> str:
+    """Cypher for the texts of reviews ABOUT merchants meeting every gold hard constraint
+    (values are parameters; attribute names are checked against the vocabulary)."""
+    where = [f"m.{k} = ${k}" for k in ("region", "city", "category") if constraints.get(k)]
+    for attr in constraints.get("must_haves") or []:
+        if attr not in ATTRIBUTES:
+            raise ValueError(f"unknown attribute {attr!r}")
+        where.append(f"m.{attr} = true")
+    cond = f"WHERE {' AND '.join(where)} " if where else ""
+    return f"MATCH (m:Merchant) {cond}MATCH (r:Review)-[:ABOUT]->(m) RETURN r.text AS text"
+
+
+def _evidence_precision(
+    store: GraphStore, constraints: dict[str, Any], answer: AgentAnswer, pools: dict[str, list[str]]
+) -> dict[str, Any]:
+    """ragas evidence precision of one answer: the full texts of its cited reviews, in the
+    order shown, against the reviews of the merchants that meet every gold constraint
+    (`evidence_precision`) and of those that meet the place and category only, must-haves
+    dropped (`evidence_precision_core`). None where no merchant qualifies."""
+
+    def pool(c: dict[str, Any]) -> list[str]:
+        key = json.dumps(c, sort_keys=True, ensure_ascii=False)
+        if key not in pools:
+            params = {k: c[k] for k in ("region", "city", "category") if c.get(k)}
+            rows = store.read(
+                qualifying_reviews_query(c), params, max_rows=10_000_000, timeout_ms=60_000
+            ).rows
+            pools[key] = [r["text"] for r in rows]
+        return pools[key]
+
+    full = pool(constraints)
+    core = pool({k: v for k, v in constraints.items() if k != "must_haves"})
+    ids = [e.review_id for p in answer.picks for e in p.evidence]
+    texts = {
+        r["id"]: r["text"]
+        for r in store.read(
+            "MATCH (r:Review) WHERE r.review_id IN $ids RETURN r.review_id AS id, r.text AS text",
+            {"ids": ids},
+            max_rows=len(ids) or 1,
+        ).rows
+    }
+    cited = [texts[i] for i in ids if i in texts]
+    t = agent_ragas.REVIEW_THRESHOLD
+    return {
+        "evidence_precision": agent_ragas.context_precision(cited, full, t) if full else None,
+        "evidence_precision_core": agent_ragas.context_precision(cited, core, t) if core else None,
+    }
+
+
+def ragas_summary(items: list[dict[str, Any]]) -> dict[str, Any]:
+    scores = agent_ragas.RagasScores()
+    for it in items:
+        r = it.get("ragas")
+        if not r:
+            continue
+        if "evidence_precision" in r:
+            if r["evidence_precision"] is None:
+                scores.evidence_no_reference += 1
+            else:
+                scores.evidence_precision.append(r["evidence_precision"])
+        if r.get("evidence_precision_core") is not None:
+            scores.evidence_precision_core.append(r["evidence_precision_core"])
+        if "result_precision" in r:
+            scores.result_precision.append(r["result_precision"])
+            scores.result_recall.append(r["result_recall"])
+            scores.answer_states_gold.append(r["answer_states_gold"])
+    return scores.summary()
 
 
 def _pick_checks(
@@ -401,7 +493,7 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
             for s, v in raw["stage_ms"].items()
         },
         "modes": {m: sum(it["mode"] == m for it in items) for m in ("llm", "offline", "fallback")},
-        "ragas": RAGAS_NOTE,
+        "ragas": {**ragas_summary(items), "llm": RAGAS_LLM_NOTE},
     }
     return metrics
 
@@ -429,7 +521,12 @@ def plot(metrics: dict[str, Any], path: Path) -> None:
         "mapping_accuracy",
     ]
     vals = [metrics.get(n) or 0.0 for n in names]
-    ax1.barh([n.replace("_", " ") for n in names], vals, color="#3b7dd8")
+    labels = [n.replace("_", " ") for n in names]
+    for key, metric in (metrics.get("ragas") or {}).items():
+        if isinstance(metric, dict) and metric.get("value") is not None:
+            labels.append(f"ragas: {key.replace('_', ' ')}")
+            vals.append(metric["value"])
+    ax1.barh(labels, vals, color="#3b7dd8")
     for i, v in enumerate(vals):
         ax1.text(min(v, 0.92), i, f" {v:.2f}", va="center")
     ax1.set_xlim(0, 1)
@@ -489,6 +586,16 @@ def run_agent_eval(
         raw = evaluate(service, service.deps.store, gold)
         seconds = time.perf_counter() - started
         metrics = summarise(raw)
+        if settings.llm.enabled:
+            try:
+                metrics["ragas"]["llm"] = agent_ragas.llm_metrics(
+                    raw["llm_samples"],
+                    settings.llm.base_url,
+                    settings.llm.api_key.get_secret_value(),
+                    settings.llm.model,
+                )
+            except Exception as exc:  # an unreachable judge must not lose the other figures
+                metrics["ragas"]["llm"] = f"failed: {type(exc).__name__}: {str(exc)[:200]}"
         understanding = (
             understanding_ablation(gold, service.deps.vocab, settings.model_dir / "ner")
             if ablation
