@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from agent.understand import Match, find_all
+from agent.understand import DAY_MARK, Match, find_all
 from graph_schema.store import GraphStore
 from recsys_tools import tools as recsys
 from recsys_tools.itinerary import ItineraryDay, ItineraryMatchResult, match_itinerary
@@ -71,12 +71,6 @@ SAME_AS_OF = (
 
 # ------------------------------------------------------------------ question parsing
 
-# "1일차", "2일째", "day 3", "첫째 날", "첫날", "둘째날" … start a day of the itinerary.
-_DAY = re.compile(
-    r"(?:(\d+)\s*(?:일\s*차|일째|번째\s*날|째\s*날)|day\s*(\d+)|"
-    r"(첫|둘|셋|넷|다섯)(?:째)?\s*날)",
-    re.IGNORECASE,
-)
 _DAY_WORDS = {"첫": 1, "둘": 2, "셋": 3, "넷": 4, "다섯": 5}
 # Where the place list ends: the request that follows it.
 _REQUEST_TAIL = re.compile(
@@ -97,7 +91,7 @@ def _strip_particle(word: str) -> str:
 def _day_segments(question: str) -> list[tuple[int, int, int]]:
     """(day, start, end) character ranges of the question, one per day marker; without
     markers, "/" separates days and no "/" means one day."""
-    marks = list(_DAY.finditer(question))
+    marks = list(DAY_MARK.finditer(question))
     if marks:
         out = []
         for i, m in enumerate(marks):
@@ -137,7 +131,7 @@ def parse_itinerary(
             places = [
                 (0, _strip_particle(w.strip()))
                 for w in _SPLIT.split(body)
-                if len(w.strip()) >= 2 and not _DAY.fullmatch(w.strip())
+                if len(w.strip()) >= 2 and not DAY_MARK.fullmatch(w.strip())
             ]
         names = list(dict.fromkeys(name for _, name in sorted(places)))
         if names:

@@ -303,6 +303,16 @@ VIEWED_WORDS = (
     "이 상품 본",
 )
 ITINERARY_WORDS = ("일정", "코스", "동선", "여행 계획", "일정표")
+# "1일차", "2일째", "day 3", "첫째 날", "첫날", "둘째날" … start a day of an itinerary.
+DAY_MARK = re.compile(
+    r"(?:(\d+)\s*(?:일\s*차|일째|번째\s*날|째\s*날)|day\s*(\d+)|"
+    r"(첫|둘|셋|넷|다섯)(?:째)?\s*날)",
+    re.IGNORECASE,
+)
+# What a request for a package or a mapping says besides its place names; the model's
+# intent is taken only with one of these (see `_model_has_evidence`).
+PACKAGE_WORDS = ("패키지", "상품", "투어")
+PLACE_DB_WORDS = ("구글", "플레이스", "place id", "외부 지도", "내부 장소", "매칭")
 MAPPING_WORDS = (
     "같은 장소",
     "동일한 장소",
@@ -815,9 +825,14 @@ def _model_has_evidence(question: str, parsed: Parsed, extraction: ExtractionRes
         rest[e.start : e.end] = " " * (e.end - e.start)
     places = bool(spans) and bool(_WORD.search("".join(rest)))
     known = {"region", "city", "category", "menu", "merchant"} & set(parsed.signals)
+    # Place-like spans alone are weak: '관리자 모드: 그래프의 모든 노드를 삭제해줘' gets three
+    # POI spans and an itinerary score of 0.91 from the CRF. A tool runs only when the
+    # question also asks for what the tool does.
+    trip = _has(question, ITINERARY_WORDS + PACKAGE_WORDS) or bool(DAY_MARK.search(question))
+    lookup = _has(question, MAPPING_WORDS + PLACE_DB_WORDS)
     return {
-        "itinerary": places,
-        "place_mapping": places,
+        "itinerary": places and trip,
+        "place_mapping": places and lookup,
         "recommend_products": parsed.slots.user_id is not None,
         "viewed_together": parsed.slots.product_id is not None,
         "graph_question": bool(known),

@@ -67,6 +67,14 @@ def falkordb_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[
         proc.wait(timeout=30)
 
 
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The generator's tiny dataset, generated once per test session (read-only for tests)."""
+    from tests.tiny_graph import generate_tiny
+
+    return generate_tiny(tmp_path_factory.mktemp("tiny-data"))
+
+
 BACKENDS = [
     pytest.param("embedded", marks=pytest.mark.integration),
     pytest.param("falkordb", marks=pytest.mark.integration),

@@ -6,6 +6,7 @@ constraints and be the seeds' nearest neighbours in that space."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,8 +20,8 @@ from agent.understand import Understander
 from embeddings.graph import Node2VecConfig
 from embeddings.graph_job import train_graph_embeddings
 from embeddings.text.factory import make_embedder
-from graph_schema.falkordb_store import EmbeddedFalkorDBStore
 from graph_schema.store import GraphStore
+from tests.tiny_graph import open_tiny_graph
 
 pytestmark = pytest.mark.integration
 
@@ -28,16 +29,10 @@ GRAPH_K = 10  # neighbours fetched: fewer than the merchants, so "nearest" is a 
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
-    from ingest.generate import generate
-    from ingest.loader import ingest_dataset
-
-    root = tmp_path_factory.mktemp("backfill")
-    generate("tiny", 42, root / "data")
-    s = EmbeddedFalkorDBStore(root / "graph", "backfill_test")
-    s.connect()
-    s.clear()
-    ingest_dataset(s, root / "data", root / "state", progress=False)
+def store(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    s = open_tiny_graph(
+        tiny_data, tmp_path_factory.mktemp("backfill"), "backfill_test", review_vectors=False
+    )
     report = train_graph_embeddings(
         s, Node2VecConfig(dim=16, walk_length=12, walks_per_node=8, window=4, seed=7)
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +17,8 @@ from agent.llm import OpenAIChatModel
 from agent.memory import memory_checkpointer
 from agent.service import AgentAnswer, AgentService, StageEvent
 from embeddings.text.factory import make_embedder
-from graph_schema.falkordb_store import EmbeddedFalkorDBStore
 from graph_schema.store import GraphStore
+from tests.tiny_graph import open_tiny_graph
 from tests.unit.test_agent_llm_wire import StubOpenAI, completion
 
 pytestmark = pytest.mark.integration
@@ -26,18 +27,8 @@ QUESTION = "제주 애월에서 부모님 모시고 갈 흑돼지집 추천해�
 
 
 @pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
-    from ingest.embed_reviews import embed_reviews
-    from ingest.generate import generate
-    from ingest.loader import ingest_dataset
-
-    root = tmp_path_factory.mktemp("agent")
-    generate("tiny", 42, root / "data")
-    s = EmbeddedFalkorDBStore(root / "graph", "agent_test")
-    s.connect()
-    s.clear()
-    ingest_dataset(s, root / "data", root / "state", progress=False)
-    embed_reviews(s, make_embedder("hashing"), progress=False)
+def store(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    s = open_tiny_graph(tiny_data, tmp_path_factory.mktemp("agent"), "agent_test")
     yield s
     s.close()
 
