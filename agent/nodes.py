@@ -321,9 +321,9 @@ class AgentNodes:
             except LLMError as exc:
                 step = StepMode(step="hyde", mode="fallback", reason=exc.reason)
         vector = self.deps.embedder.embed_query(text)
-        candidates: list[Candidate] = [
-            c.model_copy(deep=True) for c in state.get("candidates") or []
-        ]
+        # State values are not changed in place. Shallow copies suffice: the only change
+        # below (`attach_review_similarity`) assigns new snippet lists and similarities.
+        candidates: list[Candidate] = [c.model_copy() for c in state.get("candidates") or []]
         notes = []
         menu_ids = R.menu_merchant_ids(self.deps, slots)
         if len(candidates) < self.deps.config.max_candidates:
@@ -345,13 +345,13 @@ class AgentNodes:
     @stage("backfill")
     def backfill(self, state: State) -> dict[str, Any]:
         slots: Slots = state["slots"]
-        candidates = [c.model_copy(deep=True) for c in state.get("candidates") or []]
+        # Read only: what this node changes is the candidates it adds.
+        candidates: list[Candidate] = list(state.get("candidates") or [])
         have = {c.merchant_id for c in candidates}
         need = self.deps.config.backfill_below - len(candidates)
         seeds = SEL.shortlist(candidates, 3)
-        extra, note = R.graph_backfill(
-            self.deps, seeds, slots, have, R.menu_merchant_ids(self.deps, slots), need
-        )
+        menu_ids = R.menu_merchant_ids(self.deps, slots)
+        extra, note = R.graph_backfill(self.deps, seeds, slots, have, menu_ids, need)
         notes = [note]
         short = slots.count - len(candidates) - len(extra)
         if short > 0:
@@ -360,7 +360,7 @@ class AgentNodes:
                 slots,
                 have | {c.merchant_id for c in extra},
                 short,
-                R.menu_merchant_ids(self.deps, slots),
+                menu_ids,
             )
             extra += relaxed
             if relaxed:

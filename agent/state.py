@@ -161,9 +161,13 @@ class State(InputState, total=False):
 
 
 class OutputState(TypedDict, total=False):
+    """What a turn reports (`AgentService` builds its `AgentAnswer` from these keys)."""
+
     intent: Intent
     slots: Slots
     cypher: str | None
+    cypher_params: dict[str, Any]
+    cypher_attempts: list[CypherAttempt]
     hyde_text: str | None
     picks: list[Pick]
     graph_rows: list[dict[str, Any]]

@@ -1,19 +1,31 @@
 """The agent's fast paths give the same results as the slow ones: the query-embedding cache,
-the read-only verdict cache, the pre-rendered vector parameters and the scalar shortcut of
-FalkorDB result conversion."""
+the read-only verdict cache, the pre-rendered vector parameters, the scalar shortcut of
+FalkorDB result conversion, `ask` without stage events, and nodes that no longer deep-copy
+the candidates they read."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
+from unittest.mock import MagicMock
 
 import numpy as np
 import pytest
 from falkordb.helpers import stringify_param_value
+from langgraph.checkpoint.memory import MemorySaver
 
+from agent.config import AgentConfig
+from agent.deps import AgentDeps
+from agent.nodes import AgentNodes
+from agent.retrieval import candidate_from_node
+from agent.service import AgentAnswer, AgentService, StageEvent
+from agent.state import Slots, State
+from agent.understand import Vocabulary
 from embeddings.text.cache import CachedQueryEmbedder
+from embeddings.text.factory import make_embedder
 from embeddings.text.hashing import HashingEmbedder
 from graph_schema.falkordb_store import _fast_params, _FloatListLiteral, to_python
 from graph_schema.store import GraphStore, QueryResult, ReadOnlyViolation
+from prompts.examples import ExampleBank
 
 
 def test_cached_embedder_returns_what_the_embedder_returns() -> None:
@@ -118,3 +130,107 @@ def test_read_only_gate_refuses_every_time_and_passes_reads_unchanged() -> None:
         with pytest.raises(ReadOnlyViolation):
             store.read("MATCH (m:Merchant) DETACH DELETE m")
     assert store.ran == ["MATCH (m:Merchant) RETURN m LIMIT 1"] * 3
+
+
+# ------------------------------------------------- answers without stage events, no copies
+MERCHANTS = {
+    f"M{i}": {
+        "merchant_id": f"M{i}",
+        "name": f"가게{i}",
+        "region": "애월읍",
+        "city": "제주시",
+        "category": "흑돼지",
+        "price_level": 2,
+        "avg_price": 15000 + 1000 * i,
+        "rating": 4.0 + i / 10,
+        "review_count": 10,
+        "parking": i % 2 == 0,
+    }
+    for i in range(1, 8)
+}
+
+
+def _review_store() -> MagicMock:
+    """Merchants by id, candidate ids, and one scored review per merchant."""
+    store = MagicMock(spec=GraphStore)
+    store.dialect = MagicMock()
+    store.dialect.name = "falkordb"
+
+    def read(cypher: str, params: dict[str, Any] | None = None, **_: Any) -> QueryResult:
+        params = params or {}
+        ids = [i for i in params.get("ids") or [] if i in MERCHANTS]
+        if cypher.endswith("RETURN m"):
+            return QueryResult(["m"], [{"m": MERCHANTS[i]} for i in ids])
+        if "AS top" in cypher:
+            rows = [
+                {
+                    "merchant_id": i,
+                    "top": [
+                        {
+                            "review_id": f"R{i}",
+                            "text": f"{MERCHANTS[i]['name']} 부모님이 좋아하셨어요",
+                            "party_type": "부모님",
+                            "rating": 5,
+                            "sim": 0.5 + int(i[1:]) / 100,
+                        }
+                    ],
+                }
+                for i in ids
+            ]
+            return QueryResult(["merchant_id", "top"], rows)
+        if "merchant_id AS merchant_id" in cypher and "$ids" not in cypher:
+            rows = [{"merchant_id": k, "rating": v["rating"]} for k, v in list(MERCHANTS.items())]
+            return QueryResult(["merchant_id", "rating"], rows[:4])
+        return QueryResult(["x"], [])
+
+    store.read.side_effect = read
+    return store
+
+
+def _deps() -> AgentDeps:
+    return AgentDeps(
+        store=_review_store(),
+        embedder=make_embedder("hashing"),
+        vocab=Vocabulary.from_gazetteer(),
+        config=AgentConfig(),
+        examples=ExampleBank.load(),
+    )
+
+
+def _content(answer: AgentAnswer) -> dict[str, Any]:
+    return answer.model_dump(mode="json", exclude={"thread_id", "timings_ms"})
+
+
+def test_ask_answers_what_stream_ends_with_including_follow_ups() -> None:
+    """`ask` runs the graph without stage events (nodes inline); the answer, the follow-up
+    memory and the per-stage timing keys must be those of `stream`."""
+    service = AgentService(_deps(), checkpointer=MemorySaver())
+    turns = ["애월에서 부모님 모시고 갈 흑돼지집 추천해줘", "주차 되는 곳으로 다시 추천해줘"]
+    for question in turns:
+        asked = service.ask(question, "thread-ask")
+        streamed = list(service.stream(question, "thread-stream"))
+        assert isinstance(streamed[-1], AgentAnswer)
+        assert any(isinstance(e, StageEvent) for e in streamed[:-1])
+        assert _content(asked) == _content(streamed[-1])
+        assert asked.timings_ms.keys() == streamed[-1].timings_ms.keys()
+    assert asked.picks and asked.cypher_params  # a real recommendation, with its query
+    assert "이전 질문" in " ".join(asked.notes)  # the second turn was read as a follow-up
+
+
+def test_hyde_and_backfill_leave_the_state_candidates_unchanged() -> None:
+    deps = _deps()
+    nodes = AgentNodes(deps)
+    slots = Slots(region="애월읍", city="제주시", category="흑돼지", party="부모님")
+    mine = [
+        candidate_from_node(MERCHANTS[i], "cypher") for i in ("M1", "M2")
+    ]  # fewer than backfill_below: backfill runs too
+    before = [c.model_dump() for c in mine]
+    state: State = {"question": "q", "slots": slots, "steps": [], "candidates": mine}
+    hyde = nodes.hyde(state)
+    assert [c.model_dump() for c in mine] == before
+    assert all(c.snippets and c.similarity for c in hyde["candidates"])
+    hyde_state = cast(State, {**state, **hyde})
+    kept = [c.model_dump() for c in hyde["candidates"]]
+    backfill = nodes.backfill(hyde_state)
+    assert [c.model_dump() for c in hyde["candidates"]] == kept
+    assert [c.model_dump() for c in backfill["candidates"][: len(kept)]] == kept
