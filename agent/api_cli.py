@@ -27,6 +27,9 @@ def serve(
         ),
     ] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level")] = "info",
+    access_log: Annotated[
+        bool, typer.Option(help="log every request (at info level); off for load tests")
+    ] = True,
 ) -> None:
     """Start the HTTP API (FastAPI; OpenAPI docs at /docs). Bearer auth when
     TRIPGRAPH_API_TOKEN is set."""
@@ -39,6 +42,7 @@ def serve(
         port=port,
         workers=workers,
         log_level=log_level,
+        access_log=access_log,
         # With several workers, the supervisor pings each one and SIGKILLs any that does not
         # answer in time (default 5 s), even during start-up. A worker's start-up (imports,
         # graph vocabulary, warm-up) holds the GIL for long stretches, and on a busy 2-core
