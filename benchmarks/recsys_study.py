@@ -222,7 +222,7 @@ def summarise(study: str, rows: list[dict[str, Any]], tol: float) -> dict[str, A
         group = [r for r in rows if variant_name(r) == n]
         means[n] = {
             m: sum(r[m] for r in group) / len(group)
-            for m in ("test_sampled_NDCG@10", "test_NDCG@10", "best_epoch")
+            for m in ("val_best_NDCG@10", "test_sampled_NDCG@10", "test_NDCG@10", "best_epoch")
         }
     return {"mean_over_seeds": means}
 
@@ -253,7 +253,7 @@ def plot(study: str, rows: list[dict], path: Path, title: str) -> None:
         axes[1].set(xlabel="total training s (to early stop)", ylabel="test Recall@10 (full)")
     elif study == "meta":
         names = list(dict.fromkeys(variant_name(r) for r in rows))
-        for ax, metric, title in (
+        for ax, metric, protocol in (
             (axes[0], "test_sampled_NDCG@10", "sampled (100 pop. negatives)"),
             (axes[1], "test_NDCG@10", "full ranking"),
         ):
@@ -262,7 +262,7 @@ def plot(study: str, rows: list[dict], path: Path, title: str) -> None:
                 ax.scatter([i] * len(vals), vals, s=20, c="grey")
                 ax.bar(i, sum(vals) / len(vals), alpha=0.6)
             ax.set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=8)
-            ax.set(ylabel="test NDCG@10", title=f"{title}; dots = seeds")
+            ax.set(ylabel="test NDCG@10", title=f"{protocol}; dots = seeds")
     else:
         for r in rows:
             label = f"{r['schedule']}{'+plateau' if r.get('plateau_patience') else ''} lr={r['lr']}"
