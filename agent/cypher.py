@@ -92,6 +92,40 @@ PRICE_CHEAP_MAX_LEVEL = 2
 PRICE_EXPENSIVE_MIN_LEVEL = 3
 
 
+def _where(conditions: list[str]) -> str:
+    return f" WHERE {' AND '.join(conditions)}" if conditions else ""
+
+
+def _merchant_conditions(
+    slots: Slots,
+    params: dict[str, Any],
+    *,
+    regions: list[str] | None = None,
+    must_haves: bool = True,
+) -> list[str]:
+    """WHERE conditions on `m` for the place (`regions`, else the region, else the city),
+    the category and (unless `must_haves=False`) the must-have attributes; their
+    parameters are added to `params`."""
+    where: list[str] = []
+    if regions is not None:
+        where.append("m.region IN $regions")
+        params["regions"] = list(regions)
+    elif slots.region:
+        where.append("m.region = $region")
+        params["region"] = slots.region
+    elif slots.city:
+        where.append("m.city = $city")
+        params["city"] = slots.city
+    if slots.category:
+        where.append("m.category = $category")
+        params["category"] = slots.category
+    if must_haves:
+        for attr in slots.must_haves:
+            if attr in ATTRIBUTES:  # allowlisted property names only
+                where.append(f"m.{attr} = true")
+    return where
+
+
 def candidate_query(
     slots: Slots,
     limit: int,
@@ -114,22 +148,8 @@ def candidate_query(
     if ids is not None:
         where.append("m.merchant_id IN $ids")
         params["ids"] = list(ids)
-    if regions is not None:
-        where.append("m.region IN $regions")
-        params["regions"] = list(regions)
-    elif slots.region:
-        where.append("m.region = $region")
-        params["region"] = slots.region
-    elif slots.city:
-        where.append("m.city = $city")
-        params["city"] = slots.city
-    if slots.category:
-        where.append("m.category = $category")
-        params["category"] = slots.category
+    where += _merchant_conditions(slots, params, regions=regions, must_haves=not drop_must_haves)
     if not drop_must_haves:
-        for attr in slots.must_haves:
-            if attr in ATTRIBUTES:  # allowlisted property names only
-                where.append(f"m.{attr} = true")
         if slots.price == "cheap":
             where.append(f"m.price_level <= {PRICE_CHEAP_MAX_LEVEL}")
         elif slots.price == "expensive":
@@ -140,7 +160,7 @@ def candidate_query(
     if slots.exclude_ids:
         where.append("NOT m.merchant_id IN $exclude_ids")
         params["exclude_ids"] = list(slots.exclude_ids)
-    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    clause = _where(where)
     cypher = (
         f"{match}{clause} RETURN DISTINCT m.merchant_id AS merchant_id, m.rating AS rating "
         "ORDER BY rating DESC, merchant_id LIMIT $limit"
@@ -157,20 +177,7 @@ class GraphQuery:
 
 
 def _merchant_filter(slots: Slots, params: dict[str, Any]) -> str:
-    where = []
-    if slots.region:
-        where.append("m.region = $region")
-        params["region"] = slots.region
-    elif slots.city:
-        where.append("m.city = $city")
-        params["city"] = slots.city
-    if slots.category:
-        where.append("m.category = $category")
-        params["category"] = slots.category
-    for attr in slots.must_haves:
-        if attr in ATTRIBUTES:
-            where.append(f"m.{attr} = true")
-    return f" WHERE {' AND '.join(where)}" if where else ""
+    return _where(_merchant_conditions(slots, params))
 
 
 _TOP_N = re.compile(r"(\d+)\s*(?:곳|개|군데)")
@@ -212,7 +219,7 @@ def offline_graph_query(question: str, slots: Slots) -> GraphQuery | None:
         if slots.product_type:
             where.append("p.product_type = $ptype")
             params["ptype"] = slots.product_type
-        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        clause = _where(where)
         if "평균" in q and ("가격" in q or "얼마" in q):
             return GraphQuery(
                 "product_avg_price",
