@@ -53,6 +53,7 @@ def train_ner(
 def eval_ner(
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     variants: Annotated[str, typer.Option(help="comma-separated variants (default: all)")] = "",
+    splits: Annotated[str, typer.Option(help="comma-separated splits (default: all)")] = "",
     ablation: Annotated[
         bool,
         typer.Option(
@@ -68,16 +69,17 @@ def eval_ner(
     _threads(threads)
     s = get_settings()
     names = [v.strip() for v in variants.split(",") if v.strip()] or None
-    out = run_ner_eval(s.model_dir / "ner", s.run_dir / "ner", variants=names)
+    only = [v.strip() for v in splits.split(",") if v.strip()] or None
+    out = run_ner_eval(s.model_dir / "ner", s.run_dir / "ner", variants=names, splits=only)
     report = json.loads(out.read_text())
     typer.echo(
         f"{'variant':16s} " + "  ".join(f"{sp:>26s}" for sp in next(iter(report["table"].values())))
     )
-    for name, splits in report["table"].items():
+    for name, by_split in report["table"].items():
         cells = "  ".join(
             f"P {v['precision']:.3f} R {v['recall']:.3f} F1 {v['f1']:.3f} "
             f"I {v['intent_accuracy']:.2f}"
-            for v in splits.values()
+            for v in by_split.values()
         )
         typer.echo(f"{name:16s} {cells}")
     typer.echo(f"written {out}")
