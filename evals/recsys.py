@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 import statistics
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from recsys_tools.seqrec.experiment import ExperimentResult, git_sha, run_experiment, write_json
+
+if TYPE_CHECKING:
+    from recsys_tools.seqrec.models.layers import Fusion
 
 
 def _paths(scale: str | None) -> tuple[Path, Path, Path, str]:
@@ -28,14 +32,34 @@ def _paths(scale: str | None) -> tuple[Path, Path, Path, str]:
     return data_dir, s.model_dir / "recsys", s.run_dir, name
 
 
-def _model_config(kind: str, data: Any) -> Any:
+@dataclass(frozen=True)
+class TransformerKnobs:
+    """Transformer settings a user may change from the CLI; None keeps the travel default.
+    `fusion` and `id_dropout` only apply to the Meta-* kinds (plain models have no side
+    information to fuse)."""
+
+    dropout: float | None = None
+    fusion: Fusion | None = None
+    id_dropout: float | None = None
+
+
+def _model_config(kind: str, data: Any, knobs: TransformerKnobs | None = None) -> Any:
     from recsys_tools.seqrec.factory import default_config
     from recsys_tools.seqrec.models.transformer import TransformerConfig
 
     cfg = default_config(kind, data)  # type: ignore[arg-type]
-    if isinstance(cfg, TransformerConfig):
-        # travel sessions are short and the catalogue small: a small, regularised model
-        cfg = dataclasses.replace(cfg, hidden=64, n_layers=2, n_heads=2, dropout=0.2, max_len=50)
+    if not isinstance(cfg, TransformerConfig):
+        return cfg
+    # travel sessions are short and the catalogue small: a small, regularised model
+    cfg = dataclasses.replace(cfg, hidden=64, n_layers=2, n_heads=2, dropout=0.2, max_len=50)
+    knobs = knobs or TransformerKnobs()
+    if knobs.dropout is not None:
+        cfg = dataclasses.replace(cfg, dropout=knobs.dropout)
+    if cfg.fusion != "none":
+        if knobs.fusion is not None:
+            cfg = dataclasses.replace(cfg, fusion=knobs.fusion)
+        if knobs.id_dropout is not None:
+            cfg = dataclasses.replace(cfg, id_dropout=knobs.id_dropout)
     return cfg
 
 
@@ -65,6 +89,7 @@ def train_travel_model(
     batch_size: int = 64,
     seed: int = 0,
     register: bool = True,
+    knobs: TransformerKnobs | None = None,
 ) -> ExperimentResult:
     """Train one model on the travel logs, save `<model_dir>/recsys/<kind>.pt`, track it in
     MLflow and (optionally) register it as model `travel-<kind>` for the agent tools."""
@@ -78,7 +103,7 @@ def train_travel_model(
         kind,  # type: ignore[arg-type]
         data,
         _train_config(epochs, minutes, lr, batch_size, seed),
-        _model_config(kind, data),
+        _model_config(kind, data, knobs),
         checkpoint=model_dir / f"{kind}.pt",
         tracker=tracker,
         register_as=f"travel-{kind}" if register else None,
@@ -147,6 +172,7 @@ def compare_travel_models(
     out: Path | None = None,
     lr: float = 1e-3,
     batch_size: int = 64,
+    knobs: TransformerKnobs | None = None,
 ) -> dict[str, Any]:
     """One table: every model trained and tested the same way, mean (and spread) over seeds."""
     from recsys_tools.seqrec.data import load_travel_clicks
@@ -161,7 +187,7 @@ def compare_travel_models(
                 kind,  # type: ignore[arg-type]
                 data,
                 _train_config(epochs, minutes, lr, batch_size, seed),
-                _model_config(kind, data),
+                _model_config(kind, data, knobs),
                 log=True,
             )
             runs.append(res)
@@ -179,6 +205,8 @@ def compare_travel_models(
         "protocol": "leave-one-out; sampled = 100 popularity-sampled negatives; full = all items, "
         "seen items masked",
         "seeds": seeds,
+        "train": {"epochs": epochs, "minutes": minutes, "lr": lr, "batch_size": batch_size},
+        "knobs": dataclasses.asdict(knobs or TransformerKnobs()),
         "rows": rows,
         "git_sha": git_sha(),
     }
@@ -208,6 +236,8 @@ def _summarise(kind: str, runs: list[ExperimentResult]) -> dict[str, Any]:
         "sampled_std": s_std,
         "full": f_mean,
         "full_std": f_std,
+        # selection of settings belongs on validation: keep its figure beside the test ones
+        "val_best_NDCG@10": [r.train["best_metric"] for r in runs],
         "best_epochs": [r.train["best_epoch"] for r in runs],
         "train_seconds": [round(float(r.train["seconds"]), 1) for r in runs],
         "n_params": runs[0].n_params,

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -16,6 +16,25 @@ EMBEDDING_MODELS = ("prod2vec", "meta-prod2vec")
 
 Scale = Annotated[str | None, typer.Option(help="dataset scale under data/ (default: settings)")]
 Epochs = Annotated[int, typer.Option(help="maximum epochs (early stopping may end sooner)")]
+Dropout = Annotated[
+    float | None, typer.Option(help="transformer dropout (default: the travel setting, 0.2)")
+]
+FusionOpt = Annotated[
+    str | None,
+    typer.Option(help="Meta-* only: side-information fusion, concat|sum|gate (default: concat)"),
+]
+IdDropout = Annotated[
+    float | None,
+    typer.Option(help="Meta-* only: P(an item's ID row is zeroed in a training batch)"),
+]
+
+
+def _knobs(dropout: float | None, fusion: str | None, id_dropout: float | None) -> Any:
+    from evals.recsys import TransformerKnobs
+
+    if fusion is not None and fusion not in ("concat", "sum", "gate"):
+        raise typer.BadParameter(f"--fusion must be concat, sum or gate, got {fusion!r}")
+    return TransformerKnobs(dropout=dropout, fusion=fusion, id_dropout=id_dropout)  # type: ignore[arg-type]
 
 
 def _make_seq_command(kind: str) -> Callable[..., None]:
@@ -27,6 +46,9 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
         batch_size: Annotated[int, typer.Option(help="users per batch")] = 64,
         seed: Annotated[int, typer.Option(help="random seed")] = 0,
         register: Annotated[bool, typer.Option(help="register the model in MLflow")] = True,
+        dropout: Dropout = None,
+        fusion: FusionOpt = None,
+        id_dropout: IdDropout = None,
     ) -> None:
         from evals.recsys import train_travel_model
 
@@ -39,6 +61,7 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
             batch_size=batch_size,
             seed=seed,
             register=register,
+            knobs=_knobs(dropout, fusion, id_dropout),
         )
         typer.echo(
             f"{kind}: test NDCG@10 sampled={result.test_sampled['NDCG@10']:.4f} "
@@ -88,6 +111,9 @@ def eval_recsys(
     seeds: Annotated[int, typer.Option(help="seeds per model (mean and spread reported)")] = 1,
     lr: Annotated[float, typer.Option(help="learning rate (every model)")] = 1e-3,
     batch_size: Annotated[int, typer.Option(help="users per batch (every model)")] = 64,
+    dropout: Dropout = None,
+    fusion: FusionOpt = None,
+    id_dropout: IdDropout = None,
     out: Annotated[Path | None, typer.Option(help="JSON path")] = None,
 ) -> None:
     """Compare the recommenders on the travel click logs (one table: JSON + PNG). Every model
@@ -103,6 +129,7 @@ def eval_recsys(
         out=out,
         lr=lr,
         batch_size=batch_size,
+        knobs=_knobs(dropout, fusion, id_dropout),
     )
     for row in table["rows"]:
         typer.echo(

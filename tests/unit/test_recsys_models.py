@@ -282,3 +282,17 @@ def test_id_dropout_only_in_training_and_never_on_padding_or_mask() -> None:
     # without metadata the switch is off: dropping an ID would leave the item empty
     plain = ItemEncoder(6, 8, fusion="none", id_dropout=0.5).train()
     assert torch.equal(plain.table(), plain.item.weight)
+
+
+def test_cli_knobs_reach_the_meta_model_only() -> None:
+    from evals.recsys import TransformerKnobs, _model_config
+
+    data = tiny_data()
+    knobs = TransformerKnobs(dropout=0.4, fusion="sum", id_dropout=0.3)
+    plain = _model_config("bert4rec", data, knobs)
+    meta = _model_config("meta-bert4rec", data, knobs)
+    assert (plain.dropout, plain.fusion, plain.id_dropout) == (0.4, "none", 0.0)
+    assert (meta.dropout, meta.fusion, meta.id_dropout) == (0.4, "sum", 0.3)
+    default = _model_config("meta-bert4rec", data)
+    assert (default.dropout, default.fusion) == (0.2, "concat")
+    assert _model_config("ncf", data, knobs) == default_config("ncf", data)
