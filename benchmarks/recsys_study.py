@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import json
 import os
 import time
 from pathlib import Path
@@ -392,6 +393,37 @@ def plot(study: str, rows: list[dict], summary: dict[str, Any], path: Path, titl
     plt.close(fig)
 
 
+# Flags that a study varies or that only name its output: the parts of one study may differ
+# in these and nothing else.
+PART_FLAGS = {
+    "amps", "max_lens", "batch_sizes", "schedules", "lrs", "fusions", "id_dropouts",
+    "tag", "merge", "verbose", "no_mlflow", "tol", "stall_share",
+}  # fmt: skip
+
+
+def merge_parts(
+    args: argparse.Namespace, dataset: str
+) -> tuple[list[dict[str, Any]], float, list[dict[str, Any]]]:
+    """Rows, seconds and provenance of a study run as several parts (one LR per job, say, so
+    that each job stays short on the shared machine). Every part must come from the same
+    study, data and fixed flags as this command, so the merged rows compare like with like."""
+    mine = json.loads(json.dumps(vars(args), default=str))
+    rows: list[dict[str, Any]] = []
+    seconds, parts = 0.0, []
+    for path in args.merge:
+        part = json.loads(Path(path).read_text())
+        if (part["study"], part["dataset"]) != (args.study, dataset):
+            raise ValueError(f"{path} is study {part['study']} on {part['dataset']}")
+        keys = (set(part["args"]) | set(mine)) - PART_FLAGS
+        differ = sorted(k for k in keys if part["args"].get(k) != mine.get(k))
+        if differ:
+            raise ValueError(f"{path} was run with other flags: {differ}")
+        rows += part["rows"]
+        seconds += part["seconds"]
+        parts.append({"path": str(path), "git_sha": part["git_sha"], "rows": len(part["rows"])})
+    return rows, seconds, parts
+
+
 def scale_note(args: argparse.Namespace, data: SeqDataset, device: torch.device) -> str:
     cpus = os.cpu_count()
     return (
@@ -449,17 +481,32 @@ def main() -> None:
         "study's best validation NDCG@10",
     )
     ap.add_argument("--tag", default="", help="suffix of the output file names")
+    ap.add_argument(
+        "--merge",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="train nothing: summarise and plot the rows of these JSONs, parts of this study "
+        "run with the same fixed flags as this command (e.g. one job per --lrs value)",
+    )
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
     torch_threads(args.threads)
     data = load(args)
-    tracker = (
-        None if args.no_mlflow else MlflowTracker(ROOT / "runs" / "mlflow", f"study-{args.study}")
-    )
-    t0 = time.perf_counter()
-    studies = {"amp": study_amp, "grid": study_grid, "lr": study_lr, "meta": study_meta}
-    rows = studies[args.study](args, data, tracker)
+    parts = None
+    if args.merge:
+        rows, seconds, parts = merge_parts(args, data.name)
+    else:
+        tracker = (
+            None
+            if args.no_mlflow
+            else MlflowTracker(ROOT / "runs" / "mlflow", f"study-{args.study}")
+        )
+        t0 = time.perf_counter()
+        studies = {"amp": study_amp, "grid": study_grid, "lr": study_lr, "meta": study_meta}
+        rows = studies[args.study](args, data, tracker)
+        seconds = time.perf_counter() - t0
     summary = summarise(args.study, rows, args)
     out = OUT / f"recsys_study_{args.study}_{data.name}{args.tag}.json"
     device = resolve_device(args.device)
@@ -473,7 +520,8 @@ def main() -> None:
             "args": vars(args),
             "summary": summary,
             "rows": rows,
-            "seconds": time.perf_counter() - t0,
+            "seconds": seconds,
+            "parts": parts,
             "scale": scale_note(args, data, device),
             "git_sha": git_sha(),
             "note": "sec_per_epoch is wall clock on a shared machine; cpu_sec_per_epoch is process "

@@ -3,11 +3,14 @@ rows: every choice is made on validation NDCG@10, and test is only reported. No 
 
 from __future__ import annotations
 
+import argparse
+import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from benchmarks.recsys_study import summarise_amp, summarise_grid, summarise_lr
+from benchmarks.recsys_study import merge_parts, summarise_amp, summarise_grid, summarise_lr
 
 
 def row(val: float, test: float, **fields: Any) -> dict[str, Any]:
@@ -117,3 +120,26 @@ def test_amp_ratios_against_first_row() -> None:
     assert s["cpu_sec_per_epoch_ratio_to_off"] == pytest.approx(4.0)
     assert s["val_best_NDCG@10_minus_off"] == pytest.approx(0.01)
     assert s["test_NDCG@10_minus_off"] == pytest.approx(-0.01)
+
+
+def write_part(path: Path, lrs: list[float], epochs: int, rows: list[dict[str, Any]]) -> Path:
+    args = {"study": "lr", "lrs": lrs, "epochs": epochs, "tag": f"-lr{lrs[0]}", "merge": None}
+    part = {"study": "lr", "dataset": "travel", "args": args, "rows": rows, "seconds": 10.0}
+    path.write_text(json.dumps(part | {"git_sha": "abc"}))
+    return path
+
+
+def test_merge_parts_joins_rows_of_one_setting_and_refuses_another(tmp_path: Path) -> None:
+    a = write_part(tmp_path / "a.json", [0.001], 50, [row(0.2, 0.1, lr=0.001)])
+    b = write_part(tmp_path / "b.json", [0.01], 50, [row(0.1, 0.1, lr=0.01)])
+    args = argparse.Namespace(study="lr", lrs=[0.001], epochs=50, tag="", merge=[a, b])
+    rows, seconds, parts = merge_parts(args, "travel")
+    assert [r["lr"] for r in rows] == [0.001, 0.01]
+    assert seconds == 20.0
+    assert [p["rows"] for p in parts] == [1, 1]
+    c = write_part(tmp_path / "c.json", [0.01], 30, [row(0.1, 0.1, lr=0.01)])
+    args.merge = [a, c]
+    with pytest.raises(ValueError, match="epochs"):
+        merge_parts(args, "travel")
+    with pytest.raises(ValueError, match="study lr on travel"):
+        merge_parts(argparse.Namespace(study="lr", merge=[a]), "beauty")
