@@ -20,12 +20,24 @@ def _threads(n: int) -> None:
 def train_ner(
     quick: Annotated[bool, typer.Option(help="tiny data, few iterations (smoke run)")] = False,
     variants: Annotated[
-        str, typer.Option(help="comma-separated variants to train (e5_aug: fine-tuned e5)")
-    ] = "crf_base,crf_aug,bilstm_aug,bilstm_aug_ext,bilstm_aug_cont",
+        str,
+        typer.Option(
+            help="comma-separated variants to train (default: every variant of the eval table, "
+            "recsys_tools.nlu.train.VARIANTS; e5_aug,e5_cont,e5_ext on request; "
+            "crf_neg_s<S>_n<N> for any point of the negative-example grid; none: only "
+            "switch the served variant with --serve)"
+        ),
+    ] = "",
     serve: Annotated[str, typer.Option(help="variant that extract_entities serves")] = "crf_aug",
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     e5_minutes: Annotated[float, typer.Option(help="wall-time bound of e5 fine-tuning")] = 12.0,
     bilstm_epochs: Annotated[int, typer.Option(help="epochs of bilstm_aug from scratch")] = 2,
+    bilstm_es_epochs: Annotated[
+        int, typer.Option(help="most epochs of bilstm_es (early stopping on dev_templates)")
+    ] = 16,
+    bilstm_patience: Annotated[
+        int, typer.Option(help="bilstm_es stops after this many epochs without a better dev F1")
+    ] = 3,
     e5_cont_steps: Annotated[
         int, typer.Option(help="extra steps of e5_cont / e5_ext (tokenizer extension pair)")
     ] = 350,
@@ -33,7 +45,7 @@ def train_ner(
     """Train the NER + intent models (CRF, syllable BiLSTM, e5) into <model_dir>/ner/."""
     from dataclasses import replace
 
-    from recsys_tools.nlu.train import NerTrainConfig, train_variants
+    from recsys_tools.nlu.train import VARIANTS, NerTrainConfig, train_variants
     from tripgraph.settings import get_settings
 
     _threads(threads)
@@ -44,9 +56,14 @@ def train_ner(
         e5_max_minutes=e5_minutes,
         e5_cont_steps=e5_cont_steps,
         bilstm=replace(cfg.bilstm, epochs=bilstm_epochs),
+        bilstm_es_epochs=bilstm_es_epochs,
+        bilstm_patience=bilstm_patience,
     )
     out = get_settings().model_dir / "ner"
-    train_variants(cfg, out, [v.strip() for v in variants.split(",") if v.strip()], log=typer.echo)
+    names = [v.strip() for v in variants.split(",") if v.strip()] or list(VARIANTS)
+    if names == ["none"]:
+        names = []
+    train_variants(cfg, out, names, log=typer.echo)
     typer.echo(f"models written to {out} (serving {serve})")
 
 

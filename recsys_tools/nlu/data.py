@@ -8,10 +8,16 @@ Splits are built so the scores speak about generalisation:
 - place names: every place entity (a country, city, region or POI with all its aliases) falls
   in one of three pools — `labelled` (the only names the base training data uses), `graph`
   (names the graph's gazetteer knows but the labelled data never shows; augmentation may use
-  them) and `unseen` (used by nothing but the test split `test_places_unseen`).
+  them) and `unseen` (used by nothing but the test split `test_places_unseen`);
+- names dev: a share of the `graph` pool (`NerDataset.names_dev`) is the tuning set for
+  unseen names (`dev_places`). Variants tuned on it leave those names out of their
+  augmentation (`NerDataset.augmentation_places(hold_names_dev=True)`), so for them it is as
+  unseen as the test pool, and it never touches the `unseen` pool.
 
 Augmentation re-fills the place slots of training questions with names from the gazetteer
-(`labelled` ∪ `graph` pools), the seed's recipe for names the labelled data lacks.
+(`labelled` ∪ `graph` pools), the seed's recipe for names the labelled data lacks. Negative
+examples (`negative_examples`) put ordinary nouns into place slots with O labels, so a model
+that learns "a word before 에서 is a place" also learns that it is not always one.
 """
 
 from __future__ import annotations
@@ -29,12 +35,19 @@ from recsys_tools.nlu.templates import TEMPLATE_FAMILIES, TEMPLATES
 
 Pool = Literal["labelled", "graph", "unseen"]
 SplitName = Literal[
-    "train", "dev", "dev_templates", "test_templates", "test_places_graph", "test_places_unseen"
+    "train",
+    "dev",
+    "dev_templates",
+    "dev_places",
+    "test_templates",
+    "test_places_graph",
+    "test_places_unseen",
 ]
 SPLITS: tuple[SplitName, ...] = (
     "train",
     "dev",
     "dev_templates",
+    "dev_places",
     "test_templates",
     "test_places_graph",
     "test_places_unseen",
@@ -302,6 +315,11 @@ class _Renderer:
             s = vary(s, self.rng)
         self.text.append(s)
 
+    def plain(self, value: str) -> None:
+        """A slot value that is not an entity (a negative example): no span, no variation."""
+        self.text.append(value)
+        self.fills.append(("O", value))
+
     def slot(self, label: str, value: str) -> None:
         start = self.length
         self.text.append(value)
@@ -405,10 +423,33 @@ class NerDataset:
     seen_templates: list[str]
     held_templates: list[str]
     dev_templates: list[str] = field(default_factory=list)
+    names_dev: list[PlaceEntity] = field(default_factory=list)  # a part of the graph pool
 
     def gazetteer_places(self) -> list[PlaceEntity]:
         """What the graph knows: labelled + graph pools (never the unseen pool)."""
         return self.pools["labelled"] + self.pools["graph"]
+
+    def augmentation_places(self, hold_names_dev: bool) -> list[PlaceEntity]:
+        """Names augmentation may use: the gazetteer, less the names-dev entities for variants
+        that are tuned on `dev_places` (else that split would measure memorised names)."""
+        held = {e.key for e in self.names_dev} if hold_names_dev else set()
+        return [e for e in self.gazetteer_places() if e.key not in held]
+
+
+def split_names_dev(
+    graph: Sequence[PlaceEntity], seed: int, share: float = 0.4
+) -> list[PlaceEntity]:
+    """Per label, `share` of the graph pool's entities (at least one, never all) as the dev
+    set of unseen names. Drawn from its own generator so the other splits stay as they were."""
+    rng = random.Random(seed * 7919 + 1)
+    out: list[PlaceEntity] = []
+    for label in sorted(PLACE_LABELS):
+        group = sorted((e for e in graph if e.label == label), key=lambda e: e.key)
+        if len(group) < 2:
+            continue
+        rng.shuffle(group)
+        out += group[: min(len(group) - 1, max(1, round(len(group) * share)))]
+    return out
 
 
 def build_dataset(
@@ -427,7 +468,13 @@ def build_dataset(
         "test_places_graph": _sample(seen, pools["graph"], n_test, rng, require_place=True),
         "test_places_unseen": _sample(seen, pools["unseen"], n_test, rng, require_place=True),
     }
-    return NerDataset(splits, pools, seen, held, ts.dev)
+    # Built after (and apart from) the others with its own generator: adding it left every
+    # earlier split, and so every trained model's data, unchanged.
+    names_dev = split_names_dev(pools["graph"], seed)
+    splits["dev_places"] = _sample(
+        seen, names_dev, n_dev, random.Random(seed + 101), require_place=True
+    )
+    return NerDataset(splits, pools, seen, held, ts.dev, names_dev)
 
 
 def augment_places(
@@ -466,7 +513,10 @@ def _rerender(ex: Example, fills: list[tuple[str, str]], rng: random.Random) -> 
     for piece in _PART.findall(kept_template):
         if piece.startswith("{"):
             label, value = next(it)
-            r.slot(label, value)
+            if label == "O":
+                r.plain(value)
+            else:
+                r.slot(label, value)
         else:
             r.literal(piece)
     return _finish(r, ex.intent, ex.template_id)
@@ -492,6 +542,67 @@ def _kept_parts(template: str, ex: Example) -> str | None:
             if all(s == "PLACE" or s == lab for s, lab in zip(slots, labels, strict=True)):
                 return candidate
     return None
+
+
+# --------------------------------------------------------------------------- negatives
+
+
+def negative_nouns(template_ids: Sequence[str], places: Sequence[PlaceEntity]) -> list[str]:
+    """Common nouns for negative examples: the nouns (kiwipiepy NNG, 2+ syllables) of the
+    literal text of `template_ids` (the training templates; never a held-out family), less
+    anything that is an entity elsewhere: a slot value, a place surface or a place-kind head
+    (거리, 시장…), so no negative contradicts a labelled occurrence."""
+    from recsys_tools.nlu.features import analyse
+
+    literals = [
+        re.sub(r"\((이|으|은|을|와)\)|[\[\]]", "", re.sub(r"\{[A-Z]+\}", " | ", template_text(t)))
+        for t in template_ids
+    ]
+    taken = {v for vs in slot_vocabulary().values() for v in vs}
+    taken |= {s for e in places for s in e.surfaces}
+    taken |= {h for hs in _NAME_HEADS.values() for h in hs}
+    nouns = (
+        m.form
+        for toks in analyse(literals)
+        for m in toks
+        if m.tag == "NNG" and len(m.form) >= 2 and _is_hangul_word(m.form)
+    )
+    return sorted({n for n in nouns if n not in taken})
+
+
+def negative_examples(
+    examples: Sequence[Example],
+    nouns: Sequence[str],
+    seed: int,
+    share: float,
+    lexical: float = 0.25,
+) -> list[Example]:
+    """Copies of place questions with one place slot (chosen at random) holding a word that
+    is not a place: with probability `lexical` a word of another entity label (a party,
+    category, menu or attribute, labelled as such: "신혼" before 에서 is still PARTY), else a
+    common noun from `nouns` with O tags. `share` is the expected number of copies per place
+    question (0.5: every other one, 2: two each)."""
+    rng = random.Random(seed)
+    vocab = slot_vocabulary()
+    lexical_labels = ("PARTY", "CATEGORY", "MENU", "ATTRIBUTE")
+    out: list[Example] = []
+    for ex in examples:
+        slots = [i for i, (label, _) in enumerate(ex.fills) if label in PLACE_LABELS]
+        if not slots:
+            continue
+        n_copies = int(share) + (rng.random() < share - int(share))
+        for _ in range(n_copies):
+            fills = list(ex.fills)
+            i = rng.choice(slots)
+            if rng.random() < lexical:
+                label = rng.choice(lexical_labels)
+                fills[i] = (label, rng.choice(vocab[label]))
+            else:
+                fills[i] = ("O", rng.choice(nouns))
+            new = _rerender(ex, fills, rng)
+            if new is not None:
+                out.append(new)
+    return out
 
 
 def tag_index() -> dict[str, int]:
@@ -521,7 +632,10 @@ def _is_hangul_word(w: str) -> bool:
 
 
 def synthetic_places(
-    places: Sequence[PlaceEntity], n_per_label: int, seed: int
+    places: Sequence[PlaceEntity],
+    n_per_label: int,
+    seed: int,
+    avoid: Sequence[PlaceEntity] = (),
 ) -> list[PlaceEntity]:
     """Novel place names built from the syllables of `places` (never copies of them).
 
@@ -531,9 +645,11 @@ def synthetic_places(
     from those positions in real Korean names (all place labels pooled, so the combinations
     are new), a length of 1–4 core syllables, and, with a per-label share, a head that marks
     the label's kind (…동, …시장, …해변); about one in eight is a Latin-script name of 1–2
-    words. Multi-word names (POIs) appear with and without the space."""
+    words. Multi-word names (POIs) appear with and without the space. A name that happens
+    to equal a surface of `avoid` (the evaluation pools) is never made."""
     rng = random.Random(seed)
     known = {s for e in places for s in e.surfaces}
+    banned = known | {s for e in avoid for s in e.surfaces}
     heads = {h for hs in _NAME_HEADS.values() for h in hs}
     first: list[str] = []
     middle: list[str] = []
@@ -582,7 +698,7 @@ def synthetic_places(
                     name = name + sep + head
                 elif len(name) == 1:
                     continue
-            if name in known or name in names:
+            if name in banned or name in names:
                 continue
             names.append(name)
         out += [PlaceEntity(label, f"synthetic-{label}-{i}", (n,)) for i, n in enumerate(names)]

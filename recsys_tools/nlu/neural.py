@@ -76,6 +76,9 @@ class BiLstmConfig:
     batch_size: int = 64
     lr: float = 3e-3
     seed: int = 7
+    # Stop after this many epochs without a better dev F1 (0: run every epoch). The best
+    # epoch's weights are kept either way.
+    patience: int = 0
     bio_decoding: bool = True  # Viterbi under the BIO grammar (`decode.py`); False: argmax
 
 
@@ -198,9 +201,13 @@ class BiLstmModel(NerIntentModel):
         sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=steps)
         t0 = time.perf_counter()
         best_f1, best_state, last_loss = -1.0, None, 0.0
+        best_epoch, ran = 0, 0
         order = list(range(len(train)))
         train_morphs = _morph_ids([e.text for e in train])  # kiwi once, not once per epoch
-        for _epoch in range(n_epochs):
+        for epoch in range(n_epochs):
+            if cfg.patience and epoch - best_epoch > cfg.patience:
+                break
+            ran = epoch + 1
             net.train()
             rng.shuffle(order)
             for s in range(0, len(order), cfg.batch_size):
@@ -232,7 +239,7 @@ class BiLstmModel(NerIntentModel):
             preds = self.predict([e.text for e in dev])
             f1 = entity_prf([e.spans for e in dev], [p.spans for p in preds]).f1
             if f1 > best_f1:
-                best_f1 = f1
+                best_f1, best_epoch = f1, epoch
                 best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         if best_state is not None:
             net.load_state_dict(best_state)
@@ -240,7 +247,8 @@ class BiLstmModel(NerIntentModel):
             "seconds": time.perf_counter() - t0,
             "last_loss": last_loss,
             "best_dev_f1": best_f1,
-            "epochs": float(n_epochs),
+            "epochs": float(ran),
+            "best_epoch": float(best_epoch + 1),
             "n_train": float(len(train)),
         }
 

