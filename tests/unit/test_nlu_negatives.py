@@ -194,3 +194,20 @@ def test_serving_rule_needs_the_gain_and_the_template_f1() -> None:
     assert rep["crf_neg_both"]["servable"]
     assert rep["crf_neg_both"]["test_places_unseen"]["delta"] == pytest.approx(0.11)
     assert not rep["crf_neg_small"]["servable"]  # +0.09 < +0.10
+
+
+@pytest.mark.parametrize(("patience", "ran"), [(1, 2), (0, 3)])
+def test_bilstm_stops_after_patience_epochs_without_a_better_dev_f1(
+    patience: int, ran: int
+) -> None:
+    import torch
+
+    from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
+
+    torch.set_num_threads(1)
+    train = build_dataset(seed=2, n_train=32, n_dev=8, n_test=8).splits["train"]
+    # lr 0: the weights never move, so dev F1 never beats the first epoch's
+    cfg = BiLstmConfig(epochs=3, hidden=8, emb_dim=8, batch_size=16, lr=0.0, patience=patience)
+    figures = BiLstmModel(cfg).fit(train, train[:8])
+    assert figures["epochs"] == ran
+    assert figures["best_epoch"] == 1
