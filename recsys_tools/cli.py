@@ -21,7 +21,7 @@ Dropout = Annotated[
 ]
 FusionOpt = Annotated[
     str | None,
-    typer.Option(help="Meta-* only: side-information fusion, concat|sum|gate (default: concat)"),
+    typer.Option(help="Meta-* only: side-information fusion, concat|sum|gate (default: sum)"),
 ]
 IdDropout = Annotated[
     float | None,

@@ -40,10 +40,12 @@ def default_config(kind: ModelKind, data: SeqDataset) -> ModelConfig:
         raise ValueError(f"{kind} needs item side information; {data.name} has none")
     return TransformerConfig(
         n_items=data.n_items,
-        fusion="concat" if meta else "none",
-        # Chosen on validation NDCG@10 in the meta ablation of benchmarks/recsys_study.py
-        # (travel logs with late launches): metadata-only item rows in training teach the
-        # model to rank cold items by their metadata.
+        # Both chosen on validation NDCG@10 in the meta ablation of benchmarks/recsys_study.py
+        # (travel logs with late launches, 2,000 users; runs/benchmarks/
+        # recsys_study_meta_travel_s4screen_d0.2.json): sum beat concat and gate, and
+        # metadata-only item rows in training teach the model to rank cold items by their
+        # metadata.
+        fusion="sum" if meta else "none",
         id_dropout=0.2 if meta else 0.0,
         loss="bce" if kind == "sasrec-bce" else "ce",
     )

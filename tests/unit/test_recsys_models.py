@@ -294,5 +294,5 @@ def test_cli_knobs_reach_the_meta_model_only() -> None:
     assert (plain.dropout, plain.fusion, plain.id_dropout) == (0.4, "none", 0.0)
     assert (meta.dropout, meta.fusion, meta.id_dropout) == (0.4, "sum", 0.3)
     default = _model_config("meta-bert4rec", data)
-    assert (default.dropout, default.fusion) == (0.2, "concat")
+    assert (default.dropout, default.fusion) == (0.2, "sum")
     assert _model_config("ncf", data, knobs) == default_config("ncf", data)
