@@ -114,6 +114,9 @@ def eval_recsys(
     dropout: Dropout = None,
     fusion: FusionOpt = None,
     id_dropout: IdDropout = None,
+    negatives: Annotated[
+        int, typer.Option(help="sampled protocol: popularity-sampled negatives per test user")
+    ] = 100,
     out: Annotated[Path | None, typer.Option(help="JSON path")] = None,
 ) -> None:
     """Compare the recommenders on the travel click logs (one table: JSON + PNG). Every model
@@ -130,6 +133,7 @@ def eval_recsys(
         lr=lr,
         batch_size=batch_size,
         knobs=_knobs(dropout, fusion, id_dropout),
+        negatives=negatives,
     )
     for row in table["rows"]:
         typer.echo(

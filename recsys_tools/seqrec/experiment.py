@@ -54,11 +54,14 @@ def run_experiment(
     register_as: str | None = None,
     log: bool = True,
     refit_with_valid: bool = False,
+    test_negatives: int = 100,
 ) -> tuple[ExperimentResult, Recommender]:
     """Train with early stopping on validation, then test. With `refit_with_valid`, a fresh
     model is then trained on training + validation items for the best epoch count found
     (no model selection in that phase) and it is the one tested and saved: the BERT4Rec
-    authors' protocol, and the fair one to compare with their published figures."""
+    authors' protocol, and the fair one to compare with their published figures.
+    `test_negatives`: sampled-protocol negatives per test user (100 in the paper; fewer
+    only for catalogues too small to hold 100 unseen items)."""
     model = build_model(kind, data, model_cfg)
     params = {
         "kind": kind,
@@ -98,7 +101,9 @@ def run_experiment(
             refit = train(model, refit_data, refit_cfg, on_epoch=show)
         device = resolve_device(train_cfg.device)
         t0 = time.perf_counter()
-        sampled = evaluate(model, data, "test", "sampled", device=device).metrics
+        sampled = evaluate(
+            model, data, "test", "sampled", n_negatives=test_negatives, device=device
+        ).metrics
         full = evaluate(model, data, "test", "full", device=device).metrics
         if log:
             print(

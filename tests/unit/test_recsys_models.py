@@ -296,3 +296,15 @@ def test_cli_knobs_reach_the_meta_model_only() -> None:
     default = _model_config("meta-bert4rec", data)
     assert (default.dropout, default.fusion) == (0.2, "sum")
     assert _model_config("ncf", data, knobs) == default_config("ncf", data)
+
+
+def test_paired_difference_per_seed() -> None:
+    from evals.recsys import _paired
+
+    out = _paired([0.30, 0.20, 0.25], [0.20, 0.22, 0.20])
+    assert out["per_seed"] == pytest.approx([0.10, -0.02, 0.05])
+    assert out["mean"] == pytest.approx(0.13 / 3)
+    # sample stdev of (0.10, -0.02, 0.05) is 0.0602771..., over sqrt(3)
+    assert out["se"] == pytest.approx(0.06027714 / 3**0.5, rel=1e-6)
+    assert out["wins"] == 2
+    assert _paired([0.1], [0.2])["se"] is None
