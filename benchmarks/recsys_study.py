@@ -392,8 +392,8 @@ def plot(study: str, rows: list[dict], summary: dict[str, Any], path: Path, titl
         axes[1].set_xticks(range(len(rows)), labels, fontsize=6, rotation=90)
         axes[1].set(
             ylabel="NDCG@10 (full)",
-            title="bars: best val (red = stalled; label = best epoch); "
-            "dots: test (* = LR picked on val)",
+            title="bars: best val (red: stalled; number: best epoch)\n"
+            "dots: test (*: the schedule's LR picked on val)",
         )
     fig.suptitle(title)
     fig.tight_layout()
