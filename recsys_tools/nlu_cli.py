@@ -34,7 +34,7 @@ def train_ner(
     bilstm_epochs: Annotated[int, typer.Option(help="epochs of bilstm_aug from scratch")] = 2,
     bilstm_es_epochs: Annotated[
         int, typer.Option(help="most epochs of bilstm_es (early stopping on dev_templates)")
-    ] = 16,
+    ] = 12,
     bilstm_patience: Annotated[
         int, typer.Option(help="bilstm_es stops after this many epochs without a better dev F1")
     ] = 3,

@@ -78,7 +78,13 @@ CRF_RECIPES: dict[str, CrfRecipe] = {
     "crf_synth_ctx": CrfRecipe(synth_share=1.0, context_words=True),
 }
 # The grid searched on the dev splits this session (`select_variant` in evaluate.py).
-NEG_GRID: tuple[str, ...] = ("crf_neg_s50_n100", "crf_neg_s100_n100", "crf_neg_s50_n200")
+NEG_GRID: tuple[str, ...] = (
+    "crf_neg_s50_n100",
+    "crf_neg_s100_n100",
+    "crf_neg_s25_n100",
+    "crf_neg_s50_n200",
+    "crf_neg_s0_n100",
+)
 
 
 def crf_recipe(name: str) -> CrfRecipe | None:
@@ -122,7 +128,7 @@ class NerTrainConfig:
     ext_epochs: int = 1  # epochs after the vocabulary extension (and for the control)
     # bilstm_es: at most this many epochs, stopped after `bilstm_patience` epochs without a
     # better dev_templates F1 (≈ 50 s an epoch single-threaded on the augmented data).
-    bilstm_es_epochs: int = 16
+    bilstm_es_epochs: int = 12
     bilstm_patience: int = 3
     e5_max_minutes: float = 12.0  # wall-time bound of the e5 fine-tuning run
     # Extra steps of e5_cont and e5_ext (equal, so the extension is the only difference);
