@@ -390,6 +390,9 @@ def plot(study: str, rows: list[dict], summary: dict[str, Any], path: Path, titl
             for r in rows
         ]
         axes[1].set_xticks(range(len(rows)), labels, fontsize=6, rotation=90)
+        if not stalled:  # no bar near zero: zoom in so that the differences show
+            low = min(min(r[VAL], r[TEST]) for r in rows)
+            axes[1].set_ylim(bottom=0.9 * low)
         axes[1].set(
             ylabel="NDCG@10 (full)",
             title="bars: best val (red: stalled; number: best epoch)\n"
