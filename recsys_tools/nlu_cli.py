@@ -22,13 +22,16 @@ def train_ner(
     variants: Annotated[
         str,
         typer.Option(
-            help="comma-separated variants to train (default: every variant of the eval table, "
-            "recsys_tools.nlu.train.VARIANTS; e5_aug,e5_cont,e5_ext on request; "
+            help="comma-separated variants to train (default: crf_base and the served variant; "
+            "all: every variant of the eval table, recsys_tools.nlu.train.VARIANTS, more than "
+            "an hour of CPU; e5_aug,e5_cont,e5_ext on request; "
             "crf_neg_s<S>_n<N> for any point of the negative-example grid; none: only "
             "switch the served variant with --serve)"
         ),
     ] = "",
-    serve: Annotated[str, typer.Option(help="variant that extract_entities serves")] = "crf_aug",
+    serve: Annotated[
+        str, typer.Option(help="variant that extract_entities serves")
+    ] = "crf_neg_s25_n100",
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     e5_minutes: Annotated[float, typer.Option(help="wall-time bound of e5 fine-tuning")] = 12.0,
     bilstm_epochs: Annotated[int, typer.Option(help="epochs of bilstm_aug from scratch")] = 2,
@@ -45,7 +48,12 @@ def train_ner(
     """Train the NER + intent models (CRF, syllable BiLSTM, e5) into <model_dir>/ner/."""
     from dataclasses import replace
 
-    from recsys_tools.nlu.train import VARIANTS, NerTrainConfig, train_variants
+    from recsys_tools.nlu.train import (
+        DEFAULT_VARIANTS,
+        VARIANTS,
+        NerTrainConfig,
+        train_variants,
+    )
     from tripgraph.settings import get_settings
 
     _threads(threads)
@@ -60,8 +68,10 @@ def train_ner(
         bilstm_patience=bilstm_patience,
     )
     out = get_settings().model_dir / "ner"
-    names = [v.strip() for v in variants.split(",") if v.strip()] or list(VARIANTS)
-    if names == ["none"]:
+    names = [v.strip() for v in variants.split(",") if v.strip()] or list(DEFAULT_VARIANTS)
+    if names == ["all"]:
+        names = list(VARIANTS)
+    elif names == ["none"]:
         names = []
     train_variants(cfg, out, names, log=typer.echo)
     typer.echo(f"models written to {out} (serving {serve})")
