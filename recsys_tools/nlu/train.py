@@ -70,7 +70,12 @@ class CrfRecipe:
     hold_names_dev: bool = False  # tuned on dev_places: its names stay out of all training
 
 
-_NEG_VARIANT = re.compile(r"crf_neg_s(\d+)_n(\d+)")
+# crf_neg_s<S>_n<N>: a point of the negative-example grid, its names-dev names held out so
+# the grid can be searched on dev_places. The `_all` suffix refits the chosen point on the
+# whole gazetteer once the choice is made (as a recommender is refit on train + validation):
+# the names a deployment knows are then all in training, and its dev_places score is no
+# longer a held-out figure.
+_NEG_VARIANT = re.compile(r"crf_neg_s(\d+)_n(\d+)(_all)?")
 CRF_RECIPES: dict[str, CrfRecipe] = {
     "crf_base": CrfRecipe(gazetteer=False),
     "crf_aug": CrfRecipe(),
@@ -98,7 +103,7 @@ def crf_recipe(name: str) -> CrfRecipe | None:
         synth_share=int(m.group(1)) / 100,
         neg_share=int(m.group(2)) / 100,
         context_words=True,
-        hold_names_dev=True,
+        hold_names_dev=m.group(3) is None,
     )
 
 

@@ -129,6 +129,10 @@ def test_crf_recipes_by_name() -> None:
     r = crf_recipe("crf_neg_s50_n200")
     assert r == CrfRecipe(synth_share=0.5, neg_share=2.0, context_words=True, hold_names_dev=True)
     assert crf_recipe("crf_neg_s50") is None and crf_recipe("bilstm_es") is None
+    # the refit of a chosen grid point trains on the whole gazetteer, names dev included
+    refit = crf_recipe("crf_neg_s25_n100_all")
+    assert refit == CrfRecipe(synth_share=0.25, neg_share=1.0, context_words=True)
+    assert crf_recipe("crf_neg_s25_n100_al") is None
 
 
 def test_unknown_variant_is_refused(tmp_path: Path) -> None:
@@ -145,6 +149,11 @@ def test_negative_recipe_data_holds_out_the_dev_and_test_names() -> None:
     assert not fills & _surfaces(ds.pools["unseen"])
     n_neg = sum(any(lb == "O" for lb, _ in ex.fills) for ex in data)
     assert n_neg > 0
+    # its refit knows the names dev (the whole gazetteer), never the unseen test pool
+    refit = recipe_data(cfg, ds, augmented, crf_recipe("crf_neg_s50_n100_all") or CrfRecipe())
+    refit_fills = {v for ex in refit for lb, v in ex.fills if lb in PLACE_LABELS}
+    assert refit_fills & _surfaces(ds.names_dev)
+    assert not refit_fills & _surfaces(ds.pools["unseen"])
     # crf_aug's recipe reuses prepare()'s data as it is: no negatives, names-dev included
     aug = recipe_data(cfg, ds, augmented, crf_recipe("crf_aug") or CrfRecipe())
     assert aug == augmented
