@@ -31,7 +31,7 @@ def train_ner(
     ] = "",
     serve: Annotated[
         str, typer.Option(help="variant that extract_entities serves")
-    ] = "crf_neg_s25_n100",
+    ] = "crf_neg_s25_n100_all",
     threads: Annotated[int, typer.Option(help="torch CPU threads")] = 1,
     e5_minutes: Annotated[float, typer.Option(help="wall-time bound of e5 fine-tuning")] = 12.0,
     bilstm_epochs: Annotated[int, typer.Option(help="epochs of bilstm_aug from scratch")] = 2,

@@ -116,10 +116,13 @@ VARIANTS: tuple[str, ...] = (
     "bilstm_es",
 )
 OPTIONAL_VARIANTS: tuple[str, ...] = ("e5_aug", "e5_cont", "e5_ext")
-# Served by extract_entities: chosen on the dev splits only (dev families + names dev), then
-# tested once (runs/ner/ner-20261129-012024.json): +0.207 place precision on unseen names
-# over crf_base, held-out-template F1 0.939.
-SERVED_VARIANT = "crf_neg_s25_n100"
+# Served by extract_entities: the grid point chosen on the dev splits only (crf_neg_s25_n100:
+# dev families + names dev), refit on the whole gazetteer so no name the graph knows is left
+# out of training. Test (runs/ner/ner-20261129-013732.json): +0.224 place precision on
+# unseen names over crf_base, held-out-template F1 0.932, graph names F1 0.995 (0.917 for
+# the held-out-names fit). Its dev-families F1 (0.906) is 0.008 under the selection margin;
+# see the issue-5 note for why it is served anyway.
+SERVED_VARIANT = "crf_neg_s25_n100_all"
 # What a plain `tripgraph train ner` trains (minutes of CPU): the served model and the
 # no-augmentation baseline it is measured against. The whole table is `--variants all`
 # (more than an hour of CPU).
