@@ -62,6 +62,9 @@ def run_experiment(
     authors' protocol, and the fair one to compare with their published figures.
     `test_negatives`: sampled-protocol negatives per test user (100 in the paper; fewer
     only for catalogues too small to hold 100 unseen items)."""
+    # Seed before building: otherwise the initial weights depend on whatever drew from the
+    # global RNG earlier in the process (e.g. the previous seed of a comparison).
+    torch.manual_seed(train_cfg.seed)
     model = build_model(kind, data, model_cfg)
     params = {
         "kind": kind,
@@ -97,6 +100,7 @@ def run_experiment(
             if log:
                 print(f"[{kind}] refit on train + valid for {result.best_epoch} epochs", flush=True)
             refit_data = dataclasses.replace(data, holdout=1)
+            torch.manual_seed(train_cfg.seed)
             model = build_model(kind, refit_data, model_cfg)
             refit = train(model, refit_data, refit_cfg, on_epoch=show)
         device = resolve_device(train_cfg.device)

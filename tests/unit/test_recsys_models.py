@@ -308,3 +308,19 @@ def test_paired_difference_per_seed() -> None:
     assert out["se"] == pytest.approx(0.06027714 / 3**0.5, rel=1e-6)
     assert out["wins"] == 2
     assert _paired([0.1], [0.2])["se"] is None
+
+
+def test_run_experiment_is_reproducible_whatever_ran_before() -> None:
+    data = tiny_data()
+    cfg = TrainConfig(epochs=1, batch_size=4, seed=3, early_stop_patience=1, val_protocol="full")
+    model_cfg = dataclasses.replace(
+        default_config("sasrec", data),  # type: ignore[type-var]
+        hidden=8,
+        max_len=6,
+        n_layers=1,
+    )
+    first, _ = run_experiment("sasrec", data, cfg, model_cfg, log=False, test_negatives=5)
+    torch.rand(1000)  # draws from the global RNG, as an earlier run in the process would
+    second, _ = run_experiment("sasrec", data, cfg, model_cfg, log=False, test_negatives=5)
+    assert first.test_full == second.test_full
+    assert first.train["history"][0]["loss"] == second.train["history"][0]["loss"]
