@@ -26,7 +26,7 @@ import random
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, get_args
 
 from ingest import gazetteer as gz
 from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS, Intent
@@ -43,15 +43,7 @@ SplitName = Literal[
     "test_places_graph",
     "test_places_unseen",
 ]
-SPLITS: tuple[SplitName, ...] = (
-    "train",
-    "dev",
-    "dev_templates",
-    "dev_places",
-    "test_templates",
-    "test_places_graph",
-    "test_places_unseen",
-)
+SPLITS: tuple[SplitName, ...] = get_args(SplitName)
 
 
 @dataclass(frozen=True)

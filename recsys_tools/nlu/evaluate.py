@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
-from recsys_tools.nlu.data import Example, Span, template_family
+from recsys_tools.nlu.data import SPLITS, Example, Span, template_family
 from recsys_tools.nlu.labels import ENTITY_LABELS, INTENTS, PLACE_LABELS
 from recsys_tools.nlu.metrics import (
     accuracy,
@@ -35,14 +35,7 @@ from recsys_tools.nlu.train import (
 )
 from tripgraph.provenance import git_sha
 
-EVAL_SPLITS = (
-    "dev",
-    "dev_templates",
-    "dev_places",
-    "test_templates",
-    "test_places_graph",
-    "test_places_unseen",
-)
+EVAL_SPLITS: tuple[str, ...] = tuple(s for s in SPLITS if s != "train")
 
 
 def score_split(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
