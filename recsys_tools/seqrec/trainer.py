@@ -39,6 +39,11 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: Schedule = "constant"
     gamma: float = 0.95  # per-epoch decay of "exponential" / "multiplicative"
+    # "multiplicative" holds the LR for this many epochs, then decays it by gamma per epoch.
+    # With a constant factor from the first epoch MultiplicativeLR would be ExponentialLR
+    # (the study found their seeded runs identical); the hold keeps the early, fast-learning
+    # epochs at full LR.
+    hold_epochs: int = 10
     plateau_patience: int | None = None  # ReduceLROnPlateau (x0.5) after this many flat evals
     early_stop_patience: int | None = 5  # stop after this many evals without improvement
     eval_every: int = 1  # epochs between validations
@@ -109,8 +114,11 @@ def make_scheduler(
     if cfg.schedule == "exponential":
         return sched.ExponentialLR(optimizer, gamma=cfg.gamma), False
     if cfg.schedule == "multiplicative":
-        gamma = cfg.gamma
-        return sched.MultiplicativeLR(optimizer, lr_lambda=lambda _epoch: gamma), False
+        gamma, hold = cfg.gamma, cfg.hold_epochs
+        # lr_lambda(e) is the factor applied when epoch e (1-based) ends
+        return sched.MultiplicativeLR(
+            optimizer, lr_lambda=lambda epoch: 1.0 if epoch < hold else gamma
+        ), False
     if cfg.schedule == "cosine":
         return sched.CosineAnnealingLR(optimizer, T_max=cfg.epochs), False
     return (

@@ -324,3 +324,22 @@ def test_run_experiment_is_reproducible_whatever_ran_before() -> None:
     second, _ = run_experiment("sasrec", data, cfg, model_cfg, log=False, test_negatives=5)
     assert first.test_full == second.test_full
     assert first.train["history"][0]["loss"] == second.train["history"][0]["loss"]
+
+
+def test_multiplicative_schedule_holds_then_decays() -> None:
+    from recsys_tools.seqrec.trainer import make_scheduler
+
+    def lrs(schedule: str) -> list[float]:
+        opt = torch.optim.SGD(nn.Linear(2, 2).parameters(), lr=1.0)
+        cfg = TrainConfig(schedule=schedule, lr=1.0, gamma=0.5, hold_epochs=3)  # type: ignore[arg-type]
+        sched, per_batch = make_scheduler(opt, cfg, steps_per_epoch=1)
+        assert sched is not None and not per_batch
+        out = []
+        for _ in range(6):
+            out.append(opt.param_groups[0]["lr"])
+            opt.step()
+            sched.step()
+        return out
+
+    assert lrs("multiplicative") == [1.0, 1.0, 1.0, 0.5, 0.25, 0.125]
+    assert lrs("exponential") == [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]
