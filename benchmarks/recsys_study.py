@@ -110,10 +110,6 @@ def one_run(
         )
     train_over = {k: v for k, v in overrides.items() if k in train_fields}
     tcfg = dataclasses.replace(tcfg, **{"seed": args.seed, **train_over})
-    # The model is built before train() seeds, so without this its initial weights depend on
-    # how many runs came before it in this process (measured: the same config as the 1st and
-    # the 5th run of a study differed by 0.011 test NDCG@10). Seeded, a row is reproducible.
-    torch.manual_seed(tcfg.seed)
     res, _ = run_experiment(kind, data, tcfg, mcfg, tracker=tracker, log=args.verbose)  # type: ignore[arg-type]
     hist = res.train["history"]
     row = {

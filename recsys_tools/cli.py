@@ -30,10 +30,14 @@ IdDropout = Annotated[
 
 
 def _knobs(dropout: float | None, fusion: str | None, id_dropout: float | None) -> Any:
-    from evals.recsys import TransformerKnobs
+    from typing import get_args
 
-    if fusion is not None and fusion not in ("concat", "sum", "gate"):
-        raise typer.BadParameter(f"--fusion must be concat, sum or gate, got {fusion!r}")
+    from evals.recsys import TransformerKnobs
+    from recsys_tools.seqrec.models.layers import Fusion
+
+    allowed = [f for f in get_args(Fusion) if f != "none"]
+    if fusion is not None and fusion not in allowed:
+        raise typer.BadParameter(f"--fusion must be one of {', '.join(allowed)}, got {fusion!r}")
     return TransformerKnobs(dropout=dropout, fusion=fusion, id_dropout=id_dropout)  # type: ignore[arg-type]
 
 
