@@ -180,6 +180,9 @@ def compare_travel_models(
 
     data_dir, _, run_dir, name = _paths(scale)
     data = load_travel_clicks(data_dir)
+    # Fail before any training when the catalogue cannot give every test user `negatives`
+    # unseen items (ValueError naming the user), not after the first model has trained.
+    next(data.eval_batches("test", 1, n_negatives=negatives), None)
     rows: list[dict[str, Any]] = []
     for kind in kinds:
         runs = []

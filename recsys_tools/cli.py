@@ -127,18 +127,22 @@ def eval_recsys(
     gets the same budget: epochs, minutes, LR, batch size and early stopping."""
     from evals.recsys import compare_travel_models
 
-    table = compare_travel_models(
-        models.split(","),
-        scale=scale,
-        epochs=epochs,
-        minutes=minutes,
-        seeds=seeds,
-        out=out,
-        lr=lr,
-        batch_size=batch_size,
-        knobs=_knobs(dropout, fusion, id_dropout),
-        negatives=negatives,
-    )
+    try:
+        table = compare_travel_models(
+            models.split(","),
+            scale=scale,
+            epochs=epochs,
+            minutes=minutes,
+            seeds=seeds,
+            out=out,
+            lr=lr,
+            batch_size=batch_size,
+            knobs=_knobs(dropout, fusion, id_dropout),
+            negatives=negatives,
+        )
+    except ValueError as exc:  # bad input (e.g. too few items for --negatives): no traceback
+        hint = " (try a smaller --negatives)" if "unseen items" in str(exc) else ""
+        raise typer.BadParameter(f"{exc}{hint}") from exc
     for row in table["rows"]:
         typer.echo(
             f"{row['model']:<14} sampled NDCG@10={row['sampled']['NDCG@10']:.4f} "

@@ -50,3 +50,26 @@ def test_compare_table_pairs_meta_with_plain_per_seed(
         assert paired["mean"] == pytest.approx(table["meta_minus_plain_NDCG@10"][protocol])
     assert len(meta["val_best_NDCG@10"]) == 2
     assert (tmp_path / "compare.png").exists()
+
+
+def test_too_many_negatives_fail_before_any_training(
+    tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from evals.recsys import compare_travel_models
+    from tripgraph.settings import get_settings
+
+    monkeypatch.setenv("TRIPGRAPH_DATA_DIR", str(tiny_data.parent))
+    monkeypatch.setenv("TRIPGRAPH_RUN_DIR", str(tmp_path / "runs"))
+    get_settings.cache_clear()
+
+    def no_training(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a model was trained before the data check")
+
+    monkeypatch.setattr("evals.recsys.run_experiment", no_training)
+    try:
+        with pytest.raises(ValueError, match="unseen items"):
+            compare_travel_models(
+                ["bert4rec"], scale=tiny_data.name, epochs=1, out=tmp_path / "c.json"
+            )
+    finally:
+        get_settings.cache_clear()
