@@ -168,7 +168,7 @@ store.close()
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--scale", default="full", choices=["tiny", "demo", "full"])
+    ap.add_argument("--scale", default="full", choices=["tiny", "demo", "dense", "full"])
     ap.add_argument("--graph-dir", default=None, help="embedded graph dir (default: /tmp)")
     ap.add_argument("--embedder", default="hashing")
     ap.add_argument("--skip-generate", action="store_true", help="reuse data/<scale>")

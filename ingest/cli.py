@@ -6,14 +6,15 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 
+from tripgraph.settings import Scale as TGScale
 from tripgraph.settings import get_settings
 
 Scale = Annotated[
-    str | None, typer.Option(help="dataset scale (tiny, demo, full); default: settings")
+    str | None, typer.Option(help="dataset scale (tiny, demo, dense, full); default: settings")
 ]
 
 
@@ -24,8 +25,9 @@ def _state_dir() -> Path:
 
 def generate(
     scale: Annotated[
-        Literal["tiny", "demo", "full"], typer.Option(help="tiny (tests), demo or full")
-    ] = "demo",
+        TGScale | None,
+        typer.Option(help="tiny (tests), demo, dense (what `make run` serves) or full"),
+    ] = None,
     seed: Annotated[int, typer.Option(help="seed of the generator")] = 42,
     out: Annotated[
         Path | None,
@@ -35,6 +37,7 @@ def generate(
     """Generate the synthetic dataset (Parquet files + manifest.json)."""
     from ingest.generate import generate as run_generator
 
+    scale = scale or get_settings().scale
     out_dir = out or get_settings().dataset_dir(scale)
     started = time.perf_counter()
     manifest = run_generator(scale, seed, out_dir)

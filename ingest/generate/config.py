@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 
-Scale = Literal["tiny", "demo", "full"]
+from tripgraph.settings import Scale
 
 
 @dataclass(frozen=True)
@@ -43,6 +42,17 @@ SCALES: dict[Scale, ScaleConfig] = {
         n_products=300,
         mean_clicks_per_user=32.0,
         n_internal_places=600,
+    ),
+    # Every merchant of the reference deployment, a third of its reviews and users: the
+    # graph `make run` serves. The demo scale held 400 merchants, so most 읍면동 had no
+    # merchant of an asked kind and answers came from the wrong area.
+    "dense": ScaleConfig(
+        n_merchants=9_252,
+        n_reviews=300_000,
+        n_users=40_000,
+        n_products=2_000,
+        mean_clicks_per_user=11.5,
+        n_internal_places=4_000,
     ),
     "full": ScaleConfig(
         n_merchants=9_252,
