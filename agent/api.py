@@ -19,7 +19,6 @@ the lifespan, or passed in already open (tests, benchmarks). Bearer-token auth g
 from __future__ import annotations
 
 import asyncio
-import fcntl
 import importlib
 import json
 import logging
@@ -28,9 +27,8 @@ import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, suppress
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeVar
 
 import anyio.to_thread
@@ -568,37 +566,13 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 
 # ---------------------------------------------------------------------------- factory
-@contextmanager
-def _service_lock(settings: Settings) -> Iterator[None]:
-    """Serialise service start-up and shutdown across worker processes of one embedded graph.
-
-    FalkorDBLite starts its server on first open and records it beside the data file; a
-    later opener connects to that server (so several workers share one graph server). Two
-    workers opening at the same instant could each start a server on the same file: the
-    second waits here until the first has registered its server. On close, the server stops
-    when the closing client is the only one connected: two workers closing at once would
-    each see the other and both leave it running."""
-    if settings.graph.backend != "embedded":
-        yield
-        return
-    path = Path(settings.graph.embedded_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    with (path / ".open.lock").open("w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 def _open_service(settings: Settings) -> AgentService:
-    with _service_lock(settings):
-        return AgentService.open(settings)
+    # Several workers may open one embedded graph at once: the store serialises that itself.
+    return AgentService.open(settings)
 
 
 def _close_service(settings: Settings, service: AgentService) -> None:
-    with _service_lock(settings):
-        service.close()
+    service.close()
 
 
 def create_app(

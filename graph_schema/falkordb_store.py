@@ -9,10 +9,11 @@ retried once.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import time
 from abc import abstractmethod
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -272,10 +273,33 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         self.data_dir = Path(data_dir)
         self.socket_timeout_s = socket_timeout_s
 
+    @contextlib.contextmanager
+    def _server_lock(self) -> Iterator[None]:
+        """Serialise opening and closing across processes that share this graph.
+
+        FalkorDBLite starts its server on first open and records it beside the data file; a
+        later opener connects to that server (so the API's workers, the UI and CLI commands
+        share one server, and the graph is loaded once). Two processes opening at the same
+        instant could each start a server on the same file: the second waits here until the
+        first has registered its (loaded) server. On close the server stops when the closing
+        client is the only one connected: two processes closing at once would each see the
+        other and both leave it running."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        with (self.data_dir / ".open.lock").open("w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def connect(self) -> None:
+        if self._db is None:
+            with self._server_lock():
+                super().connect()
+
     def _open(self) -> Any:
         from redislite.falkordb_client import FalkorDB
 
-        self.data_dir.mkdir(parents=True, exist_ok=True)
         # The server answers nothing while it loads a large graph from disk (a full-scale
         # graph takes minutes on 2 cores), and a long ingest batch or bulk read can take
         # more than redis-py's few seconds: the socket timeout only guards against a hung
@@ -288,9 +312,11 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         # another client: after a multi-threaded run (the API) the server would outlive us.
         # Closing them first leaves only the one redislite uses to count (and, with several
         # processes on one server, the other processes' connections).
-        if self._db is not None:
+        if self._db is None:
+            return
+        with self._server_lock():
             self._db.client.connection_pool.disconnect()
-        super().close()
+            super().close()
 
     def _reap_dead_server(self) -> None:
         # A killed server can linger as a zombie (its parent may not reap it), which

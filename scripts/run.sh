@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# The main job on a fresh machine: set up, generate the demo dataset, load it into the
-# embedded graph, build what the agent needs (review embeddings, graph embeddings), then
-# start the chat UI. Every step is idempotent, so a second run starts the UI quickly.
+# The main job on a fresh machine: set up, generate the dense dataset (every merchant of the
+# reference deployment), load it into the embedded graph, build what the agent needs (review
+# embeddings and their ANN index, graph embeddings), then start the chat UI. Every step is idempotent, so a second run starts the UI quickly.
 #
+#   SCALE=full scripts/run.sh      # the reference deployment: 900,000 reviews
 #   SCALE=tiny scripts/run.sh      # smaller data, faster set-up
 #   NO_UI=1 scripts/run.sh         # stop after building the graph (prints stats + a query)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-export TRIPGRAPH_SCALE="${SCALE:-${TRIPGRAPH_SCALE:-demo}}"
+export TRIPGRAPH_SCALE="${SCALE:-${TRIPGRAPH_SCALE:-dense}}"
 export HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
 scripts/bootstrap.sh
@@ -17,11 +18,25 @@ TG=.venv/bin/tripgraph
 if [[ ! -f "data/$TRIPGRAPH_SCALE/manifest.json" ]]; then
     $TG data generate --scale "$TRIPGRAPH_SCALE"
 fi
+
+# One graph server for every step: each command below (and the UI) attaches to it instead
+# of starting its own and reloading the graph from disk. It stops when this script (or the
+# UI it becomes) exits.
+ready="$(mktemp -u)"
+$TG keep-graph-open --until-pid $$ --ready-file "$ready" &
+holder=$!
+while [[ ! -f "$ready" ]]; do
+    kill -0 "$holder" 2>/dev/null || { echo "run: could not open the graph" >&2; exit 1; }
+    sleep 0.5
+done
+rm -f "$ready"
+
 $TG ingest
-$TG embed
-if $TG train --help 2>/dev/null | grep -q "graph-embeddings"; then
-    $TG train graph-embeddings
+if $TG train --help 2>/dev/null | grep -q "text-embedder"; then
+    $TG train text-embedder
 fi
+$TG embed
+$TG train graph-embeddings
 
 echo
 $TG stats
