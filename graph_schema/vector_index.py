@@ -265,7 +265,7 @@ class VectorIndex:
                 f"vector index {self.name!r}: file has {index.ndim} dimensions, "
                 f"manifest says {manifest.dimension}"
             )
-        index.expansion_search = manifest.params.expansion_search
+        index.expansion_search = manifest.params.expansion_search  # type: ignore[misc]
         self._index, self._manifest = index, manifest
         self._keys, self._fps = keys, fps
         self._labels = None

@@ -81,7 +81,7 @@ def test_upsert_replaces_and_delete_removes(built: tuple[VectorIndex, np.ndarray
     index.save()
     reopened = VectorIndex(index.directory, index.name)
     reopened.open()
-    assert len(reopened) == len(x) and "R0000001" not in reopened.keys()
+    assert len(reopened) == len(x) and "R0000001" not in set(reopened.keys())
     # A mapped (read-only) index becomes writable on the first write.
     reopened.upsert(["R0000001"], q[None, :], [3])
     assert reopened.search(q, 1)[0][0] == "R0000001"
