@@ -1,19 +1,33 @@
-"""Train node2vec on the stored graph and write Merchant.graph_embedding back.
+"""Embed the merchant graph and write Merchant.graph_embedding back (for the backfill).
 
-The walk graph is the merchant–place–category–menu–user graph: merchants connect to
-their region, category and dishes, and to the users who reviewed them (the Review hop is
-collapsed, so a user who reviewed two merchants links them in two steps). Node ids are
-prefixed by label because keys of different labels may collide (a Category and a Menu
+The graph is the merchant–place–category–menu–user graph: merchants connect to their
+region, category and dishes, and to the users who reviewed them (the Review hop is
+collapsed into one User–Merchant edge per distinct pair, so a user who reviewed two
+merchants links them in two steps; the 900k Review nodes never enter the graph). Node ids
+are prefixed by label because keys of different labels may collide (a Category and a Menu
 can both be called '전복').
+
+The edges come from the store (`edges_from_store`: one bulk read per relationship type) or
+straight from a generated dataset's Parquet files (`edges_from_parquet`: the same edges,
+without loading the graph first). Both give the same graph for the same dataset.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
-from embeddings.graph import Node2VecConfig, TypedEdges, fit_node2vec
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from embeddings.graph import GraphEmbeddingConfig, TypedEdges, fit_graph_embeddings
 from graph_schema.store import GraphStore
+
+EdgeSource = Literal["store", "parquet"]
 
 EDGE_QUERIES: dict[str, str] = {
     "LOCATED_IN": "MATCH (a:Merchant)-[:LOCATED_IN]->(b:Place) "
@@ -28,32 +42,125 @@ EDGE_QUERIES: dict[str, str] = {
     "RETURN 'Place:' + a.place_id AS s, 'Place:' + b.place_id AS d",
 }
 
+WRITE_BATCH = 1000  # merchants per set_vectors call
+
+
+def edges_from_store(store: GraphStore) -> list[TypedEdges]:
+    edges = []
+    for rel, query in EDGE_QUERIES.items():
+        rows = store.read(query, timeout_ms=600_000, max_rows=100_000_000).rows
+        edges.append(TypedEdges(rel, [r["s"] for r in rows], [r["d"] for r in rows]))
+    return edges
+
+
+def _prefixed(prefix: str, column: pa.ChunkedArray) -> list[str]:
+    return pc.binary_join_element_wise(prefix, pc.cast(column, pa.string()), "").to_pylist()
+
+
+def edges_from_parquet(dataset_dir: Path) -> list[TypedEdges]:
+    """The edges `edges_from_store` reads, taken from the generator's Parquet files; the
+    merchant → region Place mapping is the loader's: the region-level place of that name
+    under the merchant's city."""
+    places = pq.read_table(dataset_dir / "places.parquet").to_pylist()
+    by_id = {p["place_id"]: p for p in places}
+    region_place = {
+        (by_id[p["parent_id"]]["name"], p["name"]): p["place_id"]
+        for p in places
+        if p["level"] == "region" and p.get("parent_id") in by_id
+    }
+    merchants = pq.read_table(
+        dataset_dir / "merchants.parquet", columns=["merchant_id", "category", "city", "region"]
+    ).to_pylist()
+    located = [
+        (m["merchant_id"], region_place[(m["city"], m["region"])])
+        for m in merchants
+        if (m["city"], m["region"]) in region_place
+    ]
+    menus = pq.read_table(dataset_dir / "merchant_menus.parquet", columns=["merchant_id", "menu"])
+    reviews = pq.read_table(dataset_dir / "reviews.parquet", columns=["user_id", "merchant_id"])
+    reviews = reviews.filter(pc.is_valid(reviews["user_id"]))
+    # DISTINCT (user, merchant), as in the store query: a second review adds no weight
+    pairs = reviews.group_by(["user_id", "merchant_id"]).aggregate([])
+    parent_links = [(p["place_id"], p["parent_id"]) for p in places if p.get("parent_id") in by_id]
+    return [
+        TypedEdges(
+            "LOCATED_IN",
+            [f"Merchant:{m}" for m, _ in located],
+            [f"Place:{p}" for _, p in located],
+        ),
+        TypedEdges(
+            "IN_CATEGORY",
+            [f"Merchant:{m['merchant_id']}" for m in merchants],
+            [f"Category:{m['category']}" for m in merchants],
+        ),
+        TypedEdges(
+            "SERVES",
+            _prefixed("Merchant:", menus["merchant_id"]),
+            _prefixed("Menu:", menus["menu"]),
+        ),
+        TypedEdges(
+            "REVIEWED",
+            _prefixed("User:", pairs["user_id"]),
+            _prefixed("Merchant:", pairs["merchant_id"]),
+        ),
+        TypedEdges(
+            "IN", [f"Place:{c}" for c, _ in parent_links], [f"Place:{p}" for _, p in parent_links]
+        ),
+    ]
+
+
+def merchant_vectors(vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """merchant_id -> L2-normalised vector (float32): the backfill compares by cosine."""
+    out = {}
+    for node_id, vec in vectors.items():
+        if node_id.startswith("Merchant:"):
+            norm = float(np.linalg.norm(vec))
+            out[node_id.removeprefix("Merchant:")] = (vec / norm if norm > 0 else vec).astype(
+                np.float32
+            )
+    return out
+
 
 @dataclass
 class GraphEmbeddingReport:
+    method: str
+    source: EdgeSource
     nodes: int
     edges: int
     merchants_written: int
     dim: int
     seconds: float
+    # export (reading the edges), build (CSR), the method's phases, write (set_vectors)
+    phase_seconds: dict[str, float] = field(default_factory=dict)
 
 
-def train_graph_embeddings(store: GraphStore, config: Node2VecConfig) -> GraphEmbeddingReport:
+def train_graph_embeddings(
+    store: GraphStore,
+    config: GraphEmbeddingConfig,
+    *,
+    dataset_dir: Path | None = None,
+) -> GraphEmbeddingReport:
+    """Embed the graph (edges from `dataset_dir`'s Parquet files when given, else from the
+    store) and store every merchant's vector; rerunning overwrites the same property."""
     started = time.perf_counter()
-    edges = []
-    for rel, query in EDGE_QUERIES.items():
-        rows = store.read(query, timeout_ms=600_000, max_rows=100_000_000).rows
-        edges.append(TypedEdges(rel, [r["s"] for r in rows], [r["d"] for r in rows]))
-    result = fit_node2vec(edges, config)
-    merchants = [
-        (node_id.removeprefix("Merchant:"), vec.tolist())
-        for node_id, vec in result.vectors.items()
-        if node_id.startswith("Merchant:")
-    ]
+    source: EdgeSource = "parquet" if dataset_dir is not None else "store"
+    edges = edges_from_parquet(dataset_dir) if dataset_dir is not None else edges_from_store(store)
+    export_s = time.perf_counter() - started
+    result = fit_graph_embeddings(edges, config)
+    t0 = time.perf_counter()
+    merchants = [(mid, vec.tolist()) for mid, vec in merchant_vectors(result.vectors).items()]
     store.ensure_schema(graph_dim=config.dim)
     written = 0
-    for i in range(0, len(merchants), 1000):
-        written += store.set_vectors("Merchant", "graph_embedding", merchants[i : i + 1000])
+    for i in range(0, len(merchants), WRITE_BATCH):
+        written += store.set_vectors("Merchant", "graph_embedding", merchants[i : i + WRITE_BATCH])
+    phases = {"export": export_s, **result.phase_seconds, "write": time.perf_counter() - t0}
     return GraphEmbeddingReport(
-        result.num_nodes, result.num_edges, written, config.dim, time.perf_counter() - started
+        result.method,
+        source,
+        result.num_nodes,
+        result.num_edges,
+        written,
+        config.dim,
+        time.perf_counter() - started,
+        {k: round(v, 3) for k, v in phases.items()},
     )
