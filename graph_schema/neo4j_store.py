@@ -8,12 +8,18 @@ which a single server also enforces.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from graph_schema import dialect_neo4j
+from graph_schema import dialect_neo4j, model
 from graph_schema.falkordb_store import HIDDEN_PROPS
-from graph_schema.store import GraphStore, GraphStoreError, QueryResult, ReadOnlyViolation
+from graph_schema.store import (
+    GraphStore,
+    GraphStoreError,
+    QueryResult,
+    ReadOnlyViolation,
+    vector_spec,
+)
 
 
 def to_python(value: Any) -> Any:
@@ -140,6 +146,24 @@ class Neo4jStore(GraphStore):
 
     def _existing_index_names(self) -> set[str]:
         return {r["name"] for r in self.write("SHOW INDEXES YIELD name RETURN name").rows}
+
+    def vector_similarities(
+        self, index: str, keys: Sequence[str], vector: Sequence[float]
+    ) -> dict[str, float]:
+        # Computed where the vectors are: only one float per key crosses the wire.
+        spec = vector_spec(index)
+        key = model.node_spec(spec.label).key
+        if not keys:
+            return {}
+        rows = self._run_read(
+            f"MATCH (n:{spec.label}) WHERE n.{key} IN $keys AND n.{spec.prop} IS NOT NULL "
+            f"RETURN n.{key} AS key, 2.0 * vector.similarity.cosine(n.{spec.prop}, $v) - 1.0 "
+            "AS sim",
+            {"keys": list(keys), "v": [float(x) for x in vector]},
+            timeout_ms=self.query_timeout_ms,
+            max_rows=len(keys),
+        ).rows
+        return {str(r["key"]): float(r["sim"]) for r in rows}
 
     def ensure_schema(self, *, text_dim: int | None = None, graph_dim: int | None = None) -> None:
         super().ensure_schema(text_dim=text_dim, graph_dim=graph_dim)

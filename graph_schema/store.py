@@ -14,10 +14,13 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
+
+import numpy as np
 
 from graph_schema import model
 from graph_schema.readonly import check_read_only
+from graph_schema.vector_index import VectorDiff, fingerprint_length, text_fingerprint
 
 # The check is a pure function of the text, and the app's own queries are a few fixed
 # templates (values travel as parameters) read many times per second: remember verdicts.
@@ -57,6 +60,54 @@ class IndexHit:
 
     node: dict[str, Any]
     score: float
+
+
+# The node property whose content each vector index embeds. The fingerprint of that content
+# (`vector_index.text_fingerprint`) is recorded with every vector, so that a vector whose
+# text changed since it was embedded is found. Graph embeddings embed structure, not one
+# property: for them only presence is checked.
+VECTOR_SOURCES: dict[str, str | None] = {
+    "review_embedding": "text",
+    "merchant_graph_embedding": None,
+}
+
+
+def vector_spec(index: str) -> model.VectorIndexSpec:
+    spec = next((v for v in model.VECTOR_INDEXES if v.name == index), None)
+    if spec is None:
+        raise KeyError(f"unknown vector index {index!r}")
+    return spec
+
+
+def vector_spec_for(label: str, prop: str) -> model.VectorIndexSpec | None:
+    return next((v for v in model.VECTOR_INDEXES if (v.label, v.prop) == (label, prop)), None)
+
+
+def fingerprint_prop(spec: model.VectorIndexSpec) -> str:
+    """Node property holding the content fingerprint, where vectors live on the nodes."""
+    return f"{spec.prop}_fingerprint"
+
+
+@dataclass(frozen=True)
+class VectorStatus:
+    """Whether a vector index agrees with the graph.
+
+    `level="cheap"` compares counts (and, for text indexes, the total text length: one
+    graph aggregate, ~0.5 s at 900,000 reviews); `level="full"` compares every node's key
+    and content fingerprint (reads every text: seconds) and fills `missing`/`changed`/`extra`.
+    `ok=False` means some answers may use vectors of texts that changed or miss new ones:
+    run `tripgraph embed`."""
+
+    index: str
+    level: Literal["cheap", "full"]
+    nodes: int  # nodes of the label in the graph
+    vectors: int  # vectors stored
+    ok: bool
+    missing: int | None = None  # nodes without a vector (full check)
+    changed: int | None = None  # content changed since it was embedded (full check)
+    extra: int | None = None  # vectors of nodes no longer in the graph (full check)
+    tag: str = ""  # embedder / model the vectors came from, where the backend records it
+    detail: str = ""
 
 
 @dataclass
@@ -175,8 +226,13 @@ class GraphStore(ABC):
         dims = {"text": text_dim, "graph": graph_dim}
         for vi in model.VECTOR_INDEXES:
             dim = dims[vi.dimension_setting]
-            if dim and vi.name not in existing:
-                self._run_ddl(self.dialect.create_vector_index(vi, dim))
+            if dim:
+                self._ensure_vector_index(vi, dim, exists=vi.name in existing)
+
+    def _ensure_vector_index(self, spec: model.VectorIndexSpec, dim: int, *, exists: bool) -> None:
+        """Create the engine's vector index (backends keeping vectors elsewhere override)."""
+        if not exists:
+            self._run_ddl(self.dialect.create_vector_index(spec, dim))
 
     @abstractmethod
     def _existing_index_names(self) -> set[str]:
@@ -244,18 +300,34 @@ class GraphStore(ABC):
         return int(self.write(cypher, {"rows": payload}).value("n"))
 
     def set_vectors(
-        self, label: str, prop: str, items: Iterable[tuple[str, Sequence[float]]]
+        self,
+        label: str,
+        prop: str,
+        items: Iterable[tuple[str, Sequence[float]]],
+        *,
+        fingerprints: Sequence[int] | None = None,
     ) -> int:
-        """Store vectors (e.g. embeddings) on existing nodes by key."""
+        """Store vectors (e.g. embeddings) on existing nodes by key. `fingerprints`: one
+        content fingerprint per item (`vector_index.text_fingerprint` of the embedded text),
+        so that `vector_status(full=True)` can tell a vector whose text changed."""
         spec = model.node_spec(label)
         pairs = list(items)
         if not pairs:
             return 0
+        vi = vector_spec_for(label, prop)
+        sets = [f"n.{prop} = {self.dialect.vector_value('row.vec')}"]
+        rows = self._vector_rows(pairs)
+        if vi is not None and fingerprints is not None:
+            sets.append(f"n.{fingerprint_prop(vi)} = row.fp")
+            rows = [
+                {"key": key, "vec": [float(x) for x in vec], "fp": int(fp)}
+                for (key, vec), fp in zip(pairs, fingerprints, strict=True)
+            ]
         cypher = (
             f"UNWIND $rows AS row MATCH (n:{label} {{{spec.key}: row.key}}) "
-            f"SET n.{prop} = {self.dialect.vector_value('row.vec')} RETURN count(n) AS n"
+            f"SET {', '.join(sets)} RETURN count(n) AS n"
         )
-        return int(self.write(cypher, {"rows": self._vector_rows(pairs)}).value("n"))
+        return int(self.write(cypher, {"rows": rows}).value("n"))
 
     def _vector_rows(self, pairs: list[tuple[str, Sequence[float]]]) -> Any:
         """The `$rows` parameter of `set_vectors`: a list of `{key, vec}` maps. Backends
@@ -264,9 +336,8 @@ class GraphStore(ABC):
 
     # -- index queries ---------------------------------------------------------------------
     def vector_search(self, index: str, vector: Sequence[float], k: int = 10) -> list[IndexHit]:
-        spec = next((v for v in model.VECTOR_INDEXES if v.name == index), None)
-        if spec is None:
-            raise KeyError(f"unknown vector index {index!r}")
+        """The k nodes nearest to `vector` (cosine similarity, best first), as node dicts."""
+        spec = vector_spec(index)
         result = self._run_read(
             self.dialect.query_vector_index(spec) + " RETURN node, score ORDER BY score DESC",
             {"k": int(k), "vector": [float(x) for x in vector]},
@@ -274,6 +345,172 @@ class GraphStore(ABC):
             max_rows=k,
         )
         return [IndexHit(node=r["node"], score=float(r["score"])) for r in result.rows]
+
+    def vector_search_keys(
+        self, index: str, vector: Sequence[float], k: int = 10
+    ) -> list[tuple[str, float]]:
+        """Like `vector_search`, but only the nodes' keys: (key, cosine similarity)."""
+        spec = vector_spec(index)
+        key = model.node_spec(spec.label).key
+        result = self._run_read(
+            self.dialect.query_vector_index(spec)
+            + f" RETURN node.{key} AS key, score ORDER BY score DESC",
+            {"k": int(k), "vector": [float(x) for x in vector]},
+            timeout_ms=self.query_timeout_ms,
+            max_rows=k,
+        )
+        return [(str(r["key"]), float(r["score"])) for r in result.rows]
+
+    def get_vectors(self, index: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
+        """Stored vectors by node key (float32); keys without a vector are left out."""
+        spec = vector_spec(index)
+        key = model.node_spec(spec.label).key
+        if not keys:
+            return {}
+        rows = self._run_read(
+            f"MATCH (n:{spec.label}) WHERE n.{key} IN $keys AND n.{spec.prop} IS NOT NULL "
+            f"RETURN n.{key} AS key, n.{spec.prop} AS v",
+            {"keys": list(keys)},
+            timeout_ms=self.query_timeout_ms,
+            max_rows=len(keys),
+        ).rows
+        return {str(r["key"]): np.asarray(r["v"], dtype=np.float32) for r in rows}
+
+    def vector_similarities(
+        self, index: str, keys: Sequence[str], vector: Sequence[float]
+    ) -> dict[str, float]:
+        """Cosine similarity of `vector` to the stored vector of each key (keys without a
+        vector are left out). Backends that can compute it where the vectors are override."""
+        got = self.get_vectors(index, keys)
+        if not got:
+            return {}
+        names = list(got)
+        mat = np.stack([got[k] for k in names])  # [N D]
+        q = np.asarray(vector, dtype=np.float32)  # [D]
+        denom = np.linalg.norm(mat, axis=1) * float(np.linalg.norm(q))
+        sims = (mat @ q) / np.where(denom == 0, 1.0, denom)  # [N]
+        return dict(zip(names, sims.astype(float).tolist(), strict=True))
+
+    def delete_vectors(self, index: str, keys: Sequence[str]) -> int:
+        """Drop the vectors of these keys (nodes stay). Returns how many were dropped."""
+        spec = vector_spec(index)
+        key = model.node_spec(spec.label).key
+        if not keys:
+            return 0
+        return int(
+            self.write(
+                f"MATCH (n:{spec.label}) WHERE n.{key} IN $keys AND n.{spec.prop} IS NOT NULL "
+                f"SET n.{spec.prop} = null, n.{fingerprint_prop(spec)} = null "
+                "RETURN count(n) AS n",
+                {"keys": list(keys)},
+            ).value("n")
+        )
+
+    def vector_fingerprints(self, index: str) -> dict[str, int]:
+        """key -> content fingerprint of every stored vector (0: written without one)."""
+        spec = vector_spec(index)
+        key = model.node_spec(spec.label).key
+        rows = self._run_read(
+            f"MATCH (n:{spec.label}) WHERE n.{spec.prop} IS NOT NULL "
+            f"RETURN n.{key} AS key, n.{fingerprint_prop(spec)} AS fp",
+            {},
+            timeout_ms=600_000,
+            max_rows=100_000_000,
+        ).rows
+        return {str(r["key"]): int(r["fp"] or 0) for r in rows}
+
+    def _vector_counts(self, index: str) -> tuple[int, int]:
+        """(vectors stored, total length of their embedded texts from the fingerprints)."""
+        fps = self.vector_fingerprints(index)
+        return len(fps), sum(fingerprint_length(fp) for fp in fps.values())
+
+    def vector_source(self, index: str) -> dict[str, int | None]:
+        """key -> fingerprint of the content each node has now (None: not fingerprinted)."""
+        spec = vector_spec(index)
+        key = model.node_spec(spec.label).key
+        source = VECTOR_SOURCES.get(index)
+        text = f"n.{source}" if source else "null"
+        rows = self._run_read(
+            f"MATCH (n:{spec.label}) RETURN n.{key} AS key, {text} AS src",
+            {},
+            timeout_ms=600_000,
+            max_rows=100_000_000,
+        ).rows
+        if source is None:
+            return {str(r["key"]): None for r in rows}
+        return {str(r["key"]): text_fingerprint(r["src"]) for r in rows}
+
+    def vector_diff(self, index: str) -> VectorDiff:
+        """Every node whose vector is missing, stale (content changed) or left over."""
+        current = self.vector_source(index)
+        have = self.vector_fingerprints(index)
+        missing, changed = [], []
+        for key, fp in current.items():
+            old = have.get(key)
+            if old is None:
+                missing.append(key)
+            elif fp is not None and old != 0 and old != fp:
+                changed.append(key)
+        extra = [k for k in have if k not in current]
+        return VectorDiff(sorted(missing), sorted(changed), sorted(extra))
+
+    def vector_tag(self, index: str) -> str:
+        """The embedder / model tag recorded with the vectors ('' where not recorded)."""
+        return ""
+
+    def set_vector_tag(self, index: str, tag: str) -> None:
+        """Record which embedder / model produced the vectors (where the backend can)."""
+        return None
+
+    def flush_vectors(self) -> None:
+        """Make written vectors durable and visible to other processes (a no-op where the
+        vectors live in the database)."""
+        return None
+
+    def vector_status(self, index: str, *, full: bool = False) -> VectorStatus:
+        """Check a vector index against the graph (see `VectorStatus`)."""
+        spec = vector_spec(index)
+        source = VECTOR_SOURCES.get(index)
+        if full:
+            diff = self.vector_diff(index)
+            vectors, _ = self._vector_counts(index)
+            nodes = int(self.read(f"MATCH (n:{spec.label}) RETURN count(n) AS n").value("n"))
+            detail = (
+                ""
+                if diff.clean
+                else f"{len(diff.missing)} missing, {len(diff.changed)} changed, "
+                f"{len(diff.extra)} deleted since embedding"
+            )
+            return VectorStatus(
+                index,
+                "full",
+                nodes,
+                vectors,
+                diff.clean,
+                len(diff.missing),
+                len(diff.changed),
+                len(diff.extra),
+                self.vector_tag(index),
+                detail,
+            )
+        agg = f", sum(size(n.{source})) AS len" if source else ""
+        row = self.read(f"MATCH (n:{spec.label}) RETURN count(n) AS n{agg}").single()
+        nodes = int(row["n"])
+        vectors, length = self._vector_counts(index)
+        problems = []
+        if nodes != vectors:
+            problems.append(f"{nodes} {spec.label} nodes but {vectors} vectors")
+        if source and nodes == vectors and int(row["len"] or 0) != length:
+            problems.append(f"{spec.label}.{source} changed since it was embedded")
+        return VectorStatus(
+            index,
+            "cheap",
+            nodes,
+            vectors,
+            not problems,
+            tag=self.vector_tag(index),
+            detail="; ".join(problems),
+        )
 
     def fulltext_search(self, index: str, query: str, k: int = 10) -> list[IndexHit]:
         spec = next((f for f in model.FULLTEXT_INDEXES if f.name == index), None)

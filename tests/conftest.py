@@ -104,7 +104,12 @@ def any_store(
         from graph_schema.falkordb_store import FalkorDBServerStore
 
         host, port = request.getfixturevalue("falkordb_server")
-        store = FalkorDBServerStore(host, port, graph_name="conformance")
+        store = FalkorDBServerStore(
+            host,
+            port,
+            graph_name="conformance",
+            vectors_dir=Path(tmp_path_factory.mktemp("falkordb-vectors")),
+        )
     else:
         store = _neo4j_store()
     store.connect()

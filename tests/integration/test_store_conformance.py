@@ -232,3 +232,83 @@ def test_embedded_store_restarts_its_child_process(any_store: GraphStore) -> Non
     result = any_store.read("RETURN 1 AS one")
     assert result.value("one") == 1
     assert any_store.server_pid != pid
+
+
+# ------------------------------------------------------------- vector store methods
+def test_vector_search_keys_and_similarities(store: GraphStore) -> None:
+    _seed(store)
+    keys = store.vector_search_keys("review_embedding", [1.0, 0.05, 0.0, 0.0], k=2)
+    assert [k for k, _ in keys] == ["R1", "R3"]
+    assert keys[0][1] == pytest.approx(0.9988, abs=1e-3)
+    sims = store.vector_similarities("review_embedding", ["R1", "R2", "R3", "NOPE"], [1, 0, 0, 0])
+    assert set(sims) == {"R1", "R2", "R3"}
+    assert sims["R1"] == pytest.approx(1.0, abs=1e-3)
+    assert sims["R2"] == pytest.approx(0.0, abs=1e-3)
+    assert sims["R3"] == pytest.approx(0.8 / (0.8**2 + 0.2**2) ** 0.5, abs=2e-3)
+
+
+def test_get_and_delete_vectors(store: GraphStore) -> None:
+    _seed(store)
+    got = store.get_vectors("review_embedding", ["R2", "NOPE"])
+    assert list(got) == ["R2"]
+    assert got["R2"].tolist() == pytest.approx([0.0, 1.0, 0.0, 0.0], abs=1e-3)
+    assert store.delete_vectors("review_embedding", ["R2"]) == 1
+    assert store.get_vectors("review_embedding", ["R2"]) == {}
+    hits = store.vector_search_keys("review_embedding", [0.0, 1.0, 0.0, 0.0], k=3)
+    assert "R2" not in [k for k, _ in hits]
+
+
+def test_set_vectors_skips_missing_nodes(store: GraphStore) -> None:
+    _seed(store)
+    n = store.set_vectors(
+        "Merchant", "graph_embedding", [("M1", [1.0, 0, 0]), ("GONE", [0, 1.0, 0])]
+    )
+    assert n == 1
+    assert list(store.get_vectors("merchant_graph_embedding", ["M1", "GONE"])) == ["M1"]
+
+
+def test_vector_status_flags_changed_added_and_deleted_reviews(store: GraphStore) -> None:
+    from graph_schema.vector_index import text_fingerprint
+
+    _seed(store)
+    texts = {
+        r["id"]: r["t"]
+        for r in store.read("MATCH (r:Review) RETURN r.review_id AS id, r.text AS t").rows
+    }
+    # Vectors written with the fingerprint of their text: everything agrees.
+    store.set_vectors(
+        "Review",
+        "embedding",
+        [("R1", [1.0, 0, 0, 0]), ("R2", [0, 1.0, 0, 0]), ("R3", [0.8, 0.2, 0, 0])],
+        fingerprints=[text_fingerprint(texts[k]) for k in ("R1", "R2", "R3")],
+    )
+    assert store.vector_status("review_embedding").ok
+    full = store.vector_status("review_embedding", full=True)
+    assert full.ok and (full.missing, full.changed, full.extra) == (0, 0, 0)
+    assert full.nodes == 3 and full.vectors == 3
+    # The text of R1 changes (longer), R4 arrives, R2 is deleted.
+    store.upsert_nodes("Review", [{"review_id": "R1", "text": texts["R1"] + " 재방문 의사 있어요"}])
+    store.upsert_nodes("Review", [{"review_id": "R4", "merchant_id": "M2", "text": "새 리뷰"}])
+    store.write("MATCH (r:Review {review_id: 'R2'}) DETACH DELETE r")
+    cheap = store.vector_status("review_embedding")
+    assert not cheap.ok and cheap.level == "cheap" and cheap.detail
+    full = store.vector_status("review_embedding", full=True)
+    assert not full.ok and (full.missing, full.changed, full.extra) == (1, 1, 1)
+    diff = store.vector_diff("review_embedding")
+    assert (diff.missing, diff.changed, diff.extra) == (["R4"], ["R1"], ["R2"])
+
+
+def test_cheap_check_sees_a_same_count_edit(store: GraphStore) -> None:
+    from graph_schema.vector_index import text_fingerprint
+
+    _seed(store)
+    rows = store.read("MATCH (r:Review) RETURN r.review_id AS id, r.text AS t").rows
+    store.set_vectors(
+        "Review",
+        "embedding",
+        [(r["id"], [1.0, 0.0, 0.0, 0.0]) for r in rows],
+        fingerprints=[text_fingerprint(r["t"]) for r in rows],
+    )
+    store.upsert_nodes("Review", [{"review_id": "R3", "text": "짧아요"}])
+    status = store.vector_status("review_embedding")
+    assert not status.ok and "changed" in status.detail
