@@ -6,7 +6,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -52,9 +52,17 @@ def ingest(
     data: Annotated[Path | None, typer.Option(help="dataset directory (overrides --scale)")] = None,
     restart: Annotated[bool, typer.Option(help="ignore the checkpoint of an earlier run")] = False,
     batch_size: Annotated[int, typer.Option(min=1)] = 2000,
+    mode: Annotated[
+        Literal["auto", "bulk", "merge"],
+        typer.Option(
+            help="bulk: fast first load, only into an empty graph; merge: idempotent "
+            "upserts, resumable batch by batch; auto: bulk if the graph is empty, else merge"
+        ),
+    ] = "auto",
 ) -> None:
     """Load a generated dataset into the graph (idempotent, resumable, bad rows quarantined)."""
     from graph_schema.factory import get_store
+    from ingest.bulk import BulkLoadError
     from ingest.loader import ingest_dataset
 
     settings = get_settings()
@@ -63,10 +71,24 @@ def ingest(
         typer.echo(f"no dataset at {dataset}: run `tripgraph data generate` first", err=True)
         raise typer.Exit(2)
     with get_store(settings) as store:
-        report = ingest_dataset(
-            store, dataset, _state_dir(), batch_size=batch_size, resume=not restart
-        )
+        try:
+            report = ingest_dataset(
+                store,
+                dataset,
+                _state_dir(),
+                batch_size=batch_size,
+                resume=not restart,
+                mode=mode,
+            )
+        except BulkLoadError as exc:
+            typer.echo(f"ingest failed: {exc}", err=True)
+            raise typer.Exit(4) from None
         counts = store.counts()
+    how = {
+        "bulk": "bulk (first load into an empty graph)",
+        "merge": "merge (idempotent upserts)",
+    }[report.mode]
+    typer.echo(f"mode: {how}")
     for f in report.files:
         typer.echo(
             f"{f.file:<28} read {f.read:>9,}  loaded {f.loaded:>9,}  "
@@ -101,19 +123,32 @@ def embed(
     )
 
 
-def graph_embeddings() -> None:
-    """Train node2vec on the graph and store Merchant.graph_embedding (for backfill)."""
-    from embeddings.graph import Node2VecConfig
+def graph_embeddings(
+    method: Annotated[
+        Literal["prone", "node2vec"],
+        typer.Option(help="prone (sparse factorisation, seconds) or node2vec (walks, minutes)"),
+    ] = "prone",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="read the graph's edges from this dataset's Parquet files, not the store"
+        ),
+    ] = None,
+) -> None:
+    """Embed the merchant graph and store Merchant.graph_embedding (for backfill)."""
+    from embeddings.graph import Node2VecConfig, ProNEConfig
     from embeddings.graph_job import train_graph_embeddings
     from graph_schema.factory import get_store
 
     settings = get_settings()
+    config = (ProNEConfig if method == "prone" else Node2VecConfig).from_settings(settings)
     with get_store(settings) as store:
-        report = train_graph_embeddings(store, Node2VecConfig.from_settings(settings))
+        report = train_graph_embeddings(store, config, dataset_dir=data)
+    phases = ", ".join(f"{k} {v:.1f}s" for k, v in report.phase_seconds.items())
     typer.echo(
-        f"node2vec on {report.nodes:,} nodes / {report.edges:,} edges: "
-        f"{report.merchants_written:,} merchant embeddings ({report.dim}-d) "
-        f"in {report.seconds:.1f}s"
+        f"{report.method} on {report.nodes:,} nodes / {report.edges:,} edges "
+        f"(from the {report.source}): {report.merchants_written:,} merchant embeddings "
+        f"({report.dim}-d) in {report.seconds:.1f}s ({phases})"
     )
 
 

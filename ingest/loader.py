@@ -8,6 +8,11 @@ Guarantees:
   (kill -9) skips the committed batches and redoes at most one batch, which MERGE makes
   harmless. Quarantine entries are only written past the saved position, so a resumed run
   does not repeat them.
+
+Validation, foreign keys and quarantine are written once, in `Loader`; where the validated
+rows go is a `Sink`. The store itself is the MERGE sink; `ingest.bulk` supplies the
+first-load sinks (GRAPH.BULK on FalkorDB, batched CREATE on Neo4j) that `ingest_dataset`
+picks for an empty graph in `auto` mode.
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 from tqdm import tqdm
@@ -38,12 +43,16 @@ class FileReport:
     skipped_resumed: int = 0
 
 
+IngestMode = Literal["auto", "bulk", "merge"]
+
+
 @dataclass
 class IngestReport:
     dataset: str
     files: list[FileReport] = field(default_factory=list)
     seconds: float = 0.0
     quarantine_file: str = ""
+    mode: str = "merge"  # the path that wrote: "merge" (UNWIND ... MERGE) or "bulk"
 
     @property
     def quarantined(self) -> int:
@@ -72,6 +81,11 @@ class Quarantine:
         if self._fh is not None:
             self._fh.close()
             self._fh = None
+
+    def discard(self) -> None:
+        """Forget earlier entries: a load from scratch quarantines every bad row again."""
+        self.close()
+        self.path.unlink(missing_ok=True)
 
 
 class Checkpoint:
@@ -121,6 +135,16 @@ def dataset_key(dataset_dir: Path) -> str:
 
 Validator = Callable[[dict[str, Any]], dict[str, Any]]
 Writer = Callable[[list[dict[str, Any]]], None]
+Collector = Callable[[dict[str, Any]], None]
+
+
+class Sink(Protocol):
+    """Where validated rows go. `GraphStore` is one (MERGE upserts); `ingest.bulk` has the
+    first-load sinks. Relationship rows carry `start`, `end` and the properties."""
+
+    def upsert_nodes(self, label: str, rows: list[dict[str, Any]]) -> int: ...
+
+    def upsert_relationships(self, rel_type: str, rows: list[dict[str, Any]]) -> int: ...
 
 
 class Loader:
@@ -133,8 +157,10 @@ class Loader:
         batch_size: int = 2000,
         progress: bool = True,
         resume: bool = True,
+        sink: Sink | None = None,
     ) -> None:
         self.store = store
+        self.sink: Sink = sink if sink is not None else store
         self.resume = resume
         self.dataset_dir = Path(dataset_dir)
         self.batch_size = batch_size
@@ -156,19 +182,19 @@ class Loader:
         write: Writer,
         *,
         required: bool = True,
-        keep: bool = False,
-    ) -> list[dict[str, Any]]:
-        """Validate every row of a file and write the valid ones in batches. With `keep`,
-        returns the validated rows (callers derive further data from them)."""
+        collect: Collector | None = None,
+    ) -> None:
+        """Validate every row of a file and write the valid ones in batches. `collect` sees
+        every valid record, also those a resumed run skips (callers derive further data
+        from the whole file)."""
         path = find_file(self.dataset_dir, stem)
         if path is None:
             if required:
                 raise FileNotFoundError(f"{stem}.parquet|csv|jsonl missing in {self.dataset_dir}")
-            return []
+            return
         fr = FileReport(path.name)
         report.files.append(fr)
         committed = self.checkpoint.done.get(stem, 0)
-        valid: list[dict[str, Any]] = []
         batch: list[dict[str, Any]] = []
         position = 0  # rows of this file seen, valid or not: what the checkpoint counts
 
@@ -196,8 +222,8 @@ class Loader:
                     self.quarantine.add(path.name, raw.line, reason, raw.data)
                     fr.quarantined += 1
                 continue
-            if keep:
-                valid.append(rec)
+            if collect is not None:
+                collect(rec)
             if resumed:
                 fr.skipped_resumed += 1
                 continue
@@ -205,7 +231,6 @@ class Loader:
             if len(batch) >= self.batch_size:
                 flush()
         flush()
-        return valid
 
     # -- validators (they also register keys and check foreign keys) ---------------------
     def _check_fk(self, kind: str, value: str | None, field_name: str) -> None:
@@ -264,10 +289,10 @@ class Loader:
 
     # -- writers --------------------------------------------------------------------------
     def _write_places(self, rows: list[dict[str, Any]]) -> None:
-        self.store.upsert_nodes("Place", [_without(r, "parent_id") for r in rows])
+        self.sink.upsert_nodes("Place", [_without(r, "parent_id") for r in rows])
 
     def _write_merchants(self, rows: list[dict[str, Any]]) -> None:
-        s = self.store
+        s = self.sink
         s.upsert_nodes("Category", [{"name": n} for n in sorted({r["category"] for r in rows})])
         s.upsert_nodes("Merchant", [_without(r, "_place_id") for r in rows])
         s.upsert_relationships(
@@ -278,8 +303,8 @@ class Loader:
         )
 
     def _write_menus(self, rows: list[dict[str, Any]]) -> None:
-        self.store.upsert_nodes("Menu", [{"name": n} for n in sorted({r["menu"] for r in rows})])
-        self.store.upsert_relationships(
+        self.sink.upsert_nodes("Menu", [{"name": n} for n in sorted({r["menu"] for r in rows})])
+        self.sink.upsert_relationships(
             "SERVES",
             [
                 {
@@ -293,29 +318,32 @@ class Loader:
         )
 
     def _write_reviews(self, rows: list[dict[str, Any]]) -> None:
-        self.store.upsert_nodes("Review", [_without(r, "user_id") for r in rows])
-        self.store.upsert_relationships(
+        self.sink.upsert_nodes("Review", [_without(r, "user_id") for r in rows])
+        self.sink.upsert_relationships(
             "ABOUT", [{"start": r["review_id"], "end": r["merchant_id"]} for r in rows]
         )
-        self.store.upsert_relationships(
+        self.sink.upsert_relationships(
             "WROTE",
             [{"start": r["user_id"], "end": r["review_id"]} for r in rows if r["user_id"]],
         )
 
     def _write_visits(self, rows: list[dict[str, Any]]) -> None:
-        self.store.upsert_relationships(
+        self.sink.upsert_relationships(
             "VISITS",
             [{"start": r["product_id"], "end": r["place_id"], "day": r["day"]} for r in rows],
         )
 
     # -- the run --------------------------------------------------------------------------
-    def run(self) -> IngestReport:
+    def run(self, *, before_complete: Callable[[], None] | None = None) -> IngestReport:
+        """Load every file. `before_complete` runs after the last write and before the
+        checkpoint says "complete" (the bulk sinks send their last buffer there)."""
         started = time.perf_counter()
         report = IngestReport(str(self.dataset_dir), quarantine_file=str(self.quarantine.path))
         if self.resume:
             self.checkpoint.load()
         try:
-            places = self._step(report, "places", self._place, self._write_places, keep=True)
+            places: list[dict[str, Any]] = []
+            self._step(report, "places", self._place, self._write_places, collect=places.append)
             self._link_places(places)
             self._step(report, "merchants", self._merchant, self._write_merchants)
             self._step(report, "merchant_menus", self._menu, self._write_menus, required=False)
@@ -327,10 +355,13 @@ class Loader:
             self._step(report, "reviews", self._review, self._write_reviews)
             # Clicks become one VIEWED edge per (user, product) with a count: aggregated over
             # the whole file first, since adding per-batch counts would not be idempotent.
-            clicks = self._step(
-                report, "clicks", self._click, lambda b: None, required=False, keep=True
+            viewed = _ViewedAggregate()
+            self._step(
+                report, "clicks", self._click, lambda b: None, required=False, collect=viewed.add
             )
-            self._write_viewed(clicks)
+            self._write_viewed(viewed)
+            if before_complete is not None:
+                before_complete()
             self.checkpoint.finish()
         finally:
             self.quarantine.close()
@@ -338,7 +369,7 @@ class Loader:
         return report
 
     def _upsert(self, label: str, rows: list[dict[str, Any]]) -> None:
-        self.store.upsert_nodes(label, rows)
+        self.sink.upsert_nodes(label, rows)
 
     def _link_places(self, places: list[dict[str, Any]]) -> None:
         by_id = {p["place_id"]: p for p in places}
@@ -351,27 +382,39 @@ class Loader:
                 self.region_place[(by_id[parent]["name"], p["name"])] = p["place_id"]
         if self.checkpoint.done.get("places_in", 0) == 0:
             for i in range(0, len(links), self.batch_size):
-                self.store.upsert_relationships("IN", links[i : i + self.batch_size])
+                self.sink.upsert_relationships("IN", links[i : i + self.batch_size])
             self.checkpoint.mark("places_in", len(links))
 
-    def _write_viewed(self, clicks: list[dict[str, Any]]) -> None:
-        agg: dict[tuple[str, str], list[int]] = {}
-        for c in clicks:
-            key = (c["user_id"], c["product_id"])
-            cur = agg.get(key)
-            if cur is None:
-                agg[key] = [1, c["ts"]]
-            else:
-                cur[0] += 1
-                cur[1] = max(cur[1], c["ts"])
-        rows = [
-            {"start": u, "end": p, "count": n, "ts": ts} for (u, p), (n, ts) in sorted(agg.items())
-        ]
+    def _write_viewed(self, viewed: _ViewedAggregate) -> None:
+        rows = viewed.rows()
         done = self.checkpoint.done.get("viewed", 0)
         it = range(done, len(rows), self.batch_size)
         for i in tqdm(it, desc="ingest VIEWED", unit="batch", disable=not self.progress):
-            self.store.upsert_relationships("VIEWED", rows[i : i + self.batch_size])
+            self.sink.upsert_relationships("VIEWED", rows[i : i + self.batch_size])
             self.checkpoint.mark("viewed", min(i + self.batch_size, len(rows)))
+
+
+class _ViewedAggregate:
+    """(user, product) -> [views, last ts], fed click by click: the whole click file is
+    never held in memory (1.4 M rows at full scale)."""
+
+    def __init__(self) -> None:
+        self._agg: dict[tuple[str, str], list[int]] = {}
+
+    def add(self, click: dict[str, Any]) -> None:
+        key = (click["user_id"], click["product_id"])
+        cur = self._agg.get(key)
+        if cur is None:
+            self._agg[key] = [1, click["ts"]]
+        else:
+            cur[0] += 1
+            cur[1] = max(cur[1], click["ts"])
+
+    def rows(self) -> list[dict[str, Any]]:
+        return [
+            {"start": u, "end": p, "count": n, "ts": ts}
+            for (u, p), (n, ts) in sorted(self._agg.items())
+        ]
 
 
 def _without(row: dict[str, Any], *keys: str) -> dict[str, Any]:
@@ -388,9 +431,30 @@ def ingest_dataset(
     resume: bool = True,
     text_dim: int | None = None,
     graph_dim: int | None = None,
+    mode: IngestMode = "merge",
 ) -> IngestReport:
-    """Create the schema, then load every file of `dataset_dir`. With `resume`, batches a
-    previous (crashed) run committed are skipped; without, everything is upserted again."""
+    """Load every file of `dataset_dir` and create the schema.
+
+    `mode`: "merge" upserts (idempotent; with `resume`, batches a previous crashed run
+    committed are skipped, without, everything is upserted again); "bulk" is the fast first
+    load into an empty graph (`ingest.bulk`), and refuses a graph that holds data; "auto"
+    takes bulk when the graph is empty and merge otherwise. In every mode, a graph left
+    half-loaded by a killed bulk load is deleted first and loaded again from scratch."""
+    from ingest import bulk
+
+    restarted = bulk.discard_partial_bulk_load(store)
+    if restarted:
+        resume = False
+    if bulk.choose_mode(store, mode) == "bulk":
+        return bulk.bulk_ingest(
+            store,
+            dataset_dir,
+            state_dir,
+            batch_size=batch_size,
+            progress=progress,
+            text_dim=text_dim,
+            graph_dim=graph_dim,
+        )
     store.ensure_schema(text_dim=text_dim, graph_dim=graph_dim)
     loader = Loader(
         store,
@@ -400,4 +464,6 @@ def ingest_dataset(
         progress=progress,
         resume=resume,
     )
+    if restarted:
+        loader.quarantine.discard()
     return loader.run()
