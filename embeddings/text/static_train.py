@@ -254,3 +254,61 @@ def _rank_loss(
     teacher_p = torch.softmax(target_t[q] @ target_t[d].T / cfg.rank_temperature, dim=1)
     student_logp = torch.log_softmax(sq @ sd.T / cfg.rank_temperature, dim=1)  # [Q P]
     return torch.nn.functional.kl_div(student_logp, teacher_p, reduction="batchmean")
+
+
+# --------------------------------------------------------------------------- the job
+
+TRAINER_VERSION = 1  # bump when a change here should retrain existing files
+
+
+@dataclass(frozen=True)
+class TrainingTexts:
+    docs: list[str]  # reviews the teacher labels as passages
+    queries: list[str]  # user-like questions and review sentences, labelled as queries
+    vocab_texts: list[str]  # reviews only tokenised: their tokens get rows (init, no labels)
+
+
+def review_sentences(reviews: Sequence[str]) -> list[str]:
+    """Distinct sentences of the reviews, the short texts a query often resembles
+    ("주차장이 넓어요" asked as "주차장 넓은 곳")."""
+    import re
+
+    split = re.compile(r"(?<=[.!?~])\s+")
+    out = (s.strip() for t in reviews for s in split.split(t))
+    return list(dict.fromkeys(s for s in out if len(s) > 3))
+
+
+def training_texts(
+    reviews: Sequence[str],
+    questions: Sequence[str],
+    *,
+    sample: int,
+    n_sentences: int,
+    max_vocab_texts: int = 300_000,
+    seed: int = 0,
+) -> TrainingTexts:
+    """`sample` reviews to label, the questions plus `n_sentences` review sentences as
+    queries, and up to `max_vocab_texts` reviews whose tokens get rows."""
+    rng = np.random.default_rng(seed)
+    docs = [reviews[i] for i in np.sort(rng.permutation(len(reviews))[:sample])]
+    sentences = review_sentences(docs)
+    picked = [sentences[i] for i in np.sort(rng.permutation(len(sentences))[:n_sentences])]
+    if len(reviews) > max_vocab_texts:
+        vocab = [reviews[i] for i in np.sort(rng.permutation(len(reviews))[:max_vocab_texts])]
+    else:
+        vocab = list(reviews)
+    return TrainingTexts(docs, list(dict.fromkeys([*questions, *picked])), vocab)
+
+
+def fingerprint(dataset_manifest: str, texts: TrainingTexts, config: StaticTrainConfig) -> str:
+    """What a trained file depends on: the dataset (its manifest), the labelled texts, the
+    training settings and this trainer's version."""
+    import hashlib
+    import json
+
+    h = hashlib.sha256()
+    h.update(json.dumps([TRAINER_VERSION, dataset_manifest, asdict(config)]).encode())
+    for part in (texts.docs, texts.queries):
+        h.update(b"\x00".join(t.encode() for t in part) + b"\x01")
+    h.update(str(len(texts.vocab_texts)).encode())
+    return h.hexdigest()[:16]
