@@ -170,3 +170,56 @@ def test_dimension_larger_than_the_teacher_is_an_error() -> None:
         train_static_embedder(
             DOCS, QUERIES, BagTeacher(), CharTokenizer(), PIECES, config=StaticTrainConfig(dim=32)
         )
+
+
+def test_training_texts_sample_and_fingerprint() -> None:
+    from embeddings.text.static_train import fingerprint, review_sentences, training_texts
+
+    reviews = [f"맛있어요. 주차 {i} 편해요! 또 올게요" for i in range(20)]
+    texts = training_texts(reviews, ["주차 되는 곳"], sample=5, n_sentences=3)
+    assert len(texts.docs) == 5 and set(texts.docs) <= set(reviews)
+    assert texts.queries[0] == "주차 되는 곳" and len(texts.queries) == 4
+    assert texts.vocab_texts == reviews
+    assert review_sentences(["맛있어요. 주차 편해요! 또 올게요"]) == [
+        "맛있어요.",
+        "주차 편해요!",
+        "또 올게요",
+    ]
+    cfg = StaticTrainConfig()
+    key = fingerprint("{}", texts, cfg)
+    assert key == fingerprint("{}", texts, cfg)
+    assert key != fingerprint('{"seed": 1}', texts, cfg)
+    assert key != fingerprint("{}", texts, StaticTrainConfig(dim=128))
+
+
+def test_train_command_writes_then_skips(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+    from typer.testing import CliRunner
+
+    import embeddings.text.e5_torch as e5_torch
+    from tripgraph.cli import app
+    from tripgraph.settings import get_settings
+
+    (tmp_path / "data" / "tiny").mkdir(parents=True)
+    reviews = [f"주차장이 넓어요. 바다가 보여요 {i}" for i in range(30)]
+    pd.DataFrame({"text": reviews}).to_parquet(tmp_path / "data" / "tiny" / "reviews.parquet")
+    monkeypatch.setenv("TRIPGRAPH_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("TRIPGRAPH_MODEL_DIR", str(tmp_path / "models"))
+    monkeypatch.setattr(e5_torch, "TorchE5Embedder", lambda: BagTeacher(dim=384))
+    get_settings.cache_clear()
+    args = ["train", "text-embedder", "--scale", "tiny", "--sample", "10", "--questions", "5"]
+    try:
+        first = CliRunner().invoke(app, [*args, "--epochs", "2"])
+        assert first.exit_code == 0, first.output
+        assert "wrote" in first.output
+        path = tmp_path / "models" / "text_static" / "static.npz"
+        model = StaticModel.read(path)
+        assert model.meta["fingerprint"] and model.dimension == 384
+        second = CliRunner().invoke(app, [*args, "--epochs", "2"])
+        assert second.exit_code == 0 and "up to date" in second.output
+        embedder = StaticEmbedder.in_model_dir(tmp_path / "models")
+        assert embedder.embed_documents(reviews[:2]).shape == (2, 384)
+        missing = CliRunner().invoke(app, [*args[:2], "--scale", "demo"])
+        assert missing.exit_code == 2 and "data generate" in missing.output
+    finally:
+        get_settings.cache_clear()
