@@ -118,6 +118,22 @@ def test_bulk_equals_merge_on_embedded(dataset: Path, tmp_path: Path, two_embedd
     _compare_bulk_to_merge(merge_store, bulk_store, dataset, tmp_path)
 
 
+def test_bulk_equals_merge_on_falkordb_server(
+    tiny_data: Path, tmp_path: Path, falkordb_server: tuple[str, int]
+) -> None:
+    from graph_schema.falkordb_store import FalkorDBServerStore
+
+    host, port = falkordb_server
+    store = FalkorDBServerStore(host, port, graph_name="bulk_test")
+    store.connect()
+    store.clear()
+    try:
+        _compare_bulk_to_merge(store, store, tiny_data, tmp_path)
+    finally:
+        store.clear()
+        store.close()
+
+
 def test_bulk_types_match_merge(tmp_path: Path, two_embedded) -> None:
     ds = make_dataset(tmp_path)
     merge_store, bulk_store = two_embedded
