@@ -37,7 +37,7 @@ from ingest.generate.products import PRODUCT_PLACE_SCHEMA, PRODUCT_SCHEMA, build
 from ingest.generate.reviews import REVIEW_SCHEMA, iter_review_chunks
 from ingest.generate.users import USER_SCHEMA, build_users
 
-GENERATOR_VERSION = "1.1.0"  # 1.1: late-launched long-tail products in the click log
+GENERATOR_VERSION = "1.2.0"  # 1.1: late-launched long-tail products; 1.2: wider review text
 MANIFEST_NAME = "manifest.json"
 
 __all__ = ["GENERATOR_VERSION", "MANIFEST_NAME", "Manifest", "Scale", "generate"]

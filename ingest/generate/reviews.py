@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from ingest.gazetteer import (
     AGE_BANDS,
+    JEJU_POIS,
     JEJU_REGIONS,
     LOCAL_HOME_CITY,
     REVIEW_PARTIES,
@@ -153,6 +154,14 @@ def iter_review_chunks(
     categories = table["category"].tolist()
     shorts = {r.name: r.aliases[0] for r in JEJU_REGIONS}
     region_short = [shorts[r] for r in table["region"]]
+    # Landmarks and names near the merchant for "협재해수욕장 구경하고 들렀어요".
+    near = {
+        r.name: tuple(p.name for p in JEJU_POIS if p.region == r.slug)
+        + tuple(a for a in r.aliases if not a.isascii())
+        for r in JEJU_REGIONS
+    }
+    places = [near[r] for r in table["region"]]
+    avg_price = table["avg_price"].to_numpy()
     menu_sorted = merchants.menus.sort_values(
         ["merchant_id", "signature"], ascending=[True, False], kind="stable"
     )
@@ -240,7 +249,9 @@ def iter_review_chunks(
         reaction = rng.random(n) < 0.3
 
         day = np.floor(_N_DAYS * rng.random(n) ** 0.7).astype("timedelta64[D]")
-        created = (_FIRST_DAY + day).astype(str)
+        visit = _FIRST_DAY + day
+        created = visit.astype(str)
+        month = visit.astype("datetime64[M]").astype(np.int64) % 12 + 1
         text_rnd = random.Random(int(rng.integers(2**62)))
 
         texts: list[str] = []
@@ -257,6 +268,10 @@ def iter_review_chunks(
                 menus=menus[mi],
                 region_short=region_short[mi],
                 reaction=bool(reaction[i]),
+                age=int(age[i]),
+                month=int(month[i]),
+                places=places[mi],
+                avg_price=int(avg_price[mi]),
             )
             texts.append(compose_review(ctx, text_rnd))
 
