@@ -1,8 +1,8 @@
 """Every Cypher query the agent runs: named constants and builders.
 
 Values always travel as parameters; the only text assembled from slots is a choice among
-fixed clauses (which attribute filter, which ORDER BY), never user text. Two expressions
-differ between engines (cosine similarity of stored vectors); `similarity_expr` holds both.
+fixed clauses (which attribute filter, which ORDER BY), never user text. No query reads a
+vector: vectors come from the store's vector methods, the same on every backend.
 """
 
 from __future__ import annotations
@@ -28,17 +28,27 @@ VOCABULARY_QUERIES: dict[str, str] = {
 }
 
 
-def index_hits_query(prefix: str, id_expr: str) -> str:
-    """Only ids and scores from a vector-index query (`prefix`: the backend dialect's CALL
-    that yields `node, score`): returning whole nodes costs ~6x more on FalkorDB."""
-    return f"{prefix} RETURN {id_expr} AS merchant_id, score ORDER BY score DESC"
-
-
 MERCHANTS_BY_IDS = "MATCH (m:Merchant) WHERE m.merchant_id IN $ids RETURN m"
 
-GRAPH_EMBEDDINGS_BY_IDS = (
-    "MATCH (m:Merchant) WHERE m.merchant_id IN $ids AND m.graph_embedding IS NOT NULL "
-    "RETURN m.merchant_id AS merchant_id, m.graph_embedding AS v"
+# Vectors are read through the store (`vector_search_keys`, `vector_similarities`,
+# `get_vectors`), never in Cypher: the FalkorDB backends keep them outside the graph.
+MERCHANT_IDS_OF_REVIEWS = (
+    "MATCH (r:Review) WHERE r.review_id IN $ids RETURN r.review_id AS review_id, "
+    "r.merchant_id AS merchant_id"
+)
+
+# Candidates' reviews, to be scored against the HyDE vector; starts from the merchant-id
+# index and expands (a filter on `r` first would scan every Review by label).
+REVIEWS_OF_MERCHANTS = (
+    "MATCH (m:Merchant) WHERE m.merchant_id IN $ids "
+    "MATCH (r:Review)-[:ABOUT]->(m) "
+    "RETURN m.merchant_id AS merchant_id, r.review_id AS review_id, r.party_type AS party_type"
+)
+
+REVIEW_SNIPPETS = (
+    "MATCH (r:Review) WHERE r.review_id IN $ids "
+    "RETURN r.review_id AS review_id, r.text AS text, r.party_type AS party_type, "
+    "r.rating AS rating"
 )
 
 TOP_REVIEWS_BY_RATING = (
@@ -54,38 +64,6 @@ REVIEWS_ABOUT = (
     "(m:Merchant {merchant_id: p.merchant_id}) "
     "RETURN r.review_id AS review_id, m.merchant_id AS merchant_id, r.text AS text"
 )
-
-
-def similarity_expr(dialect: str, left: str, param: str) -> str:
-    """Cosine similarity in [-1, 1] of a stored vector and a parameter, per engine."""
-    if dialect == "falkordb":
-        return f"1.0 - vec.cosineDistance({left}, vecf32(${param}))"
-    if dialect == "neo4j":
-        # Neo4j maps cosine to (1 + cos) / 2.
-        return f"2.0 * vector.similarity.cosine({left}, ${param}) - 1.0"
-    raise ValueError(f"no similarity expression for dialect {dialect!r}")
-
-
-def reviews_by_similarity(dialect: str) -> str:
-    """Each merchant's reviews most similar to $v (the HyDE vector), best first; reviews by
-    the user's own party ($party) get $boost on top.
-
-    Reviews without an embedding drop out through `sim IS NOT NULL` (both engines give a null
-    similarity for a null vector) rather than `r.embedding IS NOT NULL` in the MATCH: that
-    filter on `r` makes FalkorDB scan every Review by label instead of starting from the
-    merchant-id index and expanding (about 7x slower at demo scale, worse with more reviews).
-    """
-    sim = similarity_expr(dialect, "r.embedding", "v")
-    return (
-        "MATCH (m:Merchant) WHERE m.merchant_id IN $ids "
-        "MATCH (r:Review)-[:ABOUT]->(m) "
-        f"WITH m, r, {sim} AS sim WHERE sim IS NOT NULL "
-        "WITH m, r, sim, sim + CASE WHEN r.party_type = $party THEN $boost ELSE 0.0 END AS rank "
-        "ORDER BY rank DESC, r.review_id "
-        "WITH m, collect({review_id: r.review_id, text: r.text, party_type: r.party_type, "
-        "rating: r.rating, sim: sim})[0..$per] AS top "
-        "RETURN m.merchant_id AS merchant_id, top"
-    )
 
 
 PRICE_CHEAP_MAX_LEVEL = 2

@@ -1,8 +1,10 @@
 """Second-stage retrieval: HyDE re-ranking, widening with vector hits, graph backfill.
 
-All three work on `Candidate` objects read through the store's read-only path. A stage that
-cannot run (no review embeddings, no graph embeddings, no vector index) returns what it has
-and a note saying why, so the answer can tell the user.
+All three work on `Candidate` objects read through the store's read-only path; vectors
+only through the store's vector methods (`vector_search_keys`, `vector_similarities`,
+`get_vectors`), which every backend implements. A stage that cannot run (no review
+embeddings, no graph embeddings, no vector index) returns what it has and a note saying
+why, so the answer can tell the user.
 """
 
 from __future__ import annotations
@@ -16,8 +18,8 @@ from agent import cypher as Q
 from agent.deps import AgentDeps
 from agent.state import Candidate, Evidence, Slots
 from agent.understand import haversine_km
-from graph_schema import model
-from graph_schema.store import GraphStoreError
+from graph_schema.store import GraphStoreError, vector_spec
+from graph_schema.vector_index import VectorIndexError
 from ingest.gazetteer import ATTRIBUTES
 from prompts import agent as P
 
@@ -77,19 +79,28 @@ def candidate_from_node(
     )
 
 
+# What a vector stage can fail with: the store (connection, query), an unknown index, an
+# unusable index file, or a query vector of another dimension than the index (the embedder
+# changed since `tripgraph embed`).
+VECTOR_ERRORS = (GraphStoreError, KeyError, VectorIndexError, ValueError)
+
+
 def _index_hits(deps: AgentDeps, index: str, vector: list[float], k: int) -> list[str]:
-    """Merchant ids of the k nearest nodes of a vector index (reviews carry merchant_id)."""
-    spec = next((v for v in model.VECTOR_INDEXES if v.name == index), None)
-    if spec is None:
-        raise KeyError(index)
-    cypher = Q.index_hits_query(deps.store.dialect.query_vector_index(spec), "node.merchant_id")
+    """Merchant ids of the k nearest nodes of a vector index, nearest first (a review hit
+    stands for its merchant; a merchant is listed once per hit)."""
+    spec = vector_spec(index)
+    hits = deps.store.vector_search_keys(index, vector, k)
+    keys = [key for key, _ in hits]
+    if spec.label == "Merchant" or not keys:
+        return keys
     rows = deps.store.read(
-        cypher,
-        {"k": int(k), "vector": [float(x) for x in vector]},
+        Q.MERCHANT_IDS_OF_REVIEWS,
+        {"ids": keys},
         timeout_ms=deps.config.query_timeout_ms,
-        max_rows=k,
+        max_rows=len(keys),
     ).rows
-    return [str(r["merchant_id"]) for r in rows if r.get("merchant_id")]
+    merchant_of = {r["review_id"]: r["merchant_id"] for r in rows if r.get("merchant_id")}
+    return [str(merchant_of[key]) for key in keys if key in merchant_of]
 
 
 def fetch_candidates(deps: AgentDeps, ids: list[str], source: str) -> list[Candidate]:
@@ -228,6 +239,65 @@ def menu_merchant_ids(deps: AgentDeps, slots: Slots) -> set[str] | None:
 PARTY_SNIPPET_BOOST = 0.15
 
 
+def reviews_by_similarity(
+    deps: AgentDeps, ids: list[str], vector: list[float], party: str | None
+) -> list[dict[str, Any]]:
+    """Each merchant's reviews most similar to `vector` (the HyDE vector), best first, as
+    `{merchant_id, top: [{review_id, text, party_type, rating, sim}]}` rows; reviews by the
+    user's own party get `PARTY_SNIPPET_BOOST` on top (ties: review id). Merchants none of
+    whose reviews has a vector are left out. Three steps: the candidates' review ids from
+    the graph, similarities from the store's vectors, then only the winners' texts."""
+    per = deps.config.snippets_per_candidate
+    reviews = deps.store.read(
+        Q.REVIEWS_OF_MERCHANTS,
+        {"ids": ids},
+        timeout_ms=deps.config.query_timeout_ms,
+        max_rows=10_000_000,
+    ).rows
+    if not reviews:
+        return []
+    sims = deps.store.vector_similarities(
+        "review_embedding", [r["review_id"] for r in reviews], vector
+    )
+    ranked: dict[str, list[tuple[float, str, float]]] = {}
+    for r in reviews:
+        sim = sims.get(r["review_id"])
+        if sim is None:
+            continue
+        boost = PARTY_SNIPPET_BOOST if party and r.get("party_type") == party else 0.0
+        ranked.setdefault(r["merchant_id"], []).append((-(sim + boost), r["review_id"], sim))
+    best = {m: sorted(items)[:per] for m, items in ranked.items()}
+    wanted = [rid for items in best.values() for _, rid, _ in items]
+    if not wanted:
+        return []
+    texts = {
+        r["review_id"]: r
+        for r in deps.store.read(
+            Q.REVIEW_SNIPPETS,
+            {"ids": wanted},
+            timeout_ms=deps.config.query_timeout_ms,
+            max_rows=len(wanted),
+        ).rows
+    }
+    return [
+        {
+            "merchant_id": m,
+            "top": [
+                {
+                    "review_id": rid,
+                    "text": texts[rid].get("text"),
+                    "party_type": texts[rid].get("party_type"),
+                    "rating": texts[rid].get("rating"),
+                    "sim": sim,
+                }
+                for _, rid, sim in items
+                if rid in texts
+            ],
+        }
+        for m, items in best.items()
+    ]
+
+
 def attach_review_similarity(
     deps: AgentDeps,
     candidates: list[Candidate],
@@ -243,22 +313,14 @@ def attach_review_similarity(
     rows: list[dict[str, Any]] = []
     note = None
     if vector is not None:
-        rows = deps.store.read(
-            Q.reviews_by_similarity(deps.dialect),
-            {
-                "ids": ids,
-                "v": vector,
-                "per": per,
-                "party": party or "",
-                "boost": PARTY_SNIPPET_BOOST,
-            },
-            timeout_ms=deps.config.query_timeout_ms,
-            max_rows=len(ids),
-        ).rows
+        try:
+            rows = reviews_by_similarity(deps, ids, vector, party)
+        except VECTOR_ERRORS as exc:
+            note = f"리뷰 벡터를 쓸 수 없어 HyDE 재순위를 건너뛰었어요: {str(exc)[:80]}"
     have = {r["merchant_id"] for r in rows}
     missing = [i for i in ids if i not in have]
     if missing:
-        if vector is not None and len(missing) == len(ids):
+        if vector is not None and note is None and len(missing) == len(ids):
             note = "리뷰 임베딩이 없어 HyDE 재순위를 건너뛰었어요 (run `tripgraph embed`)"
         rows += deps.store.read(
             Q.TOP_REVIEWS_BY_RATING,
@@ -290,7 +352,7 @@ def vector_widen(
     """Merchants of the reviews nearest to the HyDE vector that meet the hard constraints."""
     try:
         hits = _index_hits(deps, "review_embedding", vector, deps.config.vector_k)
-    except (GraphStoreError, KeyError) as exc:
+    except VECTOR_ERRORS as exc:
         return [], f"리뷰 벡터 검색을 쓸 수 없어요: {str(exc)[:80]}"
     ids = [i for i in dict.fromkeys(hits) if i not in have]
     if ids:
@@ -325,13 +387,11 @@ def graph_backfill(
     """Nearest merchants in graph-embedding space to the seeds, meeting the hard constraints."""
     if not seeds:
         return [], "그래프 임베딩 보강: 기준 후보가 없어 건너뛰었어요"
-    rows = deps.store.read(
-        Q.GRAPH_EMBEDDINGS_BY_IDS,
-        {"ids": [s.merchant_id for s in seeds]},
-        timeout_ms=deps.config.query_timeout_ms,
-        max_rows=len(seeds),
-    ).rows
-    vectors = [np.asarray(r["v"], np.float32) for r in rows if r.get("v")]
+    try:
+        got = deps.store.get_vectors("merchant_graph_embedding", [s.merchant_id for s in seeds])
+    except VECTOR_ERRORS as exc:
+        return [], f"그래프 임베딩을 읽을 수 없어 보강을 건너뛰었어요: {str(exc)[:80]}"
+    vectors = [np.asarray(v, np.float32) for v in got.values()]
     if not vectors:
         return [], (
             "그래프 임베딩이 아직 없어 보강을 건너뛰었어요 (run `tripgraph train graph-embeddings`)"
@@ -344,7 +404,7 @@ def graph_backfill(
         hits = _index_hits(
             deps, "merchant_graph_embedding", (centroid / norm).tolist(), deps.config.graph_k
         )
-    except (GraphStoreError, KeyError) as exc:
+    except VECTOR_ERRORS as exc:
         return [], f"그래프 임베딩 인덱스를 쓸 수 없어 보강을 건너뛰었어요: {str(exc)[:80]}"
     ids = [i for i in hits if i not in have]
     out: list[Candidate] = []

@@ -454,6 +454,10 @@ class GraphStore(ABC):
         extra = [k for k in have if k not in current]
         return VectorDiff(sorted(missing), sorted(changed), sorted(extra))
 
+    def reset_vectors(self, index: str) -> None:
+        """Drop every vector of the index (a rebuild with another embedder starts empty)."""
+        self.delete_vectors(index, list(self.vector_fingerprints(index)))
+
     def vector_tag(self, index: str) -> str:
         """The embedder / model tag recorded with the vectors ('' where not recorded)."""
         return ""

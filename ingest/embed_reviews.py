@@ -1,11 +1,17 @@
-"""Embed review texts into the review vector index: batched, resumable, with progress.
+"""`tripgraph embed`: reconcile the review vector index with the graph's reviews.
 
-Resumable by construction: only reviews without an embedding are fetched, so a run after
-an interruption continues where the last committed batch ended.
+Every Review's text is fingerprinted (`vector_index.text_fingerprint`) and compared with the
+fingerprints recorded with the stored vectors: new reviews are embedded, reviews whose text
+changed are re-embedded, vectors of deleted reviews are dropped. Vectors from another
+embedder (or of another dimension) are discarded and everything is embedded again.
+
+Resumable: written vectors are made durable every `save_every` writes (`flush_vectors`), and
+a run after an interruption only embeds what is still missing or changed.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 
@@ -13,18 +19,34 @@ from tqdm import tqdm
 
 from embeddings.text.base import Embedder
 from graph_schema.store import GraphStore
+from graph_schema.vector_index import NO_FINGERPRINT, text_fingerprint
+
+log = logging.getLogger(__name__)
+
+INDEX = "review_embedding"
 
 
 @dataclass
 class EmbedReport:
     model: str
     dimension: int
-    embedded: int
+    embedded: int  # vectors written this run (new + changed)
     seconds: float
+    new: int = 0  # reviews that had no vector
+    changed: int = 0  # reviews whose text changed since they were embedded
+    deleted: int = 0  # vectors of reviews no longer in the graph, dropped
+    up_to_date: int = 0  # reviews whose vector was already right
+    migrated: int = 0  # vectors moved out of FalkorDB node properties (older graphs)
+    rebuilt: bool = False  # the index held another model's vectors and was emptied
+    remaining: int = 0  # still to embed (when `limit` stopped the run)
 
     @property
     def per_second(self) -> float:
         return self.embedded / self.seconds if self.seconds else 0.0
+
+
+def embedder_tag(embedder: Embedder) -> str:
+    return f"{embedder.name}:{embedder.dimension}"
 
 
 def embed_reviews(
@@ -34,26 +56,74 @@ def embed_reviews(
     batch_size: int = 64,
     limit: int | None = None,
     progress: bool = True,
+    save_every: int = 20,
+    rebuild: bool = False,
 ) -> EmbedReport:
-    store.ensure_schema(text_dim=embedder.dimension)
-    # One read for the whole to-do list: a `WHERE embedding IS NULL` query per batch
-    # would rescan every review each time.
-    todo = store.read(
-        "MATCH (r:Review) WHERE r.embedding IS NULL RETURN r.review_id AS id, r.text AS text "
-        "ORDER BY id",
-        timeout_ms=600_000,
-        max_rows=limit or 100_000_000,
-    ).rows
+    """Bring the review vectors in line with the graph (see the module docstring).
+    `limit`: embed at most this many; `rebuild`: discard every stored vector first."""
     started = time.perf_counter()
-    done = 0
+    report = EmbedReport(embedder.name, embedder.dimension, 0, 0.0)
+    migrate = getattr(store, "migrate_legacy_vectors", None)
+    if migrate is not None:  # FalkorDB graphs written before the vector sidecar existed
+        report.migrated = int(migrate(progress=progress).get(INDEX, 0))
+    tag = embedder_tag(embedder)
+    have_tag = store.vector_tag(INDEX)
+    if rebuild or (have_tag and have_tag != tag):
+        log.warning("review vectors came from %r, embedding with %r: rebuilding", have_tag, tag)
+        store.reset_vectors(INDEX)
+        report.rebuilt = True
+    store.ensure_schema(text_dim=embedder.dimension)
+
+    # One read of every review's text (seconds at 900,000): the fingerprints decide the work.
+    rows = store.read(
+        "MATCH (r:Review) RETURN r.review_id AS id, r.text AS text ORDER BY id",
+        timeout_ms=600_000,
+        max_rows=100_000_000,
+    ).rows
+    have = store.vector_fingerprints(INDEX)
+    if have and not report.rebuilt and not have_tag:
+        # No tag recorded (migrated, or written by an older version): keep the vectors only
+        # if they have this embedder's dimension.
+        sample = store.get_vectors(INDEX, [next(iter(have))])
+        if any(len(v) != embedder.dimension for v in sample.values()):
+            store.reset_vectors(INDEX)
+            have, report.rebuilt = {}, True
+    current = {str(r["id"]): r["text"] or "" for r in rows}
+    todo: list[tuple[str, str, int]] = []
+    for key, text in current.items():
+        fp = text_fingerprint(text)
+        old = have.get(key)
+        if old is None:
+            report.new += 1
+        elif old not in (fp, NO_FINGERPRINT):
+            report.changed += 1
+        else:
+            report.up_to_date += 1
+            continue
+        todo.append((key, text, fp))
+    gone = [k for k in have if k not in current]
+    if gone:
+        report.deleted = store.delete_vectors(INDEX, gone)
+    if limit is not None:
+        report.remaining = max(0, len(todo) - limit)
+        todo = todo[:limit]
+
     bar = tqdm(total=len(todo), desc="embed reviews", unit="review", disable=not progress)
     write_every = max(batch_size, 512)  # fewer, larger writes; embedding dominates anyway
-    for start in range(0, len(todo), write_every):
+    for n, start in enumerate(range(0, len(todo), write_every), start=1):
         chunk = todo[start : start + write_every]
-        vectors = embedder.embed_documents([r["text"] for r in chunk], batch_size=batch_size)
-        done += store.set_vectors(
-            "Review", "embedding", zip((r["id"] for r in chunk), vectors.tolist(), strict=True)
+        vectors = embedder.embed_documents([t for _, t, _ in chunk], batch_size=batch_size)
+        report.embedded += store.set_vectors(
+            "Review",
+            "embedding",
+            zip((k for k, _, _ in chunk), vectors.tolist(), strict=True),
+            fingerprints=[fp for _, _, fp in chunk],
         )
+        if n % save_every == 0:
+            store.flush_vectors()
         bar.update(len(chunk))
     bar.close()
-    return EmbedReport(embedder.name, embedder.dimension, done, time.perf_counter() - started)
+    store.set_vector_tag(INDEX, tag)
+    store.flush_vectors()
+    report.seconds = time.perf_counter() - started
+    return report

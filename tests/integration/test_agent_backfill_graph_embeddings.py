@@ -51,12 +51,9 @@ def deps(store: GraphStore) -> AgentDeps:
 
 
 def _vectors(store: GraphStore) -> dict[str, np.ndarray]:
-    rows = store.read(
-        "MATCH (m:Merchant) WHERE m.graph_embedding IS NOT NULL "
-        "RETURN m.merchant_id AS id, m.graph_embedding AS v",
-        max_rows=100_000,
-    ).rows
-    return {r["id"]: np.asarray(r["v"], np.float64) for r in rows}
+    ids = [r["id"] for r in store.read("MATCH (m:Merchant) RETURN m.merchant_id AS id").rows]
+    got = store.get_vectors("merchant_graph_embedding", ids)
+    return {k: np.asarray(v, np.float64) for k, v in got.items()}
 
 
 def _seeds_and_slots(deps: AgentDeps) -> tuple[list[Candidate], Slots]:

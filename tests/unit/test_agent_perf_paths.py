@@ -132,32 +132,38 @@ def test_read_only_gate_refuses_every_time_and_passes_reads_unchanged() -> None:
 
 # ------------------------------------------------- answers without stage events, no copies
 def _review_store() -> MagicMock:
-    """The node tests' fake store, plus one scored review per merchant."""
+    """The node tests' fake store, plus one review per merchant with a vector similarity
+    (served through `vector_similarities`, as the FalkorDB sidecar and Neo4j both do)."""
+    from agent import cypher as Q
+
     store = fake_store()
     merchants = store.read.side_effect
 
+    def review(i: str) -> dict[str, Any]:
+        return {
+            "review_id": f"R{i}",
+            "merchant_id": i,
+            "text": f"{MERCHANTS[i]['name']} 부모님이 좋아하셨어요",
+            "party_type": "부모님",
+            "rating": 5,
+        }
+
     def read(cypher: str, params: dict[str, Any] | None = None, **kw: Any) -> QueryResult:
-        if "AS top" not in cypher:
-            return merchants(cypher, params, **kw)
-        ids = [i for i in (params or {}).get("ids") or [] if i in MERCHANTS]
-        rows = [
-            {
-                "merchant_id": i,
-                "top": [
-                    {
-                        "review_id": f"R{i}",
-                        "text": f"{MERCHANTS[i]['name']} 부모님이 좋아하셨어요",
-                        "party_type": "부모님",
-                        "rating": 5,
-                        "sim": 0.5 + int(i[1:]) / 100,
-                    }
-                ],
-            }
-            for i in ids
-        ]
-        return QueryResult(["merchant_id", "top"], rows)
+        ids = (params or {}).get("ids") or []
+        if cypher == Q.REVIEWS_OF_MERCHANTS:
+            rows = [review(i) for i in ids if i in MERCHANTS]
+            return QueryResult(["merchant_id", "review_id", "party_type"], rows)
+        if cypher == Q.REVIEW_SNIPPETS:
+            rows = [review(r[1:]) for r in ids if r[1:] in MERCHANTS]
+            return QueryResult(["review_id", "text", "party_type", "rating"], rows)
+        return merchants(cypher, params, **kw)
+
+    def similarities(index: str, keys: list[str], vector: Any) -> dict[str, float]:
+        assert index == "review_embedding"
+        return {k: 0.5 + int(k[2:]) / 100 for k in keys}
 
     store.read.side_effect = read
+    store.vector_similarities.side_effect = similarities
     return store
 
 
