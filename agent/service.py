@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -24,8 +25,13 @@ from agent.memory import sqlite_checkpointer
 from agent.state import CypherAttempt, Intent, Mode, Pick, Slots, StepMode
 from agent.understand import get_understander
 from embeddings.text.cache import CachedQueryEmbedder
+from graph_schema.store import VectorStatus
 
 log = logging.getLogger("tripgraph.agent")
+
+# How often a running service re-runs the vector check (one graph aggregate, ~0.5 s at
+# 900,000 reviews).
+VECTOR_RECHECK_S = 300.0
 
 # Asked once, offline and without memory, when a service opens (see `AgentService.warm_up`).
 WARM_UP_QUESTION = "제주시에서 가족이랑 갈 만한 한식당 추천해줘"
@@ -74,6 +80,8 @@ class AgentService:
         self.deps = deps
         self.graph = build_graph(deps, checkpointer=checkpointer)
         self.warm_up_report: WarmUpReport | None = None
+        self.vector_status: VectorStatus | None = None
+        self._vectors_checked_at = time.monotonic()
 
     @classmethod
     def open(
@@ -84,9 +92,28 @@ class AgentService:
         deps = AgentDeps.open(settings)
         path = memory_path or settings.run_dir / "agent" / "memory.sqlite"
         service = cls(deps, sqlite_checkpointer(path))
+        service.check_vectors()
         if warm_up:
             service.warm_up()
         return service
+
+    def check_vectors(self) -> VectorStatus | None:
+        """The store's cheap check of the review vectors against the graph (one aggregate).
+        When they disagree (reviews added, changed or deleted since `tripgraph embed`) the
+        service still answers, with a warning in the log and a note in every answer."""
+        try:
+            status = self.deps.store.vector_status("review_embedding")
+        except Exception as exc:  # a failed check must not stop the service
+            log.warning("review vector check failed: %s", exc)
+            return None
+        if not status.ok:
+            log.warning(
+                "review vectors are stale (%s): HyDE re-ranking may use outdated vectors; "
+                "run `tripgraph embed`",
+                status.detail,
+            )
+        self.vector_status = status
+        return status
 
     def warm_up(self) -> WarmUpReport:
         """Pay the one-time costs before the first user does: the text model loads on its
@@ -148,10 +175,21 @@ class AgentService:
             graph_rows=state.get("graph_rows") or [],
             tool_result=state.get("tool_result"),
             steps=steps,
-            notes=[n for n in state.get("notes") or [] if n],
+            notes=[n for n in state.get("notes") or [] if n] + self._vector_notes(),
             timings_ms=timings,
             answer=state.get("answer", ""),
         )
+
+    def _vector_notes(self) -> list[str]:
+        if time.monotonic() - self._vectors_checked_at > VECTOR_RECHECK_S:
+            # The graph or the vectors may have changed since (ingest, embed): check again
+            # off the request path; this answer uses the last verdict.
+            self._vectors_checked_at = time.monotonic()
+            threading.Thread(target=self.check_vectors, daemon=True).start()
+        status = self.vector_status
+        if status is None or status.ok:
+            return []
+        return [f"리뷰 벡터가 그래프와 맞지 않아요 ({status.detail}): run `tripgraph embed`"]
 
     def ask(self, question: str, thread_id: str | None = None) -> AgentAnswer:
         """The answer alone, without stage events (the same answer `stream` ends with).

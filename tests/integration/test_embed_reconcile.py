@@ -10,10 +10,14 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
+from agent.deps import AgentDeps
+from agent.service import AgentService
+from embeddings.text.base import Embedder
 from embeddings.text.factory import make_embedder
 from graph_schema.falkordb_store import EmbeddedFalkorDBStore
 from ingest.embed_reviews import embed_reviews
@@ -35,13 +39,13 @@ def store(
 
 
 @pytest.fixture(scope="module")
-def embedder():  # type: ignore[no-untyped-def]
+def embedder() -> Embedder:
     e = make_embedder("hashing")
     e.load()
     return e
 
 
-def _review(store: EmbeddedFalkorDBStore, offset: int = 0) -> dict:  # type: ignore[type-arg]
+def _review(store: EmbeddedFalkorDBStore, offset: int = 0) -> dict[str, Any]:
     return store.read(
         "MATCH (r:Review)-[:ABOUT]->(m:Merchant) RETURN r.review_id AS id, r.text AS text, "
         "m.merchant_id AS merchant_id ORDER BY id SKIP $o LIMIT 1",
@@ -49,7 +53,7 @@ def _review(store: EmbeddedFalkorDBStore, offset: int = 0) -> dict:  # type: ign
     ).single()
 
 
-def test_embedded_graph_starts_consistent(store: EmbeddedFalkorDBStore, embedder) -> None:  # type: ignore[no-untyped-def]
+def test_embedded_graph_starts_consistent(store: EmbeddedFalkorDBStore, embedder: Embedder) -> None:
     cheap = store.vector_status(INDEX)
     full = store.vector_status(INDEX, full=True)
     assert cheap.ok and full.ok, (cheap, full)
@@ -61,7 +65,7 @@ def test_embedded_graph_starts_consistent(store: EmbeddedFalkorDBStore, embedder
 
 def test_added_changed_deleted_are_flagged_then_reconciled(
     store: EmbeddedFalkorDBStore,
-    embedder,  # type: ignore[no-untyped-def]
+    embedder: Embedder,
 ) -> None:
     changed, deleted = _review(store, 0), _review(store, 1)
     new_text = "완전히 새로 쓴 리뷰: 오션뷰 카페인데 주차가 편해요"
@@ -75,12 +79,17 @@ def test_added_changed_deleted_are_flagged_then_reconciled(
     store.write("MATCH (r:Review {review_id: $id}) DETACH DELETE r", {"id": deleted["id"]})
 
     assert not store.vector_status(INDEX).ok  # the cheap check on open sees it
+    service = AgentService(AgentDeps(store=store, embedder=embedder))
+    status = service.check_vectors()
+    assert status is not None and not status.ok
+    assert any("tripgraph embed" in n for n in service._vector_notes())
     full = store.vector_status(INDEX, full=True)
     assert (full.missing, full.changed, full.extra) == (1, 1, 1)
 
     report = embed_reviews(store, embedder, progress=False)
     assert (report.new, report.changed, report.deleted, report.embedded) == (1, 1, 1, 2)
     assert store.vector_status(INDEX, full=True).ok and store.vector_status(INDEX).ok
+    assert service.check_vectors() and service._vector_notes() == []
     # The changed review's vector is the one of its new text; the new review is findable.
     want = np.asarray(embedder.embed_documents([changed["text"] + " 또 올게요"])[0])
     got = store.get_vectors(INDEX, [changed["id"]])[changed["id"]]
@@ -92,7 +101,7 @@ def test_added_changed_deleted_are_flagged_then_reconciled(
 
 def test_vectors_survive_a_reopen_in_another_process(
     store: EmbeddedFalkorDBStore,
-    embedder,  # type: ignore[no-untyped-def]
+    embedder: Embedder,
 ) -> None:
     store.flush_vectors()
     probe = _review(store, 2)
@@ -115,7 +124,7 @@ def test_vectors_survive_a_reopen_in_another_process(
 
 def test_legacy_vectors_in_falkordb_are_migrated(
     store: EmbeddedFalkorDBStore,
-    embedder,  # type: ignore[no-untyped-def]
+    embedder: Embedder,
 ) -> None:
     probe = _review(store, 3)
     vec = np.asarray(embedder.embed_documents([probe["text"]])[0], dtype=np.float32)
