@@ -144,6 +144,7 @@ def bench_ingest(
         rows = sum(f.read for f in report.files)
         out.update(
             mode=report.mode,
+            phases=report.phases,
             wall_s=round(wall, 1),
             rows_read=rows,
             rows_loaded=sum(f.loaded for f in report.files),

@@ -134,6 +134,7 @@ def bulk_ingest(
     finally:
         sink.abort()  # stops the sender thread if a step failed; a no-op after finish()
     report.mode = "bulk"
+    report.phases = {k: round(v, 2) for k, v in sink.phases.items()}
     return report
 
 
@@ -212,6 +213,10 @@ class BulkSink(ABC):
         self._replay: list[tuple[bool, str, list[dict[str, Any]]]] = []
         self.nodes_sent = 0
         self.rels_sent = 0
+        self._started = time.perf_counter()
+        # seconds: validating, encoding and sending (bulk_s), creating the schema
+        # (schema_s; on Neo4j it comes first and counts in bulk_s), replaying MERGE rows
+        self.phases: dict[str, float] = {}
 
     # the loader's Sink interface -----------------------------------------------------------
     def upsert_nodes(self, label: str, rows: list[dict[str, Any]]) -> int:
@@ -251,7 +256,11 @@ class BulkSink(ABC):
         matched = 0
         for row in rows:
             s, e = start_ids.get(row["start"]), end_ids.get(row["end"])
-            props = {k: v for k, v in row.items() if k not in ("start", "end") and v is not None}
+            props = (
+                {k: v for k, v in row.items() if k not in ("start", "end") and v is not None}
+                if len(row) > 2
+                else {}
+            )
             if s is None or e is None:
                 # An end that MERGE creates later (replay) still needs the replay; an end
                 # that exists nowhere is dropped, as MERGE's MATCH would drop it.
@@ -280,6 +289,7 @@ class BulkSink(ABC):
     # the run -----------------------------------------------------------------------------
     def begin(self, *, text_dim: int | None, graph_dim: int | None) -> None:
         """Write the marker (before any data)."""
+        self._started = time.perf_counter()
         self._begin(text_dim=text_dim, graph_dim=graph_dim)
 
     def finish(self, *, text_dim: int | None, graph_dim: int | None) -> None:
@@ -287,14 +297,20 @@ class BulkSink(ABC):
         the marker: from here on the graph is complete."""
         self._flush()
         self._join()
+        started = time.perf_counter()
+        self.phases["bulk_s"] = started - self._started
         self._after_bulk(text_dim=text_dim, graph_dim=graph_dim)
+        replay = time.perf_counter()
+        self.phases["schema_s"] = replay - started
         for is_node, name, rows in self._replay:
             if is_node:
                 self.store.upsert_nodes(name, rows)
             else:
                 self.store.upsert_relationships(name, rows)
+        self.phases["replay_rows"] = sum(len(rows) for _, _, rows in self._replay)
         self._replay.clear()
         self.store.write(f"MATCH (m:{MARKER_LABEL}) DELETE m")
+        self.phases["replay_s"] = time.perf_counter() - replay
 
     def abort(self) -> None:
         """Stop the background sender (after a failure: the marker stays)."""
@@ -374,7 +390,7 @@ def _token_keys(name: str, props: dict[str, Any]) -> tuple[str, ...]:
     """The model's property list (absent values are sent as NULL, which the server skips,
     as MERGE skips null properties), extended by any property the model does not name."""
     keys = _PROPS.get(name, ())
-    if props.keys() <= _PROP_SETS.get(name, frozenset()):
+    if not props or props.keys() <= _PROP_SETS.get(name, frozenset()):
         return keys
     return keys + tuple(k for k in props if k not in keys)
 
@@ -448,7 +464,9 @@ class FalkorDBBulkSink(BulkSink):
         props: dict[str, Any],
     ) -> None:
         keys = _token_keys(rel_type, props)
-        record = _EDGE.pack(start_id, end_id) + b"".join([_encode(props.get(k)) for k in keys])
+        record = _EDGE.pack(start_id, end_id)
+        if keys:
+            record += b"".join([_encode(props.get(k)) for k in keys])
         tok = self._types.get((rel_type, keys))
         if tok is None:
             tok = self._types[(rel_type, keys)] = _Token(rel_type, keys)

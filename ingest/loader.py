@@ -53,6 +53,7 @@ class IngestReport:
     seconds: float = 0.0
     quarantine_file: str = ""
     mode: str = "merge"  # the path that wrote: "merge" (UNWIND ... MERGE) or "bulk"
+    phases: dict[str, float] = field(default_factory=dict)  # seconds per phase (bulk)
 
     @property
     def quarantined(self) -> int:

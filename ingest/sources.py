@@ -44,23 +44,21 @@ def read_rows(path: Path) -> Iterator[RawRow]:
         raise ValueError(f"unsupported file type {path.suffix!r}: use one of {SUFFIXES}")
 
 
-def _clean(value: Any) -> Any:
-    # Parquet gives numpy arrays for list columns and NaN for missing floats.
-    if hasattr(value, "tolist"):
-        value = value.tolist()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
 def _read_parquet(path: Path) -> Iterator[RawRow]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     line = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=20_000):
+        # Arrow gives plain Python values; only float columns can hold NaN ("missing").
+        floats = [f.name for f in batch.schema if pa.types.is_floating(f.type)]
         for row in batch.to_pylist():
             line += 1
-            yield RawRow(line, {k: _clean(v) for k, v in row.items()})
+            for k in floats:
+                v = row[k]
+                if v is not None and v != v:
+                    row[k] = None
+            yield RawRow(line, row)
 
 
 def _read_csv(path: Path) -> Iterator[RawRow]:
