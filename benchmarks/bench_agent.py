@@ -31,7 +31,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from agent import cypher as Q
 from agent.service import AgentService
 from embeddings.text.cache import CachedQueryEmbedder
 from evals.agent import git_sha, load_gold, percentile
@@ -43,19 +42,14 @@ def embedder_matches_graph(service: AgentService) -> float | None:
     of the same text (≈ 1.0 when the graph was embedded with this embedder; None when no
     review has a vector)."""
     store = service.deps.store
-    rows = store.read(
-        "MATCH (r:Review) WHERE r.embedding IS NOT NULL "
-        "RETURN r.review_id AS id, r.text AS text ORDER BY id LIMIT 1"
-    ).rows
-    if not rows:
+    rows = store.read("MATCH (r:Review) RETURN r.review_id AS id, r.text AS text LIMIT 50").rows
+    stored = store.get_vectors("review_embedding", [r["id"] for r in rows])
+    row = next((r for r in rows if r["id"] in stored), None)
+    if row is None:
         return None
-    vector = service.deps.embedder.embed_documents([rows[0]["text"]])[0]
-    sim = Q.similarity_expr(service.deps.dialect, "r.embedding", "v")
-    row = store.read(
-        f"MATCH (r:Review {{review_id: $id}}) RETURN {sim} AS sim",
-        {"id": rows[0]["id"], "v": [float(x) for x in vector]},
-    ).single()
-    return float(row["sim"]) if row["sim"] is not None else None
+    vector = service.deps.embedder.embed_documents([row["text"]])[0]
+    sims = store.vector_similarities("review_embedding", [row["id"]], vector.tolist())
+    return sims.get(row["id"])
 
 
 def main() -> None:
