@@ -153,6 +153,7 @@ def train_graph_embeddings(
     written = 0
     for i in range(0, len(merchants), WRITE_BATCH):
         written += store.set_vectors("Merchant", "graph_embedding", merchants[i : i + WRITE_BATCH])
+    store.flush_vectors()  # durable and visible to the agent's process before we report
     phases = {"export": export_s, **result.phase_seconds, "write": time.perf_counter() - t0}
     return GraphEmbeddingReport(
         result.method,

@@ -1,7 +1,7 @@
-"""Graph-embedding backfill with real graph embeddings: node2vec trained here on the tiny
-dataset's merchant–place–category–menu–user graph (embeddings/graph_job.py), written to the
-Merchant nodes of an embedded store; the backfilled merchants must meet the hard
-constraints and be the seeds' nearest neighbours in that space."""
+"""Graph-embedding backfill with real graph embeddings: the training job's default method
+(ProNE) run here on the tiny dataset's merchant–place–category–menu–user graph
+(embeddings/graph_job.py), written through the store's vector API; the backfilled merchants
+must meet the hard constraints and be the seeds' nearest neighbours in that space."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from agent.deps import AgentDeps
 from agent.nodes import AgentNodes
 from agent.state import Candidate, Slots
 from agent.understand import Understander
-from embeddings.graph import Node2VecConfig
+from embeddings.graph import ProNEConfig
 from embeddings.graph_job import train_graph_embeddings
 from embeddings.text.factory import make_embedder
 from graph_schema.store import GraphStore
@@ -33,10 +33,9 @@ def store(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     s = open_tiny_graph(
         tiny_data, tmp_path_factory.mktemp("backfill"), "backfill_test", review_vectors=False
     )
-    report = train_graph_embeddings(
-        s, Node2VecConfig(dim=16, walk_length=12, walks_per_node=8, window=4, seed=7)
-    )
+    report = train_graph_embeddings(s, ProNEConfig(dim=16, seed=7))
     assert report.merchants_written > 0
+    assert (report.method, report.source) == ("prone", "store")
     yield s
     s.close()
 
