@@ -105,8 +105,11 @@ def ingest(
 def embed(
     limit: Annotated[int | None, typer.Option(help="embed at most this many reviews")] = None,
     model: Annotated[str | None, typer.Option(help="text embedder; default: settings")] = None,
+    rebuild: Annotated[bool, typer.Option(help="discard every stored vector first")] = False,
+    check: Annotated[bool, typer.Option(help="only report what is stale; embed nothing")] = False,
 ) -> None:
-    """Embed reviews that have no embedding yet into the review vector index (resumable)."""
+    """Reconcile the review vector index with the graph: embed new reviews, re-embed changed
+    ones, drop deleted ones (resumable; another embedder's vectors are rebuilt)."""
     from embeddings.text.factory import get_embedder, make_embedder
     from graph_schema.factory import get_store
     from ingest.embed_reviews import embed_reviews
@@ -114,12 +117,29 @@ def embed(
     settings = get_settings()
     embedder = make_embedder(model) if model else get_embedder(settings)
     with get_store(settings) as store:
+        if check:
+            status = store.vector_status("review_embedding", full=True)
+            typer.echo(
+                f"{'ok' if status.ok else 'STALE'}: {status.nodes:,} reviews, "
+                f"{status.vectors:,} vectors ({status.tag or 'no model tag'}); "
+                f"missing {status.missing:,}, changed {status.changed:,}, deleted {status.extra:,}"
+            )
+            raise typer.Exit(0 if status.ok else 1)
         report = embed_reviews(
-            store, embedder, batch_size=settings.embedding.batch_size, limit=limit
+            store,
+            embedder,
+            batch_size=settings.embedding.batch_size,
+            limit=limit,
+            rebuild=rebuild,
         )
     typer.echo(
         f"embedded {report.embedded:,} reviews with {report.model} ({report.dimension}-d) "
-        f"in {report.seconds:.1f}s ({report.per_second:.0f}/s)"
+        f"in {report.seconds:.1f}s ({report.per_second:.0f}/s): new {report.new:,}, "
+        f"changed {report.changed:,}, deleted {report.deleted:,}, "
+        f"up to date {report.up_to_date:,}"
+        + (f", migrated {report.migrated:,}" if report.migrated else "")
+        + (", rebuilt (other model)" if report.rebuilt else "")
+        + (f"; {report.remaining:,} left (--limit)" if report.remaining else "")
     )
 
 
