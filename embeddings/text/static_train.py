@@ -51,6 +51,7 @@ class StaticTrainConfig:
     rank_pool: int = 512  # passages each query is ranked against, per step
     holdout: float = 0.05  # share of labelled texts kept out of training, for agreement
     init_from_teacher: bool = True  # model2vec init; False = small random rows
+    map_unlabelled: bool = True  # rows of tokens only in vocab_texts: ridge map init -> trained
     seed: int = 0
 
 
@@ -217,9 +218,19 @@ def train_static_embedder(
         loss_end = total / max(seen, 1)
     train_s = time.perf_counter() - t0
 
-    vectors = np.concatenate(
-        [table.weight.detach().numpy().astype(np.float32), np.zeros((1, cfg.dim), np.float32)]
-    )
+    trained = table.weight.detach().numpy().astype(np.float32)  # [n dim]
+    labelled = np.zeros(len(token_ids), bool)
+    labelled[np.unique(encoded.take(train).rows)] = True
+    labelled[[row_of[t] for t in fixed]] = False
+    if cfg.map_unlabelled and cfg.init_from_teacher and labelled.any() and not labelled.all():
+        # Tokens no labelled text contains kept their init, which lives in another scale and
+        # direction than the trained rows; carry them over with the map the others followed.
+        x, y = init[labelled], trained[labelled]  # [m dim]
+        w = np.linalg.solve(x.T @ x + 1e-3 * np.eye(cfg.dim), x.T @ y)  # [dim dim] ridge
+        unlabelled = ~labelled
+        unlabelled[[row_of[t] for t in fixed]] = False
+        trained[unlabelled] = init[unlabelled] @ w
+    vectors = np.concatenate([trained, np.zeros((1, cfg.dim), np.float32)])
     report = StaticTrainReport(
         n_docs=len(docs),
         n_queries=len(queries),

@@ -223,3 +223,27 @@ def test_train_command_writes_then_skips(tmp_path: Path, monkeypatch: pytest.Mon
         assert missing.exit_code == 2 and "data generate" in missing.output
     finally:
         get_settings.cache_clear()
+
+
+def test_tokens_only_in_vocab_texts_are_mapped_like_the_trained_ones() -> None:
+    used = {t for s in CharTokenizer().encode_batch(DOCS + QUERIES) for t in s}
+    extra = "".join(ch for ch in "abcdefghij" if 2 + ord(ch) % (VOCAB - 2) not in used)[:2]
+    rows = {2 + ord(ch) % (VOCAB - 2) for ch in extra}  # tokens no labelled text has
+    assert len(rows) == 2
+    models = {
+        mapped: train_static_embedder(
+            DOCS,
+            QUERIES,
+            BagTeacher(),
+            CharTokenizer(),
+            PIECES,
+            vocab_texts=[extra],
+            config=StaticTrainConfig(dim=16, epochs=5, batch_size=16, map_unlabelled=mapped),
+        )[0]
+        for mapped in (False, True)
+    }
+    index = [int(np.searchsorted(models[True].token_ids, r)) for r in sorted(rows)]
+    labelled = [i for i in range(len(models[True].token_ids)) if i not in index]
+    np.testing.assert_array_equal(models[True].vectors[labelled], models[False].vectors[labelled])
+    assert not np.allclose(models[True].vectors[index], models[False].vectors[index])
+    assert np.linalg.norm(models[True].vectors[index], axis=1).min() > 0
