@@ -479,7 +479,8 @@ class VectorIndex:
     def search(self, vector: Sequence[float], k: int = 10) -> list[tuple[str, float]]:
         """The k nearest keys by cosine similarity, best first."""
         self._require_open()
-        index = self._index
+        # One generation's index and keys together (a reload may swap both meanwhile).
+        index, keys = self._index, self._keys
         if index is None or not len(index) or k <= 0:
             return []
         q = np.asarray(vector, dtype=np.float32)
@@ -490,7 +491,6 @@ class VectorIndex:
         if k > index.expansion_search:
             index.expansion_search = k
         matches = index.search(q, int(k))
-        keys = self._keys
         out = []
         for label, dist in zip(matches.keys.tolist(), matches.distances.tolist(), strict=True):
             key = str(keys[label]) if label < len(keys) else ""
