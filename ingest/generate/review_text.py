@@ -20,6 +20,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from ingest.gazetteer import Attribute, ReviewParty
 from ingest.generate.korean import eul_reul, eun_neun, has_batchim, i_ga, speech_levels
@@ -115,7 +116,7 @@ _EMOJI_P = (0.3, 0.22, 0.12, 0.08)
 _LAUGHS, _SOBS = _P.laughs, _P.sobs
 # sentence marks by speech level: positive, negative
 _MARKS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    ((".", ".", ".", "!", "!!", " ㅎㅎ", "~", ". "), (".", ".", ".", " ㅠㅠ", "..", " ㅜㅜ")),
+    ((".", ".", ".", "!", "!!", " ㅎㅎ", "~", "."), (".", ".", ".", " ㅠㅠ", "..", " ㅜㅜ")),
     ((".", ".", ".", ".", "!"), (".", ".", ".", "..")),
     (("", "", ".", " ㅎㅎ", " ㅋㅋ", "!", ""), ("", ".", "..", " ㅠㅠ", " ㅡㅡ")),
     ((".", ".", ".", "!", ""), (".", ".", "..", "...")),
@@ -182,14 +183,20 @@ def _per_person(avg: int, rnd: random.Random) -> str:
     return f"{_ch(rnd, ('1인', '인당', '1인당'))} {_won(avg * rnd.uniform(0.85, 1.2), rnd)}"
 
 
+@cache
+def _with_particles(menu: str) -> tuple[str, str, str]:
+    return i_ga(menu), eun_neun(menu), eul_reul(menu)
+
+
 def _menu_fill(menu: str, ctx: ReviewContext, rnd: random.Random) -> dict[str, str]:
     descs = _DESC_BY_CATEGORY.get(ctx.category)
     desc = _ch(rnd, descs if descs and rnd.random() < 0.7 else _DESC_GENERIC)
+    m_ig, m_en, m_eul = _with_particles(menu)
     return {
         "m": menu,
-        "m_ig": i_ga(menu),
-        "m_en": eun_neun(menu),
-        "m_eul": eul_reul(menu),
+        "m_ig": m_ig,
+        "m_en": m_en,
+        "m_eul": m_eul,
         "adv": _ch(rnd, _ADV),
         "desc": desc,
         "neg": _ch(rnd, _DESC_NEG),
@@ -220,17 +227,25 @@ def _clause(
     return levels[level], conn
 
 
-def _context_sentence(ctx: ReviewContext, level: int, rnd: random.Random) -> str | None:
-    """One sentence before the aspects: when it was, a local's or traveller's note, or what
-    was ordered."""
+def _context_sentence(
+    ctx: ReviewContext, level: int, rnd: random.Random, used: set[int]
+) -> str | None:
+    """One sentence before the aspects: when it was (0), a local's or traveller's note (1),
+    or what was ordered (2); None when the kind drawn is in `used` (one of each kind)."""
     u = rnd.random()
-    if u < 0.35:
+    kind = 0 if u < 0.35 else 1 if u < 0.65 else 2
+    if kind in used:
+        return None
+    used.add(kind)
+    if kind == 0:
+        season = _ch(rnd, _P.seasons[ctx.month])
         return _ch(rnd, _WHEN)[level].format(
-            season=_ch(rnd, _P.seasons[ctx.month]),
+            season=season,
+            season_ira=season + ("이라" if has_batchim(season) else "라"),
             time=_ch(rnd, _P.when_times),
             weather=_ch(rnd, _P.when_weather),
         )
-    if u < 0.65:
+    if kind == 1:
         note = _ch(rnd, _LOCAL_NOTES if ctx.local else _TOURIST_NOTES)[level]
         place = _ch(rnd, ctx.places) if ctx.places else ctx.region_short
         return note.format(r=ctx.region_short, p=place, n=2 + int(rnd.random() * 11))
@@ -250,14 +265,28 @@ def _context_sentence(ctx: ReviewContext, level: int, rnd: random.Random) -> str
     )
 
 
-def _after_sentence(ctx: ReviewContext, level: int, rnd: random.Random) -> str:
-    """One sentence after the aspects: what it cost or a practical tip."""
-    if ctx.avg_price and rnd.random() < 0.5:
+def _after_sentence(
+    ctx: ReviewContext, level: int, rnd: random.Random, used: list[int]
+) -> tuple[str, bool] | None:
+    """One sentence after the aspects and whether it is positive: what it cost (0), one more
+    word on the food, as the review's taste or its stars have it (1), or a practical tip (2).
+    `used` counts the kinds so far: the bill is told once, the others at most twice."""
+    u = rnd.random()
+    kind = 0 if u < 0.3 else 1 if u < 0.65 else 2
+    if used[kind] >= (1, 2, 2)[kind]:
+        return None
+    used[kind] += 1
+    if kind == 0 and ctx.avg_price:
         lo, hi = _HEADCOUNT[ctx.party]
         heads = lo + int(rnd.random() * (hi - lo + 1))
         total = _won(ctx.avg_price * heads * rnd.uniform(0.9, 1.4), rnd)
-        return _ch(rnd, _PAID)[level].format(people=_P.people[heads - 1], total=total)
-    return _ch(rnd, _TIPS)[level]
+        return _ch(rnd, _PAID)[level].format(people=_P.people[heads - 1], total=total), True
+    if kind == 1 and (ctx.rating != 3 or "taste" in ctx.aspects):
+        positive = (
+            ctx.polarity[ctx.aspects.index("taste")] if "taste" in ctx.aspects else ctx.rating > 3
+        )
+        return _clause("taste", positive, ctx, level, rnd)[0], positive
+    return _ch(rnd, _TIPS)[level], True
 
 
 def _noisy(text: str, rnd: random.Random) -> str:
@@ -265,7 +294,7 @@ def _noisy(text: str, rnd: random.Random) -> str:
     u = rnd.random()
     if u < 0.5 or not text:
         return text
-    tries, drops = (4, 1) if u < 0.88 else (12, 3)
+    tries, drops = (3, 1) if u < 0.88 else (9, 3)
     for _ in range(tries):
         right, wrong = _ch(rnd, _TYPOS)
         if right in text:
@@ -304,15 +333,18 @@ def compose_review(ctx: ReviewContext, rnd: random.Random) -> str:
     elif opening < 0.7:
         sentences.append(_ch(rnd, _OPENINGS_SENTENCE[ctx.party])[level] + _ch(rnd, pos_marks))
     n_extra = 0
-    if not short:
-        while n_extra < 6 and rnd.random() < 0.45:
+    if not short:  # geometric, and longer for the one writer in twelve who writes at length
+        p_more, most = (0.75, 10) if rnd.random() < 0.08 else (0.45, 6)
+        while n_extra < most and rnd.random() < p_more:
             n_extra += 1
-    n_before = int(rnd.random() * (n_extra + 1))
-    if not lead:
-        for _ in range(n_before):
-            s = _context_sentence(ctx, level, rnd)
-            if s is not None:
-                sentences.append(s + _ch(rnd, pos_marks))
+    # with a lead ("부모님 모시고 갔는데 ...") the aspects come first, the extras after them
+    n_before = 0 if lead else int(rnd.random() * (n_extra + 1))
+    kinds: set[int] = set()
+    for _ in range(n_before):
+        s = _context_sentence(ctx, level, rnd, kinds)
+        if s is not None:
+            sentences.append(s + _ch(rnd, pos_marks))
+    seen_extra: set[str] = set()
 
     order = sorted(range(len(ctx.aspects)), key=lambda k: (not ctx.polarity[k], rnd.random()))
     if rnd.random() < 0.25:
@@ -358,14 +390,18 @@ def compose_review(ctx: ReviewContext, rnd: random.Random) -> str:
             sentences.append(prefix + full + mark)
         seen_positive |= positive
         seen_negative |= not positive
+    after_kinds = [0, 0, 0]
     for _ in range(n_extra - n_before):
-        sentences.append(_after_sentence(ctx, level, rnd) + _ch(rnd, pos_marks))
+        extra = _after_sentence(ctx, level, rnd, after_kinds)
+        if extra is not None and extra[0] not in seen_extra:
+            seen_extra.add(extra[0])
+            sentences.append(extra[0] + _ch(rnd, pos_marks if extra[1] else neg_marks))
     good = ctx.rating >= 4
     if ctx.reaction and not short:
         sentences.append(_ch(rnd, _PARTY_REACTION[ctx.party][good])[level] + ".")
     if rnd.random() < (0.3 if short else 0.6):
         sentences.append(_ch(rnd, _CLOSINGS_L[ctx.rating])[level] + _ch(rnd, pos_marks))
-    text = " ".join(s.strip() for s in sentences).replace("  ", " ")
+    text = " ".join(sentences).replace("  ", " ")
     tail = rnd.random()
     if tail < _EMOJI_P[ctx.age]:
         text += " " + _ch(rnd, _EMOJI[ctx.rating >= 3]) * _ch(rnd, (1, 1, 1, 2, 3))

@@ -161,7 +161,7 @@ def iter_review_chunks(
         for r in JEJU_REGIONS
     }
     places = [near[r] for r in table["region"]]
-    avg_price = table["avg_price"].to_numpy()
+    avg_price = table["avg_price"].astype(int).tolist()
     menu_sorted = merchants.menus.sort_values(
         ["merchant_id", "signature"], ascending=[True, False], kind="stable"
     )
@@ -254,24 +254,38 @@ def iter_review_chunks(
         month = visit.astype("datetime64[M]").astype(np.int64) % 12 + 1
         text_rnd = random.Random(int(rng.integers(2**62)))
 
+        # Python lists for the per-review loop: indexing numpy arrays one scalar at a time
+        # cost as much as writing the text.
+        top = ranked[:, :4]  # at most 4 aspects per review
+        usable = (np.take_along_axis(keys, top, axis=1) > -np.inf).tolist()
+        top_l, k_l, pol_l = top.tolist(), k.tolist(), pol.tolist()
+        m_l, party_l, local_l = m.tolist(), rparty.tolist(), local.astype(bool).tolist()
+        stars_l, reaction_l, age_l, month_l = (
+            stars.tolist(),
+            reaction.tolist(),
+            age.tolist(),
+            month.tolist(),
+        )
         texts: list[str] = []
         for i in range(n):
-            mi = m[i]
-            chosen = [int(a) for a in ranked[i, : k[i]] if keys[i, a] > -np.inf]
+            mi = m_l[i]
+            n_k = k_l[i]
+            chosen = [a for a, ok in zip(top_l[i][:n_k], usable[i][:n_k], strict=True) if ok]
+            pol_i = pol_l[i]
             ctx = ReviewContext(
-                party=REVIEW_PARTIES[rparty[i]],
-                local=bool(local[i]),
-                rating=int(stars[i]),
+                party=REVIEW_PARTIES[party_l[i]],
+                local=local_l[i],
+                rating=stars_l[i],
                 aspects=tuple(ASPECTS[a] for a in chosen),
-                polarity=tuple(bool(pol[i, a]) for a in chosen),
+                polarity=tuple(pol_i[a] for a in chosen),
                 category=categories[mi],
                 menus=menus[mi],
                 region_short=region_short[mi],
-                reaction=bool(reaction[i]),
-                age=int(age[i]),
-                month=int(month[i]),
+                reaction=reaction_l[i],
+                age=age_l[i],
+                month=month_l[i],
                 places=places[mi],
-                avg_price=int(avg_price[mi]),
+                avg_price=avg_price[mi],
             )
             texts.append(compose_review(ctx, text_rnd))
 
