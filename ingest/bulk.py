@@ -129,7 +129,8 @@ def bulk_ingest(
     sink.begin(text_dim=text_dim, graph_dim=graph_dim)
     try:
         report = loader.run(
-            before_complete=lambda: sink.finish(text_dim=text_dim, graph_dim=graph_dim)
+            after_nodes=lambda: sink.nodes_written(text_dim=text_dim, graph_dim=graph_dim),
+            before_complete=lambda: sink.finish(text_dim=text_dim, graph_dim=graph_dim),
         )
     finally:
         sink.abort()  # stops the sender thread if a step failed; a no-op after finish()
@@ -292,6 +293,10 @@ class BulkSink(ABC):
         self._started = time.perf_counter()
         self._begin(text_dim=text_dim, graph_dim=graph_dim)
 
+    @abstractmethod
+    def nodes_written(self, *, text_dim: int | None, graph_dim: int | None) -> None:
+        """Every node has been handed over; relationships may follow."""
+
     def finish(self, *, text_dim: int | None, graph_dim: int | None) -> None:
         """Send what is buffered, create the schema, replay the MERGE rows, then delete
         the marker: from here on the graph is complete."""
@@ -422,6 +427,7 @@ class FalkorDBBulkSink(BulkSink):
         self._edges = 0
         self._first = True
         self._created = [0, 0]  # nodes, edges the server reported
+        self._schema_started = False
         self._sender = _Sender(self._send)
 
     def _graph(self) -> Any:
@@ -513,11 +519,23 @@ class FalkorDBBulkSink(BulkSink):
                 f"GRAPH.BULK created {self._created[0]} nodes and {self._created[1]} "
                 f"relationships, expected {expected[0]} and {expected[1]}"
             )
+        if not self._schema_started:
+            self._start_schema(text_dim=text_dim, graph_dim=graph_dim)
+        _wait_falkordb_schema(self.store)
+
+    def nodes_written(self, *, text_dim: int | None, graph_dim: int | None) -> None:
+        # Only relationships follow (the click log: validated and aggregated by the loader
+        # for a while before anything is sent): the server builds the indexes meanwhile.
+        self._flush()
+        self._join()
+        self._start_schema(text_dim=text_dim, graph_dim=graph_dim)
+
+    def _start_schema(self, *, text_dim: int | None, graph_dim: int | None) -> None:
         # A fresh client graph object: the old one may hold the label and property ids of
-        # the graph this load replaced.
+        # the graph this load replaced. Index construction runs in the server.
         self.store._select_graph()  # type: ignore[attr-defined]
         self.store.ensure_schema(text_dim=text_dim, graph_dim=graph_dim)
-        _wait_falkordb_schema(self.store)
+        self._schema_started = True
 
 
 def _wait_falkordb_schema(store: GraphStore, timeout_s: float = 3600.0) -> None:
@@ -616,6 +634,11 @@ class Neo4jBulkSink(BulkSink):
 
     def _join(self) -> None:
         self._sender.join()
+
+    def nodes_written(self, *, text_dim: int | None, graph_dim: int | None) -> None:
+        # Creating a constraint takes a schema lock that the relationship transactions
+        # would wait on: the schema comes after everything (`_after_bulk`).
+        return None
 
     def _after_bulk(self, *, text_dim: int | None, graph_dim: int | None) -> None:
         # ensure_schema waits for the indexes to come online.

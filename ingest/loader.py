@@ -335,9 +335,16 @@ class Loader:
         )
 
     # -- the run --------------------------------------------------------------------------
-    def run(self, *, before_complete: Callable[[], None] | None = None) -> IngestReport:
-        """Load every file. `before_complete` runs after the last write and before the
-        checkpoint says "complete" (the bulk sinks send their last buffer there)."""
+    def run(
+        self,
+        *,
+        after_nodes: Callable[[], None] | None = None,
+        before_complete: Callable[[], None] | None = None,
+    ) -> IngestReport:
+        """Load every file. `after_nodes` runs once every node is written (only
+        relationships follow: the bulk sinks start building indexes there);
+        `before_complete` after the last write and before the checkpoint says "complete"
+        (the bulk sinks send their last buffer there)."""
         started = time.perf_counter()
         report = IngestReport(str(self.dataset_dir), quarantine_file=str(self.quarantine.path))
         if self.resume:
@@ -354,6 +361,8 @@ class Loader:
                 report, "product_places", self._product_place, self._write_visits, required=False
             )
             self._step(report, "reviews", self._review, self._write_reviews)
+            if after_nodes is not None:
+                after_nodes()
             # Clicks become one VIEWED edge per (user, product) with a count: aggregated over
             # the whole file first, since adding per-batch counts would not be idempotent.
             viewed = _ViewedAggregate()
