@@ -10,11 +10,12 @@ nothing to merge with, so the first load takes this path:
   here from the typed rows (the `falkordb_bulk_loader` package reads CSV files and
   infers types from text; our rows are already typed). Nodes get consecutive internal ids
   in the order they are sent, so relationships are sent as (start id, end id) pairs. The
-  schema (range indexes, unique constraints, full-text indexes) is created afterwards.
+  schema (range indexes, unique constraints, full-text indexes) is created once every node
+  is in; the server builds it while the click log is read and its relationships sent.
 - Neo4j: `UNWIND $rows AS row CREATE ...` in large transactions, nodes returning their
   element ids, relationships matched on those ids; the constraints and indexes afterwards.
 
-What MERGE would do with a repeated key is kept exactly: the first row of a node key (or of
+A repeated key ends as file-order MERGE leaves it: the first row of a node key (or of
 a relationship's (type, start, end)) is created in bulk; a later row that would change it is
 replayed at the end through the store's MERGE upserts, in file order: the last row of a
 key wins, as with MERGE on Neo4j and with MERGE across batches on FalkorDB. (Within one
