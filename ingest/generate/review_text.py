@@ -101,6 +101,9 @@ _WHEN = _lt(_P.when_templates)
 _ORDER = _lt(_P.order_templates)
 _PAID = _lt(_P.paid_templates)
 _TIPS = _lt(_P.tips)
+_DISHES = _P.dishes_by_category
+_DISH_TEMPLATES = {pos: _lt(t) for pos, t in _P.dish_templates.items()}
+_SIDES = {c: (*d, *_P.sides) for c, d in _DISHES.items()}
 _TYPOS = _P.typos
 
 # Speech level weights by the writer's age band (20s, 30s, 40s, 50plus), in the order of
@@ -255,7 +258,11 @@ def _context_sentence(
     heads = lo + int(rnd.random() * (hi - lo + 1))
     m = ctx.menus[0] if rnd.random() < 0.5 else _ch(rnd, ctx.menus)
     others = [x for x in ctx.menus if x != m]
-    m2 = _ch(rnd, others) if others and rnd.random() < 0.75 else _ch(rnd, _P.sides)
+    m2 = (
+        _ch(rnd, others)
+        if others and rnd.random() < 0.7
+        else _ch(rnd, _SIDES.get(ctx.category, _P.sides))
+    )
     return _ch(rnd, _ORDER)[level].format(
         m=m,
         m2=m2,
@@ -285,6 +292,12 @@ def _after_sentence(
         positive = (
             ctx.polarity[ctx.aspects.index("taste")] if "taste" in ctx.aspects else ctx.rating > 3
         )
+        dishes = _DISHES.get(ctx.category)
+        if dishes and rnd.random() < 0.45:
+            dish = _ch(rnd, dishes)
+            s_ig, s_en, s_eul = _with_particles(dish)
+            text = _ch(rnd, _DISH_TEMPLATES[positive])[level]
+            return text.format(s=dish, s_ig=s_ig, s_en=s_en, s_eul=s_eul), positive
         return _clause("taste", positive, ctx, level, rnd)[0], positive
     return _ch(rnd, _TIPS)[level], True
 

@@ -24,6 +24,7 @@ from ingest.gazetteer import (
 from ingest.generate.config import ScaleConfig, stream
 from ingest.generate.merchants import AGE_SHARE_COLS, PARTY_SHARE_COLS, Merchants
 from ingest.generate.review_text import ASPECTS, ReviewContext, compose_review
+from ingest.generate.vocab import load_review_phrases
 
 REVIEW_SCHEMA = pa.schema(
     [
@@ -155,8 +156,10 @@ def iter_review_chunks(
     shorts = {r.name: r.aliases[0] for r in JEJU_REGIONS}
     region_short = [shorts[r] for r in table["region"]]
     # Landmarks and names near the merchant for "협재해수욕장 구경하고 들렀어요".
+    landmarks = load_review_phrases().places_by_region
     near = {
         r.name: tuple(p.name for p in JEJU_POIS if p.region == r.slug)
+        + landmarks.get(r.slug, ())
         + tuple(a for a in r.aliases if not a.isascii())
         for r in JEJU_REGIONS
     }

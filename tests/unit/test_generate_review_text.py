@@ -10,7 +10,7 @@ import pytest
 
 import ingest.generate.reviews as reviews_mod
 from evals.embeddings import _ATTRIBUTE_WORDS
-from ingest.gazetteer import CATEGORY_NAMES, REVIEW_PARTIES
+from ingest.gazetteer import CATEGORY_NAMES, JEJU_POIS, JEJU_REGIONS, MENU_NAMES, REVIEW_PARTIES
 from ingest.generate.config import SCALES
 from ingest.generate.geo import JejuLocator
 from ingest.generate.korean import speech_levels
@@ -75,6 +75,23 @@ def test_phrase_banks_cover_the_generator() -> None:
     assert set(p.closings) == set(p.oneliners) == {1, 2, 3, 4, 5}
     assert set(p.seasons) == set(range(1, 13))
     assert len(p.people) == 6
+    assert set(p.dishes_by_category) == set(CATEGORY_NAMES)
+    assert set(p.places_by_region) == {r.slug for r in JEJU_REGIONS}
+
+
+def test_names_and_dishes_do_not_spell_attribute_words() -> None:
+    """Landmarks, dishes and the merchants' menus appear in any review: none of them may
+    contain a word the retrieval eval reads as an attribute mention ("아이스크림")."""
+    p = load_review_phrases()
+    names = [
+        *(n for v in p.places_by_region.values() for n in v),
+        *(d for v in p.dishes_by_category.values() for d in v),
+        *p.sides,
+        *MENU_NAMES,
+        *(poi.name for poi in JEJU_POIS),
+    ]
+    words = [w for ws in _ATTRIBUTE_WORDS.values() for w in ws]
+    assert not [(n, w) for n in names for w in words if w in n]
 
 
 def test_true_attribute_phrases_name_the_attribute_for_the_eval() -> None:

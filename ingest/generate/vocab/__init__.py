@@ -50,6 +50,9 @@ class ReviewPhrases:
     paid_templates: tuple[str, ...]
     people: tuple[str, ...]  # "혼자", "둘이서", ... by head count - 1
     sides: tuple[str, ...]
+    dish_templates: PolarTemplates
+    dishes_by_category: dict[str, tuple[str, ...]]
+    places_by_region: dict[str, tuple[str, ...]]  # region slug → landmarks
     tips: tuple[str, ...]
     typos: tuple[tuple[str, str], ...]
     laughs: tuple[str, ...]
@@ -107,6 +110,9 @@ def load_review_phrases(path: Path = REVIEW_PHRASES_PATH) -> ReviewPhrases:
         paid_templates=tuple(order["paid"]),
         people=tuple(order["people"]),
         sides=tuple(order["sides"]),
+        dish_templates=_polar_str(raw["dishes"]),
+        dishes_by_category={c: tuple(v) for c, v in raw["dishes"]["category"].items()},
+        places_by_region={r: tuple(v) for r, v in raw["places"].items()},
         tips=tuple(raw["tips"]["neutral"]),
         typos=tuple((a, b) for a, b in raw["noise"]["typos"]),
         laughs=tuple(raw["noise"]["laughs"]),
