@@ -32,9 +32,7 @@ done
 rm -f "$ready"
 
 $TG ingest
-if $TG train --help 2>/dev/null | grep -q "text-embedder"; then
-    $TG train text-embedder
-fi
+$TG train text-embedder   # the `static` embedder's e5 student; a no-op once trained
 $TG embed
 $TG train graph-embeddings
 
