@@ -78,7 +78,8 @@ class ReviewRecord(Record):
     review_id: str = Id
     merchant_id: str = Id
     user_id: str | None = None
-    text: str = Field(min_length=2, max_length=5000)
+    # One syllable is a real review ("굿"); an empty or blank text is not.
+    text: str = Field(min_length=1, max_length=5000)
     rating: int = Field(ge=1, le=5)
     party_type: str | None = None
     created_at: str | None = None
