@@ -19,18 +19,6 @@ if [[ ! -f "data/$TRIPGRAPH_SCALE/manifest.json" ]]; then
     $TG data generate --scale "$TRIPGRAPH_SCALE"
 fi
 
-# One graph server for every step: each command below (and the UI) attaches to it instead
-# of starting its own and reloading the graph from disk. It stops when this script (or the
-# UI it becomes) exits.
-ready="$(mktemp -u)"
-$TG keep-graph-open --until-pid $$ --ready-file "$ready" &
-holder=$!
-while [[ ! -f "$ready" ]]; do
-    kill -0 "$holder" 2>/dev/null || { echo "run: could not open the graph" >&2; exit 1; }
-    sleep 0.5
-done
-rm -f "$ready"
-
 $TG ingest
 $TG train text-embedder   # the `static` embedder's e5 student; a no-op once trained
 $TG embed
