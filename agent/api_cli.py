@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -78,35 +77,6 @@ def ui(
     os.execve(sys.executable, args, env)
 
 
-def keep_graph_open(
-    until_pid: Annotated[
-        int | None, typer.Option(help="stop when this process exits (default: on Ctrl-C / TERM)")
-    ] = None,
-    ready_file: Annotated[
-        Path | None, typer.Option(help="touch this file once the graph is loaded and open")
-    ] = None,
-) -> None:
-    """Open the graph and keep it open, so that commands run meanwhile attach to the loaded
-    embedded server instead of each starting one and reloading the graph from disk (a
-    multi-step set-up such as `make run`). A no-op wait for server backends."""
-    import time
-
-    import psutil
-
-    from graph_schema.factory import get_store
-    from tripgraph.settings import get_settings
-
-    started = time.perf_counter()
-    with get_store(get_settings()) as store:
-        store.read("RETURN 1")
-        typer.echo(f"graph open in {time.perf_counter() - started:.1f}s", err=True)
-        if ready_file is not None:
-            ready_file.touch()
-        while until_pid is None or psutil.pid_exists(until_pid):
-            time.sleep(1.0)
-
-
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(ui)
-    app.command()(keep_graph_open)
