@@ -112,22 +112,23 @@ def train_static_embedder(
     rng = np.random.default_rng(cfg.seed)
     torch.manual_seed(cfg.seed)
 
+    ids = tokenizer.encode_batch(prefixed(list(docs), is_query=False))
+    ids += tokenizer.encode_batch(prefixed(list(queries), is_query=True))
+    n_docs, n_texts = len(docs), len(docs) + len(queries)
+    is_query = np.arange(n_texts) >= n_docs
+
     # 1. teacher labels: passages first, then queries
     t0 = time.perf_counter()
     targets = np.concatenate(
         [
-            teacher.embed_documents(list(docs), teacher_batch_size),
-            teacher.embed_queries(list(queries), teacher_batch_size),
+            _label(teacher, list(docs), ids[:n_docs], teacher_batch_size, is_query=False),
+            _label(teacher, list(queries), ids[n_docs:], teacher_batch_size, is_query=True),
         ]
     )  # [N Dt]
     label_s = time.perf_counter() - t0
-    n_docs, n_texts = len(docs), len(docs) + len(queries)
-    is_query = np.arange(n_texts) >= n_docs
 
     # 2. vocabulary: tokens of the labelled texts, the extra corpus and both prefixes
     t0 = time.perf_counter()
-    ids = tokenizer.encode_batch(prefixed(list(docs), is_query=False))
-    ids += tokenizer.encode_batch(prefixed(list(queries), is_query=True))
     counts: Counter[int] = Counter()
     for seq in ids:
         counts.update(seq)
@@ -246,6 +247,24 @@ def train_static_embedder(
     )
     meta = {"dimension": cfg.dim, "config": asdict(cfg), "report": report.as_dict()}
     return StaticModel(token_ids, vectors, meta), report
+
+
+def _label(
+    teacher: Embedder,
+    texts: list[str],
+    ids: list[list[int]],
+    batch_size: int,
+    *,
+    is_query: bool,
+) -> np.ndarray:
+    """The teacher's vectors, computed in order of token length (each batch then pads
+    little: reviews run from a few tokens to a few hundred) and returned in input order."""
+    order = np.argsort([len(x) for x in ids], kind="stable")
+    ordered = [texts[i] for i in order]
+    embed = teacher.embed_queries if is_query else teacher.embed_documents
+    out = np.empty((len(texts), teacher.dimension), np.float32)
+    out[order] = embed(ordered, batch_size)
+    return out
 
 
 def _rank_loss(
