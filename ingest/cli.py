@@ -115,7 +115,7 @@ def embed(
     from ingest.embed_reviews import embed_reviews
 
     settings = get_settings()
-    embedder = make_embedder(model) if model else get_embedder(settings)
+    embedder = make_embedder(model, settings.model_dir) if model else get_embedder(settings)
     with get_store(settings) as store:
         if check:
             status = store.vector_status("review_embedding", full=True)
