@@ -43,6 +43,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 
+from agent.config import AgentConfig
+from agent.retrieval import MIX_KEYS
 from embeddings.graph import (
     GraphEmbeddingConfig,
     GraphMethod,
@@ -55,19 +57,10 @@ from embeddings.graph_job import edges_from_parquet
 from tripgraph.provenance import git_sha
 from tripgraph.settings import Settings
 
-MIX_COLUMNS = (
-    "share_20s",
-    "share_30s",
-    "share_40s",
-    "share_50plus",
-    "share_family",
-    "share_couple",
-    "share_friends",
-    "share_solo",
-    "local_share",
-)
+# The customer-mix columns the agent's backfill compares: one definition, in the agent.
+MIX_COLUMNS = MIX_KEYS
 ATTRIBUTES = ("parking", "ocean_view", "kid_friendly", "group_seating", "quiet", "pet_friendly")
-GRAPH_K = 40  # AgentConfig.graph_k
+GRAPH_K = AgentConfig().graph_k  # neighbours the agent's backfill fetches
 NEED = 6  # AgentConfig.backfill_below: the backfill tops candidates up to this many
 
 
