@@ -42,5 +42,10 @@ def create_fulltext_index(spec: model.FulltextIndexSpec) -> list[str]:
     return [f"CALL db.idx.fulltext.createNodeIndex('{spec.label}', {props})"]
 
 
+def drop_fulltext_index(spec: model.FulltextIndexSpec) -> str:
+    # FalkorDB keeps one full-text index per label.
+    return f"CALL db.idx.fulltext.drop('{spec.label}')"
+
+
 def query_fulltext_index(spec: model.FulltextIndexSpec) -> str:
     return f"CALL db.idx.fulltext.queryNodes('{spec.label}', $query) YIELD node, score"

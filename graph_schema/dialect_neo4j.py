@@ -47,5 +47,9 @@ def create_fulltext_index(spec: model.FulltextIndexSpec) -> list[str]:
     ]
 
 
+def drop_fulltext_index(spec: model.FulltextIndexSpec) -> str:
+    return f"DROP INDEX {spec.name} IF EXISTS"
+
+
 def query_fulltext_index(spec: model.FulltextIndexSpec) -> str:
     return f"CALL db.index.fulltext.queryNodes('{spec.name}', $query) YIELD node, score"

@@ -143,6 +143,8 @@ class Dialect(Protocol):
 
     def create_fulltext_index(self, spec: model.FulltextIndexSpec) -> list[str]: ...
 
+    def drop_fulltext_index(self, spec: model.FulltextIndexSpec) -> str: ...
+
     def query_fulltext_index(self, spec: model.FulltextIndexSpec) -> str:
         """Query with $query and $k; yields `node` and `score`."""
         ...
@@ -214,7 +216,7 @@ class GraphStore(ABC):
     # -- schema ----------------------------------------------------------------------------
     def ensure_schema(self, *, text_dim: int | None = None, graph_dim: int | None = None) -> None:
         """Create constraints, full-text indexes and the vector indexes whose dimension is
-        known. Idempotent."""
+        known, and drop retired indexes. Idempotent."""
         existing = self._existing_index_names()
         for spec in model.NODES:
             for stmt in self.dialect.create_constraint(spec):
@@ -223,6 +225,9 @@ class GraphStore(ABC):
             if ft.name not in existing:
                 for stmt in self.dialect.create_fulltext_index(ft):
                     self._run_ddl(stmt)
+        for ft in model.RETIRED_FULLTEXT_INDEXES:
+            if ft.name in existing:
+                self._run_ddl(self.dialect.drop_fulltext_index(ft))
         dims = {"text": text_dim, "graph": graph_dim}
         for vi in model.VECTOR_INDEXES:
             dim = dims[vi.dimension_setting]

@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from graph_schema import model
 from graph_schema.store import GraphStore, GraphStoreError, ReadOnlyViolation
 
 TEXT_DIM, GRAPH_DIM = 4, 3
@@ -185,8 +186,18 @@ def test_fulltext_index_matches_korean_words(store: GraphStore) -> None:
             break
         time.sleep(0.25)
     assert [h.node["merchant_id"] for h in hits] == ["M1"]
-    reviews = store.fulltext_search("review_text", "주차", k=5)
-    assert {h.node["review_id"] for h in reviews} >= {"R1"}
+
+
+def test_ensure_schema_drops_retired_fulltext_indexes(store: GraphStore) -> None:
+    # A graph built by an earlier version still has them; each costs load time.
+    retired = model.RETIRED_FULLTEXT_INDEXES[0]
+    for stmt in store.dialect.create_fulltext_index(retired):
+        store.write(stmt)
+    assert retired.name in store._existing_index_names()
+    store.ensure_schema(text_dim=TEXT_DIM, graph_dim=GRAPH_DIM)
+    existing = store._existing_index_names()
+    assert retired.name not in existing
+    assert {f.name for f in model.FULLTEXT_INDEXES} <= existing
 
 
 def test_uniqueness_constraint_rejects_duplicates(store: GraphStore) -> None:
