@@ -574,7 +574,12 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
             return
         import psutil
 
-        raw = redis.Redis(unix_socket_path=client.socket_file, retry=None, socket_timeout=30)
+        from redis.backoff import NoBackoff
+        from redis.retry import Retry
+
+        raw = redis.Redis(
+            unix_socket_path=client.socket_file, retry=Retry(NoBackoff(), 0), socket_timeout=30
+        )
         try:
             me = str(raw.client_id())
             others = [c for c in raw.client_list() if str(c.get("id")) != me]
