@@ -87,6 +87,7 @@ def ingest(
     how = {
         "bulk": "bulk (first load into an empty graph)",
         "merge": "merge (idempotent upserts)",
+        "current": "nothing to do: the graph holds this dataset (--restart to reload)",
     }[report.mode]
     typer.echo(f"mode: {how}")
     for f in report.files:

@@ -102,10 +102,10 @@ def _compare_bulk_to_merge(
     ]
     assert _quarantine(report) == _quarantine(merge_report)
 
-    # A second ingest in auto mode finds a complete, non-empty graph: MERGE, resuming
-    # past everything, so nothing changes and nothing is quarantined twice.
+    # A second ingest in auto mode finds the completed load in the graph: nothing to do,
+    # nothing quarantined twice.
     again = ingest_dataset(bulk_store, ds, state, batch_size=7, progress=False, mode="auto")
-    assert again.mode == "merge"
+    assert again.mode == "current"
     assert bulk_store.fingerprint() == expected
     assert _quarantine(again) == _quarantine(merge_report)
     # Upserting every row again (--restart) also changes nothing.
@@ -238,7 +238,7 @@ def test_killed_bulk_load_then_merge_mode(tiny_data: Path, tmp_path: Path) -> No
         store.close()
 
 
-def test_cli_picks_bulk_then_merge(tmp_path: Path) -> None:
+def test_cli_picks_bulk_then_current_then_merge(tmp_path: Path) -> None:
     ds = make_dataset(tmp_path)
     env = {
         **os.environ,
@@ -253,7 +253,11 @@ def test_cli_picks_bulk_then_merge(tmp_path: Path) -> None:
     assert "quarantined" in first.stdout
     second = subprocess.run(cli, capture_output=True, text=True, timeout=300, env=env)
     assert second.returncode == 0, second.stderr
-    assert "mode: merge" in second.stdout
+    assert "mode: nothing to do" in second.stdout
+    merged = subprocess.run(
+        [*cli, "--mode", "merge", "--restart"], capture_output=True, text=True, timeout=300, env=env
+    )
+    assert merged.returncode == 0 and "mode: merge" in merged.stdout
     refused = subprocess.run(
         [*cli, "--mode", "bulk"], capture_output=True, text=True, timeout=300, env=env
     )

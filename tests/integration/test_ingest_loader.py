@@ -185,6 +185,16 @@ def test_ingest_counts_quarantine_and_idempotency(tmp_path: Path, embedded) -> N
     assert embedded.fingerprint() == fingerprint
     assert again.quarantined == 9
 
+    # With the checkpoint: the graph holds the completed load, so nothing is read again.
+    current = ingest_dataset(embedded, ds, state, batch_size=7, progress=False)
+    assert current.mode == "current" and current.files == []
+    assert embedded.fingerprint() == fingerprint
+    # Lost data is not "current": every row is upserted again and the graph is whole.
+    embedded.write("MATCH (r:Review) WITH r LIMIT 5 DETACH DELETE r")
+    repaired = ingest_dataset(embedded, ds, state, batch_size=7, progress=False)
+    assert repaired.mode == "merge"
+    assert embedded.fingerprint() == fingerprint
+
 
 CRASHING_INGEST = """
 import sys, os, signal
