@@ -14,8 +14,10 @@ without loading the graph first). Both give the same graph for the same dataset.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -24,7 +26,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from embeddings.graph import GraphEmbeddingConfig, TypedEdges, fit_graph_embeddings
+from embeddings.graph import GraphEmbeddingConfig, ProNEConfig, TypedEdges, fit_graph_embeddings
 from graph_schema.store import GraphStore
 
 EdgeSource = Literal["store", "parquet"]
@@ -43,6 +45,7 @@ EDGE_QUERIES: dict[str, str] = {
 }
 
 WRITE_BATCH = 1000  # merchants per set_vectors call
+INDEX = "merchant_graph_embedding"
 
 
 def edges_from_store(store: GraphStore) -> list[TypedEdges]:
@@ -121,6 +124,21 @@ def merchant_vectors(vectors: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     return out
 
 
+def training_tag(edges: list[TypedEdges], config: GraphEmbeddingConfig) -> str:
+    """What the vectors were fitted on: the method, its settings and the edge set (order
+    free). Recorded with the vectors; an equal tag means refitting would change nothing
+    but the random draw."""
+    digest = hashlib.sha256(
+        json.dumps({"method": type(config).__name__, **asdict(config)}, sort_keys=True).encode()
+    )
+    for typed in sorted(edges, key=lambda e: e.rel_type):
+        digest.update(f"\n#{typed.rel_type}\n".encode())
+        digest.update(
+            "\n".join(sorted(map("\t".join, zip(typed.src, typed.dst, strict=True)))).encode()
+        )
+    return f"graph:{digest.hexdigest()[:16]}"
+
+
 @dataclass
 class GraphEmbeddingReport:
     method: str
@@ -132,6 +150,7 @@ class GraphEmbeddingReport:
     seconds: float
     # export (reading the edges), build (CSR), the method's phases, write (set_vectors)
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    current: bool = False  # the stored vectors were fitted on this graph: nothing refitted
 
 
 def train_graph_embeddings(
@@ -139,13 +158,36 @@ def train_graph_embeddings(
     config: GraphEmbeddingConfig,
     *,
     dataset_dir: Path | None = None,
+    force: bool = False,
 ) -> GraphEmbeddingReport:
     """Embed the graph (edges from `dataset_dir`'s Parquet files when given, else from the
-    store) and store every merchant's vector; rerunning overwrites the same property."""
+    store) and store every merchant's vector; rerunning overwrites the same property.
+
+    Unless `force`, a graph whose merchants all hold vectors fitted on the same edges with
+    the same settings (the recorded `training_tag`; backends that record no tag always
+    refit) is left as it is."""
     started = time.perf_counter()
     source: EdgeSource = "parquet" if dataset_dir is not None else "store"
     edges = edges_from_parquet(dataset_dir) if dataset_dir is not None else edges_from_store(store)
     export_s = time.perf_counter() - started
+    tag = training_tag(edges, config)
+    if not force and store.vector_tag(INDEX) == tag:
+        status = store.vector_status(INDEX)
+        if status.ok:
+            return GraphEmbeddingReport(
+                "prone" if isinstance(config, ProNEConfig) else "node2vec",
+                source,
+                len({n for e in edges for n in (*e.src, *e.dst)}),
+                sum(len(e.src) for e in edges),
+                0,
+                config.dim,
+                time.perf_counter() - started,
+                {
+                    "export": round(export_s, 3),
+                    "check": round(time.perf_counter() - started - export_s, 3),
+                },
+                current=True,
+            )
     result = fit_graph_embeddings(edges, config)
     t0 = time.perf_counter()
     merchants = [(mid, vec.tolist()) for mid, vec in merchant_vectors(result.vectors).items()]
@@ -153,6 +195,7 @@ def train_graph_embeddings(
     written = 0
     for i in range(0, len(merchants), WRITE_BATCH):
         written += store.set_vectors("Merchant", "graph_embedding", merchants[i : i + WRITE_BATCH])
+    store.set_vector_tag(INDEX, tag)
     store.flush_vectors()  # durable and visible to the agent's process before we report
     phases = {"export": export_s, **result.phase_seconds, "write": time.perf_counter() - t0}
     return GraphEmbeddingReport(

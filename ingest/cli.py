@@ -155,6 +155,9 @@ def graph_embeddings(
             help="read the graph's edges from this dataset's Parquet files, not the store"
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option(help="refit even when the stored vectors were fitted on this graph")
+    ] = False,
 ) -> None:
     """Embed the merchant graph and store Merchant.graph_embedding (for backfill)."""
     from embeddings.graph import Node2VecConfig, ProNEConfig
@@ -164,7 +167,14 @@ def graph_embeddings(
     settings = get_settings()
     config = (ProNEConfig if method == "prone" else Node2VecConfig).from_settings(settings)
     with get_store(settings) as store:
-        report = train_graph_embeddings(store, config, dataset_dir=data)
+        report = train_graph_embeddings(store, config, dataset_dir=data, force=force)
+    if report.current:
+        typer.echo(
+            f"{report.method}: the stored merchant embeddings were fitted on this graph"
+            f" ({report.edges:,} edges) with these settings; nothing "
+            f"to do (--force to refit), checked in {report.seconds:.1f}s"
+        )
+        return
     phases = ", ".join(f"{k} {v:.1f}s" for k, v in report.phase_seconds.items())
     typer.echo(
         f"{report.method} on {report.nodes:,} nodes / {report.edges:,} edges "

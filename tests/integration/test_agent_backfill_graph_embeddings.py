@@ -117,3 +117,23 @@ def test_backfill_node_adds_embedding_neighbours_with_evidence(deps: AgentDeps) 
     assert all(c.category == slots.category and c.city == slots.city for c in added)
     assert all(c.snippets for c in added), "backfilled merchants get review snippets to cite"
     assert not any("아직 없어" in n for n in update["notes"])
+
+
+def test_refit_only_when_the_graph_or_settings_change(
+    tiny_data: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    s = open_tiny_graph(
+        tiny_data, tmp_path_factory.mktemp("refit"), "refit_test", review_vectors=False
+    )
+    try:
+        config = ProNEConfig(dim=16, seed=7)
+        assert not train_graph_embeddings(s, config).current
+        again = train_graph_embeddings(s, config)
+        assert again.current and again.merchants_written == 0
+        assert train_graph_embeddings(s, config, force=True).merchants_written > 0
+        assert not train_graph_embeddings(s, ProNEConfig(dim=16, seed=7, order=5)).current
+        s.write("MATCH (:Merchant)-[r:SERVES]->(:Menu) WITH r LIMIT 1 DELETE r")
+        assert not train_graph_embeddings(s, config).current
+        assert train_graph_embeddings(s, config).current
+    finally:
+        s.close()
