@@ -7,6 +7,8 @@ recommender tools.
     GET  /v1/cypher/view   the same query drawn as a standalone HTML page (SVG)
     GET  /v1/tools         which tools are importable now
     POST /v1/tools/...     recommend_products, viewed_together, extract_entities
+    GET  /v1/models, POST /v1/chat/completions
+                           the agent as an OpenAI-compatible model (agent.openai_compat)
     GET  /healthz          graph reachable? offline or llm mode?
     GET  /docs, /openapi.json
 
@@ -209,7 +211,7 @@ def get_api_config(request: Request) -> ApiSettings:
     return request.app.state.api_settings
 
 
-def _agent_limiter(request: Request) -> CapacityLimiter:
+def agent_limiter(request: Request) -> CapacityLimiter:
     """The bound on agent runs at once in this process (made on first use, inside the
     event loop that uses it)."""
     state = request.app.state
@@ -293,7 +295,7 @@ RouteFn = TypeVar("RouteFn", bound=Callable[..., Any])
 _DONE = object()
 
 
-async def _iterate_in_threads[T](
+async def iterate_in_threads[T](
     iterator: Iterator[T], limiter: CapacityLimiter
 ) -> AsyncIterator[T]:
     """`iterate_in_threadpool` with the agent's limiter: each `next()` runs in a worker
@@ -341,7 +343,7 @@ def _register_routes(app: FastAPI) -> None:
     ) -> Any:
         """Answer a question. JSON by default; server-sent events with `?stream=true` or
         `Accept: text/event-stream`."""
-        limiter = _agent_limiter(request)
+        limiter = agent_limiter(request)
         if not _wants_stream(request, stream):
             answer = await anyio.to_thread.run_sync(
                 service.ask, body.question, body.thread_id, limiter=limiter
@@ -352,7 +354,7 @@ def _register_routes(app: FastAPI) -> None:
 
         async def events() -> AsyncIterator[bytes]:
             try:
-                async for item in _iterate_in_threads(
+                async for item in iterate_in_threads(
                     service.stream(body.question, body.thread_id), limiter
                 ):
                     if isinstance(item, StageEvent):
@@ -485,6 +487,10 @@ def _register_routes(app: FastAPI) -> None:
         return health
 
     app.include_router(v1)
+    # Imported here: agent.openai_compat builds on this module's dependencies.
+    from agent.openai_compat import openai_router
+
+    app.include_router(openai_router())
 
 
 def warm_up(service: AgentService) -> None:
@@ -517,7 +523,7 @@ def check_health(service: AgentService) -> Health:
 
 
 # ------------------------------------------------------------------------ error handling
-def _outage_types() -> tuple[type[Exception], ...]:
+def outage_types() -> tuple[type[Exception], ...]:
     """Exceptions that mean the graph (or its driver) is down, not that the input is bad."""
     types: list[type[Exception]] = [GraphStoreError, ConnectionError, TimeoutError]
     for module, name in (
@@ -560,7 +566,7 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(ApiError, api_error)
-    for exc_type in _outage_types():
+    for exc_type in outage_types():
         app.add_exception_handler(exc_type, outage)
     app.add_exception_handler(Exception, bug)
 
