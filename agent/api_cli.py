@@ -1,4 +1,5 @@
-"""CLI commands of the interfaces: `tripgraph serve` (HTTP API) and `tripgraph ui` (chat UI)."""
+"""CLI commands of the interfaces: `tripgraph serve` (HTTP API), `tripgraph ui` (chat UI) and
+`tripgraph mcp` (the tools as an MCP server)."""
 
 from __future__ import annotations
 
@@ -77,6 +78,30 @@ def ui(
     os.execve(sys.executable, args, env)
 
 
+def mcp(
+    transport: Annotated[
+        str,
+        typer.Option(
+            help="stdio (an MCP client starts this command) or streamable-http (a server)"
+        ),
+    ] = "stdio",
+    host: Annotated[str, typer.Option(help="streamable-http: interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="streamable-http: port")] = 8765,
+) -> None:
+    """Serve the agent's tools over MCP (recommend places, read-only Cypher, schema,
+    products, viewed together, entities, place mapping, itinerary → package). Streamable
+    HTTP answers at http://HOST:PORT/mcp, with bearer auth when TRIPGRAPH_API_TOKEN is set."""
+    from agent.mcp_server import serve as serve_mcp
+    from tripgraph.settings import get_settings
+
+    if transport not in ("stdio", "streamable-http"):
+        raise typer.BadParameter("stdio or streamable-http", param_hint="--transport")
+    if transport == "streamable-http":
+        typer.echo(f"MCP (streamable HTTP) on http://{host}:{port}/mcp", err=True)
+    serve_mcp(get_settings(), "stdio" if transport == "stdio" else "streamable-http", host, port)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(serve)
     app.command()(ui)
+    app.command()(mcp)

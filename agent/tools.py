@@ -354,6 +354,12 @@ class AgentTools:
             )
         return ToolOutcome(True, feature, items, kind="mapping", data=data)
 
+    def map_places(self, names: list[str]) -> list[dict[str, Any]]:
+        """Each place name → its mapping (as `place_mapping` does), for callers that already
+        have the names (the MCP tool) instead of a question to find them in."""
+        dbs = self._places()
+        return [self._map_one(name, dbs) for name in names]
+
     def _map_one(self, name: str, dbs: PlaceDatabases | None) -> dict[str, Any]:
         """One name → its Place node, its internal record and its external counterpart:
         the stored SAME_AS edge when the pipeline wrote one, else stage 1 + stage 2 now."""
