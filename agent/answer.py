@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agent.retrieval import RUNG_BEYOND
 from agent.state import Mode, Pick, Slots, StepMode
+from agent.vocab import load_understanding_vocab
 from prompts import agent as P
 
 OFFLINE_REASON = "LLM 엔드포인트가 설정되지 않았어요 (TRIPGRAPH_LLM__BASE_URL)"
@@ -35,39 +37,104 @@ def with_particle(word: str) -> str:
     return word + "와"
 
 
+def object_particle(word: str) -> str:
+    """'횟집' → '횟집을', '카페' → '카페를'."""
+    last = word[-1]
+    if "가" <= last <= "힣":
+        return word + ("을" if (ord(last) - 0xAC00) % 28 else "를")
+    return word + "을(를)"
+
+
 def _where_what(slots: Slots) -> tuple[str, str]:
     where = f"{slots.region or slots.city} " if (slots.region or slots.city) else "제주 "
     what_parts = []
     if slots.party:
         what_parts.append(f"{with_particle(slots.party)} 함께 갈")
+    occ = load_understanding_vocab().occasion(slots.occasion)
+    who = " ".join(
+        x
+        for x in (f"{slots.party_size}명" if slots.party_size else "", occ.label if occ else "")
+        if x
+    )
+    if who:
+        what_parts.append(f"({who})")
     if slots.must_haves:
         what_parts.append(", ".join(P.ATTRIBUTE_LABELS.get(a, a) for a in slots.must_haves))
-    what_parts.append(slots.menu or slots.category or "맛집")
+    food = slots.menu or slots.category or ("/".join(slots.stand_ins) if slots.stand_ins else "")
+    what_parts.append(food or "맛집")
     return where, " ".join(what_parts)
 
 
-def recommendation_text(slots: Slots, picks: list[Pick], notes: list[str], mode: str) -> str:
-    where, what = _where_what(slots)
-    if not picks:
-        lines = [P.ANSWER_NONE.format(where=where, what=what, mode=mode)]
-    else:
-        lines = [P.ANSWER_HEADER.format(where=where, what=what, n=len(picks), mode=mode)]
-        for i, p in enumerate(picks, 1):
+def not_in_graph_lines(slots: Slots) -> list[str]:
+    """What was asked that the graph does not hold, said plainly with what stands in."""
+    vocab = load_understanding_vocab()
+    unheld = {u.label: u for u in vocab.unheld}
+    lines = []
+    for label in slots.not_in_graph:
+        u = unheld.get(label)
+        if u is None:  # a place outside Jeju
+            lines.append(P.ANSWER_OUTSIDE.format(place=label))
+        else:
+            instead = slots.menu or slots.category or u.why
             lines.append(
-                P.ANSWER_PICK.format(
-                    rank=i,
-                    name=p.name,
-                    region=p.region,
-                    category=p.category,
-                    rating=f"{p.rating:.2f}" if p.rating is not None else "-",
-                    price=f"{p.avg_price:,}" if p.avg_price else "-",
-                    reasons=" / ".join(p.reasons),
-                )
+                P.ANSWER_NOT_IN_GRAPH.format(label=label, instead=object_particle(instead))
             )
-            for e in p.evidence:
-                lines.append(P.ANSWER_EVIDENCE.format(review_id=e.review_id, text=e.text))
-            if p.relaxed:
-                lines.append(P.ANSWER_RELAXED.format(relaxed="; ".join(p.relaxed)))
+    return lines
+
+
+def recommendation_text(
+    slots: Slots, picks: list[Pick], notes: list[str], mode: str, nearby_km: float = 10.0
+) -> str:
+    """The answer: what the graph does not hold, a header that agrees with the picks, each
+    pick with its match, reasons, evidence and what it relaxes, then the notes."""
+    where, what = _where_what(slots)
+    lines = not_in_graph_lines(slots)
+    exact = sum(1 for p in picks if not p.relaxed)
+    if not picks:
+        lines.append(P.ANSWER_NONE.format(where=where, what=what, mode=mode))
+    elif exact == len(picks):
+        lines.append(P.ANSWER_HEADER.format(where=where, what=what, n=len(picks), mode=mode))
+    elif exact:
+        lines.append(
+            P.ANSWER_HEADER_MIXED.format(
+                where=where,
+                what=what,
+                n=len(picks),
+                exact=exact,
+                relaxed=len(picks) - exact,
+                mode=mode,
+            )
+        )
+    else:
+        lines.append(
+            P.ANSWER_HEADER_RELAXED.format(
+                where=where.strip(), what=f" {what}", n=len(picks), mode=mode
+            )
+        )
+    beyond = [p.distance_km for p in picks if p.relax_rank == RUNG_BEYOND and p.distance_km]
+    if slots.region and beyond:
+        lines.append(
+            P.ANSWER_BEYOND.format(
+                where=slots.region, km=f"{nearby_km:g}", closest=f"{min(beyond):.0f}"
+            )
+        )
+    for i, p in enumerate(picks, 1):
+        lines.append(
+            P.ANSWER_PICK.format(
+                rank=i,
+                name=p.name,
+                region=p.region,
+                category=p.category,
+                rating=f"{p.rating:.2f}" if p.rating is not None else "-",
+                price=f"{p.avg_price:,}" if p.avg_price else "-",
+                match=P.ANSWER_MATCH.format(score=f"{p.score:.0f}") if p.score is not None else "",
+                reasons=" / ".join(p.reasons),
+            )
+        )
+        for e in p.evidence:
+            lines.append(P.ANSWER_EVIDENCE.format(review_id=e.review_id, text=e.text))
+        if p.relaxed:
+            lines.append(P.ANSWER_RELAXED.format(relaxed="; ".join(p.relaxed)))
     lines += [P.ANSWER_NOTE.format(note=n) for n in notes]
     return "\n".join(lines)
 

@@ -16,9 +16,19 @@ class AgentConfig(BaseModel):
     )
     vector_k: int = Field(100, description="review vector hits used to widen the candidate set")
     graph_k: int = Field(40, description="graph-embedding neighbours fetched for backfill")
-    snippets_per_candidate: int = Field(4, description="best review snippets kept per candidate")
+    snippets_per_candidate: int = Field(
+        6, description="best review snippets kept per candidate (evidence is chosen from them)"
+    )
     evidence_per_pick: int = Field(2, description="reviews cited per pick")
-    nearby_km: float = Field(12.0, description="radius of 'nearby' regions when widening")
+    nearby_km: float = Field(
+        10.0,
+        description="the distance bound of relaxing the place: merchants of neighbouring 읍면동 "
+        "within this many km of the asked one's centre are shown before 'nothing near; the "
+        "closest is N km away'",
+    )
+    beyond_regions: int = Field(
+        6, description="regions past the bound searched for 'the closest is N km away'"
+    )
     cypher_repairs: int = Field(3, description="LLM re-prompts with the validation error")
     palr_retries: int = Field(1, description="LLM re-prompts when selection JSON is unusable")
     few_shot_k: int = Field(4, description="Text2Cypher examples retrieved by similarity")

@@ -82,8 +82,8 @@ def _merchant_conditions(
     must_haves: bool = True,
 ) -> list[str]:
     """WHERE conditions on `m` for the place (`regions`, else the region, else the city),
-    the category and (unless `must_haves=False`) the must-have attributes; their
-    parameters are added to `params`."""
+    the category (else the stand-in categories) and (unless `must_haves=False`) the
+    must-have attributes; their parameters are added to `params`."""
     where: list[str] = []
     if regions is not None:
         where.append("m.region IN $regions")
@@ -97,6 +97,10 @@ def _merchant_conditions(
     if slots.category:
         where.append("m.category = $category")
         params["category"] = slots.category
+    elif slots.stand_ins:
+        # What the graph does not hold (술집) is searched as its nearest categories.
+        where.append("m.category IN $categories")
+        params["categories"] = list(slots.stand_ins)
     if must_haves:
         for attr in slots.must_haves:
             if attr in ATTRIBUTES:  # allowlisted property names only
@@ -115,7 +119,8 @@ def candidate_query(
     """The first-stage template: merchants satisfying the hard constraints, best rated first.
 
     `regions` replaces the slot's region by a list (widening to nearby regions); `ids`
-    restricts the search to given merchants (vector hits being filtered).
+    restricts the search to given merchants (vector hits being filtered). A menu is a
+    SERVES match on the Menu node; with no category it finds any merchant serving it.
     """
     match = "MATCH (m:Merchant)"
     where: list[str] = []
@@ -152,6 +157,9 @@ class GraphQuery:
     kind: str  # which question pattern produced it (the answer template is chosen by it)
     cypher: str
     params: dict[str, Any]
+
+
+MENU_MERCHANT_IDS = "MATCH (m:Merchant)-[:SERVES]->(:Menu {name: $menu}) RETURN m.merchant_id AS id"
 
 
 def _merchant_filter(slots: Slots, params: dict[str, Any]) -> str:

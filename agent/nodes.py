@@ -202,6 +202,12 @@ class AgentNodes:
         if slots.menu:
             slots.menu = v.menus.get(slots.menu.lower())
         slots.must_haves = [a for a in slots.must_haves if a in gz.ATTRIBUTES]
+        if slots.occasion and v.extra.occasion(slots.occasion) is None:
+            slots.occasion = None
+        # What the graph does not hold is known from the vocabulary, not from the LLM.
+        slots.not_in_graph, slots.stand_ins = offline.slots.not_in_graph, offline.slots.stand_ins
+        if slots.stand_ins and slots.category:
+            slots.stand_ins = []
         if offline.followup:
             # Exclusions and "cheaper than what you showed" need the previous picks, which the
             # LLM never saw: take them from the deterministic refinement.
@@ -333,7 +339,11 @@ class AgentNodes:
             notes.append(note)
             if extra:
                 notes.append(f"리뷰 벡터 검색으로 후보 {len(extra)}곳을 더했어요")
-        notes.append(R.attach_review_similarity(self.deps, candidates, vector, slots.party))
+        notes.append(
+            R.attach_review_similarity(
+                self.deps, candidates, vector, slots.party, SEL.is_group(slots)
+            )
+        )
         return {
             "hyde_text": text,
             "candidates": candidates,
@@ -353,26 +363,23 @@ class AgentNodes:
         menu_ids = R.menu_merchant_ids(self.deps, slots)
         extra, note = R.graph_backfill(self.deps, seeds, slots, have, menu_ids, need)
         notes = [note]
-        short = slots.count - len(candidates) - len(extra)
+        # The ladder runs whenever fewer candidates than picks meet every constraint: a
+        # related dish in the asked region (its first rung) must outrank a neighbouring
+        # region's exact match that widening or backfill admitted (ranked by rung).
+        exact = sum(1 for c in [*candidates, *extra] if not c.relaxed)
+        short = slots.count - exact
         if short > 0:
-            relaxed = R.relaxed_candidates(
+            extra += R.relaxed_candidates(
                 self.deps,
                 slots,
                 have | {c.merchant_id for c in extra},
                 short,
                 menu_ids,
             )
-            extra += relaxed
-            if relaxed:
-                exact = len(candidates) + len(extra) - len(relaxed)
-                notes.append(
-                    f"조건을 모두 만족하는 곳이 {exact}곳뿐이라 "
-                    f"조건을 완화한 {len(relaxed)}곳을 더했어요 (각 항목에 표시)"
-                )
         if extra:
             # Backfilled merchants still need review snippets to be cited.
             vector = self.deps.embedder.embed_query(state.get("hyde_text") or "")
-            R.attach_review_similarity(self.deps, extra, vector, slots.party)
+            R.attach_review_similarity(self.deps, extra, vector, slots.party, SEL.is_group(slots))
         return {"candidates": candidates + extra, "notes": _notes(state, *notes)}
 
     # ------------------------------------------------------------------- select
@@ -506,7 +513,7 @@ class AgentNodes:
         tr = state.get("tool_result") or {}
         picks = state.get("picks") or []
         if intent == "recommend_place":
-            text = recommendation_text(slots, picks, notes, label)
+            text = recommendation_text(slots, picks, notes, label, self.deps.config.nearby_km)
         elif intent == "graph_question":
             if "refused" in tr:
                 text = P.ANSWER_GRAPH_REFUSED.format(error=tr["refused"], mode=label)

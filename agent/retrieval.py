@@ -10,14 +10,17 @@ why, so the answer can tell the user.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from agent import cypher as Q
+from agent.config import AgentConfig
 from agent.deps import AgentDeps
 from agent.state import Candidate, Evidence, Slots
-from agent.understand import haversine_km
+from agent.understand import Vocabulary, haversine_km
+from agent.vocab import load_understanding_vocab
 from graph_schema.store import GraphStoreError, vector_spec
 from graph_schema.vector_index import VectorIndexError
 from ingest.gazetteer import ATTRIBUTES
@@ -43,8 +46,11 @@ def offline_hyde_text(slots: Slots) -> str:
         parts.append(P.HYDE_PARTY[slots.party].format())
     if slots.region:
         parts.append(P.HYDE_REGION.format(region=slots.region.rstrip("읍면동") or slots.region))
-    if slots.category:
-        parts.append(P.HYDE_CATEGORY.format(category=slots.category))
+    if slots.occasion in P.HYDE_OCCASION:
+        parts.append(P.HYDE_OCCASION[slots.occasion].format())
+    if slots.category or slots.stand_ins:
+        category = slots.category or slots.stand_ins[0]
+        parts.append(P.HYDE_CATEGORY.format(category=category))
     if slots.menu:
         parts.append(P.HYDE_MENU.format(menu=slots.menu))
     for attr in slots.must_haves:
@@ -117,6 +123,23 @@ def fetch_candidates(deps: AgentDeps, ids: list[str], source: str) -> list[Candi
     return [candidate_from_node(by_id[i], source) for i in ids if i in by_id]
 
 
+def _region_km(deps: AgentDeps, asked: str, region: str) -> float | None:
+    a, b = deps.vocab.region_coords.get(asked), deps.vocab.region_coords.get(region)
+    return haversine_km(a[0], a[1], b[0], b[1]) if a and b else None
+
+
+def distance_km(deps: AgentDeps, slots: Slots, c: Candidate) -> float | None:
+    """How far the merchant is from the centre of the asked region (None: no region asked
+    or no coordinates)."""
+    centre = deps.vocab.region_coords.get(slots.region or "")
+    if centre is None:
+        return None
+    if c.lat is not None and c.lon is not None:
+        return round(haversine_km(centre[0], centre[1], c.lat, c.lon), 1)
+    km = _region_km(deps, slots.region or "", c.region)
+    return round(km, 1) if km is not None else None
+
+
 def violations(
     deps: AgentDeps, c: Candidate, slots: Slots, menu_ids: set[str] | None
 ) -> list[str] | None:
@@ -126,16 +149,15 @@ def violations(
         return None
     notes: list[str] = []
     if slots.region and c.region != slots.region:
-        km = None
-        a, b = deps.vocab.region_coords.get(slots.region), deps.vocab.region_coords.get(c.region)
-        if a and b:
-            km = haversine_km(a[0], a[1], b[0], b[1])
+        km = _region_km(deps, slots.region, c.region)
         where = f"{slots.region}에서 {km:.0f}km" if km is not None else f"{slots.region} 밖"
         notes.append(f"지역: {c.region} ({where})")
     elif not slots.region and slots.city and c.city != slots.city:
         notes.append(f"지역: {c.city} ({slots.city} 밖)")
     if slots.category and c.category != slots.category:
         notes.append(f"분류: {c.category} ({slots.category} 아님)")
+    elif not slots.category and slots.stand_ins and c.category not in slots.stand_ins:
+        notes.append(f"분류: {c.category} ({'/'.join(slots.stand_ins)} 아님)")
     if menu_ids is not None and c.merchant_id not in menu_ids:
         notes.append(f"메뉴: {slots.menu} 없음")
     missing = [P.ATTRIBUTE_LABELS[a] for a in slots.must_haves if not c.attributes.get(a, False)]
@@ -153,52 +175,116 @@ def violations(
 def satisfies(
     deps: AgentDeps, c: Candidate, slots: Slots, menu_ids: set[str] | None
 ) -> tuple[bool, list[str]]:
-    """Whether a widened candidate meets the hard constraints; a nearby region (within
-    `nearby_km`) still counts, disclosed in the returned notes."""
+    """Whether a widened candidate meets the hard constraints; a neighbouring region
+    (within `nearby_km`) still counts, disclosed in the returned notes (and ranked as the
+    neighbouring-region rung, see `RUNG_NEARBY`)."""
     notes = violations(deps, c, slots, menu_ids)
     if notes is None:
         return False, []
-    nearby = (
-        {name for name, _ in deps.vocab.nearby_regions(slots.region, deps.config.nearby_km)}
-        if slots.region
-        else set()
-    )
-    region_only = len(notes) == 1 and notes[0].startswith("지역:") and c.region in nearby
+    region_only = len(notes) == 1 and notes[0].startswith("지역:") and within_bound(deps, slots, c)
     return (not notes or region_only), notes
 
 
-# Relaxation ladder when even widening leaves fewer candidates than picks wanted: each rung
-# drops one more constraint; every admitted candidate carries the notes of what it misses.
-def relaxation_ladder(slots: Slots) -> list[Slots]:
-    """Rungs in the order users tend to accept: keep the food, widen the place, then drop
-    must-haves; only then keep the place and change the food."""
+# A 읍면's merchants lie up to about this far from its centre: regions whose centre is
+# within `nearby_km` + this are searched for merchants within `nearby_km`.
+REGION_RADIUS_KM = 8.0
+
+
+def within_bound(deps: AgentDeps, slots: Slots, c: Candidate) -> bool:
+    """The merchant lies within `nearby_km` of the asked region's centre."""
+    km = distance_km(deps, slots, c)
+    return km is not None and km <= deps.config.nearby_km
+
+
+def search_regions(vocab: Vocabulary, region: str, config: AgentConfig) -> list[str]:
+    """Regions (other than `region`) that may hold merchants within the bound."""
+    return [n for n, _ in vocab.nearby_regions(region, config.nearby_km + REGION_RADIUS_KM)]
+
+
+# The relaxation ladder, in the order a local relaxes an ask nothing fully meets. Each rung
+# keeps the must-haves; candidates are ranked by rung (`Candidate.relax_rank`), so a closer
+# relaxation always comes first, and every pick says what it relaxes.
+RUNG_FOOD = 1  # same place: a merchant serving the asked menu, or a related category
+RUNG_NEARBY = 2  # neighbouring 읍면동 within `nearby_km`, the food as asked
+RUNG_NEARBY_FOOD = 3  # neighbouring 읍면동, the food relaxed as in RUNG_FOOD
+RUNG_BEYOND = 4  # nothing near: the closest matches past the bound, with their distance
+RUNG_LOOSE = 5  # the asked place without its must-haves / price (last resort)
+RUNG_ANY = 6  # the asked place, anything
+
+
+@dataclass(frozen=True)
+class Rung:
+    rank: int
+    slots: Slots  # what the rung's query asks
+    regions: tuple[str, ...] | None = None  # a region list replacing the asked region
+
+
+def _food_variants(slots: Slots, vocab: Vocabulary) -> list[Slots]:
+    """The food relaxed the way a local would: keep the menu in any category, then the
+    categories related to the asked one (or to the menu's own)."""
+    out: list[Slots] = []
+    if slots.menu and slots.category:
+        out.append(slots.model_copy(update={"category": None}))
+    base = (
+        [slots.category]
+        if slots.category
+        else list(vocab.menu_categories.get(slots.menu or "", ()))
+    )
+    base += list(slots.stand_ins)
+    related = [r for c in base for r in vocab.extra.related_categories.get(c, ()) if r not in base]
+    if related:
+        out.append(
+            slots.model_copy(
+                update={"category": None, "menu": None, "stand_ins": list(dict.fromkeys(related))}
+            )
+        )
+    return out
+
+
+def relaxation_ladder(slots: Slots, vocab: Vocabulary, config: AgentConfig) -> list[Rung]:
+    """The rungs for this ask (see RUNG_*): food first, then the neighbouring 읍면동 within
+    `config.nearby_km`, then the closest past the bound; only then the must-haves."""
     loose: dict[str, Any] = {"must_haves": [], "price": None, "max_avg_price": None}
-    nowhere: dict[str, Any] = {"region": None, "city": None, "poi": None}
-    rungs = []
-    if slots.region and slots.city:
-        rungs.append(slots.model_copy(update={"region": None, "poi": None}))
+    rungs = [Rung(RUNG_FOOD, s) for s in _food_variants(slots, vocab)]
+    if slots.region:
+        # Within a rung only merchants within the bound (near) or past it (beyond) are kept:
+        # see `relaxed_candidates`.
+        near = search_regions(vocab, slots.region, config)
+        if near:
+            rungs.append(Rung(RUNG_NEARBY, slots, tuple(near)))
+            rungs += [Rung(RUNG_NEARBY_FOOD, s, tuple(near)) for s in _food_variants(slots, vocab)]
+        everywhere = [name for name, _ in vocab.nearby_regions(slots.region, 1000.0)]
+        far = everywhere[: len(near) + config.beyond_regions]
+        if far:
+            rungs.append(Rung(RUNG_BEYOND, slots, tuple(far)))
+    elif slots.city:
+        rungs.append(Rung(RUNG_BEYOND, slots.model_copy(update={"city": None})))
     if slots.must_haves or slots.price or slots.max_avg_price:
-        rungs.append(slots.model_copy(update=loose))
-        if slots.region and slots.city:
-            rungs.append(slots.model_copy(update={**loose, "region": None, "poi": None}))
-    if slots.region or slots.city:
-        rungs.append(slots.model_copy(update=nowhere))
-        if slots.must_haves or slots.price or slots.max_avg_price:
-            rungs.append(slots.model_copy(update={**loose, **nowhere}))
-    if slots.category or slots.menu:
-        rungs.append(slots.model_copy(update={"category": None, "menu": None}))
-        rungs.append(slots.model_copy(update={**loose, "category": None, "menu": None}))
+        rungs.append(Rung(RUNG_LOOSE, slots.model_copy(update=loose)))
+    if slots.category or slots.menu or slots.stand_ins:
+        rungs.append(
+            Rung(
+                RUNG_ANY,
+                slots.model_copy(update={**loose, "category": None, "menu": None, "stand_ins": []}),
+            )
+        )
     return rungs
 
 
 def relaxed_candidates(
     deps: AgentDeps, slots: Slots, have: set[str], need: int, menu_ids: set[str] | None
 ) -> list[Candidate]:
+    """Up to `need` candidates from the first rungs that hold any, nearest first within a
+    rung; each carries its rung, its distance and the notes of what it misses."""
     out: list[Candidate] = []
-    for rung in relaxation_ladder(slots):
+    for rung in relaxation_ladder(slots, deps.vocab, deps.config):
         if len(out) >= need:
             break
-        cypher, params = Q.candidate_query(rung, deps.config.first_stage_limit)
+        cypher, params = Q.candidate_query(
+            rung.slots,
+            deps.config.first_stage_limit,
+            regions=list(rung.regions) if rung.regions is not None else None,
+        )
         rows = deps.store.read(
             cypher,
             params,
@@ -207,15 +293,20 @@ def relaxed_candidates(
         ).rows
         ids = [r["merchant_id"] for r in rows if r["merchant_id"] not in have]
         found = fetch_candidates(deps, ids, "relaxed")
-        if slots.region and deps.vocab.region_coords.get(slots.region):
+        for c in found:
+            c.distance_km = distance_km(deps, slots, c)
+        if rung.rank in (RUNG_NEARBY, RUNG_NEARBY_FOOD):
+            found = [c for c in found if within_bound(deps, slots, c)]
+        elif rung.rank == RUNG_BEYOND and slots.region:
+            found = [c for c in found if not within_bound(deps, slots, c)]
+        if slots.region and rung.rank in (RUNG_NEARBY, RUNG_NEARBY_FOOD, RUNG_BEYOND):
             # Nearest first: a relaxed region should still be close to what was asked.
-            lat0, lon0 = deps.vocab.region_coords[slots.region]
-            found.sort(key=lambda c: haversine_km(lat0, lon0, c.lat or lat0, c.lon or lon0))
+            found.sort(key=lambda c: c.distance_km if c.distance_km is not None else 1e9)
         for c in found:
             notes = violations(deps, c, slots, menu_ids)
             if notes is None:
                 continue
-            c.relaxed = notes
+            c.relaxed, c.relax_rank = notes, rung.rank if notes else 0
             out.append(c)
             have.add(c.merchant_id)
             if len(out) >= need:
@@ -227,7 +318,7 @@ def menu_merchant_ids(deps: AgentDeps, slots: Slots) -> set[str] | None:
     if not slots.menu:
         return None
     rows = deps.store.read(
-        "MATCH (m:Merchant)-[:SERVES]->(:Menu {name: $menu}) RETURN m.merchant_id AS id",
+        Q.MENU_MERCHANT_IDS,
         {"menu": slots.menu},
         timeout_ms=deps.config.query_timeout_ms,
         max_rows=1_000_000,
@@ -235,16 +326,35 @@ def menu_merchant_ids(deps: AgentDeps, slots: Slots) -> set[str] | None:
     return {r["id"] for r in rows}
 
 
-# Reviews written by the same party as the user rank this much higher as snippets.
+# Reviews written by the same party as the user rank this much higher as snippets, by a
+# fitting party (가족 for 부모님) half as much; a solo diner's rank this much lower for a
+# group ask (they are never cited for one, see `selection.party_fit`).
 PARTY_SNIPPET_BOOST = 0.15
+SOLO_SNIPPET_PENALTY = 0.30
+
+
+def snippet_boost(party_type: str | None, party: str | None, group: bool) -> float:
+    if group and party_type == "혼자":
+        return -SOLO_SNIPPET_PENALTY
+    if not party or not party_type:
+        return 0.0
+    if party_type == party:
+        return PARTY_SNIPPET_BOOST
+    fitting = load_understanding_vocab().compatible_parties.get(party, ())
+    return PARTY_SNIPPET_BOOST / 2 if party_type in fitting else 0.0
 
 
 def reviews_by_similarity(
-    deps: AgentDeps, ids: list[str], vector: list[float], party: str | None
+    deps: AgentDeps,
+    ids: list[str],
+    vector: list[float],
+    party: str | None,
+    group: bool = False,
 ) -> list[dict[str, Any]]:
     """Each merchant's reviews most similar to `vector` (the HyDE vector), best first, as
     `{merchant_id, top: [{review_id, text, party_type, rating, sim}]}` rows; reviews by the
-    user's own party get `PARTY_SNIPPET_BOOST` on top (ties: review id). Merchants none of
+    user's own party rank higher and a solo diner's lower for a group (`snippet_boost`;
+    ties: review id). Merchants none of
     whose reviews has a vector are left out. Three steps: the candidates' review ids from
     the graph, similarities from the store's vectors, then only the winners' texts."""
     per = deps.config.snippets_per_candidate
@@ -264,7 +374,7 @@ def reviews_by_similarity(
         sim = sims.get(r["review_id"])
         if sim is None:
             continue
-        boost = PARTY_SNIPPET_BOOST if party and r.get("party_type") == party else 0.0
+        boost = snippet_boost(r.get("party_type"), party, group)
         ranked.setdefault(r["merchant_id"], []).append((-(sim + boost), r["review_id"], sim))
     best = {m: sorted(items)[:per] for m, items in ranked.items()}
     wanted = [rid for items in best.values() for _, rid, _ in items]
@@ -303,6 +413,7 @@ def attach_review_similarity(
     candidates: list[Candidate],
     vector: list[float] | None,
     party: str | None = None,
+    group: bool = False,
 ) -> str | None:
     """Set each candidate's HyDE similarity and best review snippets. Returns a note when
     reviews have no embeddings (snippets then come from the best-rated reviews)."""
@@ -314,7 +425,7 @@ def attach_review_similarity(
     note = None
     if vector is not None:
         try:
-            rows = reviews_by_similarity(deps, ids, vector, party)
+            rows = reviews_by_similarity(deps, ids, vector, party, group)
         except VECTOR_ERRORS as exc:
             note = f"리뷰 벡터를 쓸 수 없어 HyDE 재순위를 건너뛰었어요: {str(exc)[:80]}"
     have = {r["merchant_id"] for r in rows}
@@ -359,8 +470,7 @@ def vector_widen(
         # Filter in the graph first: fetching every hit's node costs more than the search.
         regions = None
         if slots.region:
-            near = deps.vocab.nearby_regions(slots.region, deps.config.nearby_km)
-            regions = [slots.region, *(name for name, _ in near)]
+            regions = [slots.region, *search_regions(deps.vocab, slots.region, deps.config)]
         cypher, params = Q.candidate_query(slots, len(ids), regions=regions, ids=ids)
         rows = deps.store.read(
             cypher, params, timeout_ms=deps.config.query_timeout_ms, max_rows=len(ids)
@@ -371,7 +481,8 @@ def vector_widen(
     for c in fetch_candidates(deps, ids, "vector"):
         ok, relaxed = satisfies(deps, c, slots, menu_ids)
         if ok:
-            c.relaxed = relaxed
+            c.relaxed, c.relax_rank = relaxed, RUNG_NEARBY if relaxed else 0
+            c.distance_km = distance_km(deps, slots, c)
             out.append(c)
     return out, None
 
@@ -411,7 +522,8 @@ def graph_backfill(
     for c in fetch_candidates(deps, ids, "graph_embedding"):
         ok, relaxed = satisfies(deps, c, slots, menu_ids)
         if ok:
-            c.relaxed = relaxed
+            c.relaxed, c.relax_rank = relaxed, RUNG_NEARBY if relaxed else 0
+            c.distance_km = distance_km(deps, slots, c)
             out.append(c)
         if len(out) >= need:
             break

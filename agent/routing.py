@@ -23,7 +23,13 @@ def route_intent(state: State) -> Literal["text2cypher", "graph_query", "tool", 
 
 
 def route_after_hyde(state: State, backfill_below: int) -> Literal["backfill", "select"]:
+    """Backfill (graph embeddings, then the relaxation ladder) below `backfill_below`
+    candidates, or when fewer candidates than picks meet every constraint."""
     candidates = state.get("candidates")
     if candidates is None:
         raise ValueError("hyde produced no candidate list")
-    return "backfill" if len(candidates) < backfill_below else "select"
+    slots = state.get("slots")
+    exact = sum(1 for c in candidates if not c.relaxed)
+    if len(candidates) < backfill_below or (slots is not None and exact < slots.count):
+        return "backfill"
+    return "select"

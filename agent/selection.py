@@ -1,16 +1,27 @@
 """PALR selection: the final picks out of at most `max_candidates` candidates.
 
 Offline (and fallback): a transparent scorer. Every part of the score is reported
-(`Pick.score_parts`) and every reason is either a number from the graph or a verbatim
-excerpt of one of the pick's own reviews, cited by review_id.
+(`Pick.score_parts`, each 0-1) and every reason is either a number from the graph or a
+verbatim excerpt of one of the pick's own reviews, cited by review_id.
 
-    score = 0.35·sim + 0.20·rating + 0.15·party_mix + 0.10·age_mix + 0.10·party_reviews
-            + 0.10·fit − 0.30·(number of relaxed constraints)
+The shown score is a 0-100 *match*: the weighted mean of the parts that apply to the ask,
 
-sim: HyDE similarity of the two best reviews (0 when unknown); rating: (rating − 1) / 4;
+    match = 100 · Σ_applicable w_k · part_k / Σ_applicable w_k
+
+    sim 0.30 · rating 0.20 · party_mix 0.10 · age_mix 0.05 · party_reviews 0.10 · fit 0.10
+    · constraints 0.15
+
+sim: HyDE similarity of the two best reviews (clipped at 0); rating: (rating − 1) / 4;
 party_mix / age_mix: the merchant's share of the user's party / age band, scaled so 50 %
-counts as 1; party_reviews: share of the cited reviews written by the same party; fit:
-share of the party's implied wishes (부모님 → quiet, parking; 아이 → kid_friendly; …) met.
+counts as 1 (only with a party / an age band or a party with elders); party_reviews: share
+of the cited reviews written by a fitting party (with a party or two or more people); fit:
+share of the wishes the party and the occasion imply (부모님 → quiet, parking; 생일 → group
+seating …) met (only when there are some); constraints: share of the asked hard constraints
+the pick meets (1 unless relaxed). A part that does not apply is left out rather than
+counted as 0, so a plain ask is not marked down for what it did not ask.
+
+Picks are ranked by relaxation rung first (a pick that meets every constraint before one
+in a related category, before one in a neighbouring region), then by match.
 """
 
 from __future__ import annotations
@@ -20,18 +31,19 @@ from typing import Any
 
 from agent.llm import ChatModel, LLMError, parse_json_object
 from agent.state import Candidate, Evidence, Pick, Slots
+from agent.vocab import UnderstandingVocab, load_understanding_vocab
 from ingest import gazetteer as gz
 from prompts import agent as P
 
 WEIGHTS = {
-    "sim": 0.35,
+    "sim": 0.30,
     "rating": 0.20,
-    "party_mix": 0.15,
-    "age_mix": 0.10,
+    "party_mix": 0.10,
+    "age_mix": 0.05,
     "party_reviews": 0.10,
     "fit": 0.10,
+    "constraints": 0.15,
 }
-RELAX_PENALTY = 0.30
 IMPLIED_WISHES = {
     "부모님": ("quiet", "parking"),
     "아이": ("kid_friendly", "parking"),
@@ -66,31 +78,98 @@ NEGATIVE_MARKERS = (
 )
 
 
-def aspect_words(slots: Slots) -> list[str]:
-    words: list[str] = []
-    if slots.party:
-        words += [slots.party, *gz.PARTY_WORDS.get(slots.party, ())]  # type: ignore[call-overload]
-    for attr in [*slots.must_haves, *IMPLIED_WISHES.get(slots.party or "", ())]:
-        words += list(gz.ATTRIBUTE_WORDS.get(attr, ()))  # type: ignore[call-overload]
-    if slots.category:
-        words += [slots.category, *gz.CATEGORY_ALIASES.get(slots.category, ())]
+def _vocab(vocab: UnderstandingVocab | None) -> UnderstandingVocab:
+    return vocab or load_understanding_vocab()
+
+
+def wishes(slots: Slots, vocab: UnderstandingVocab | None = None) -> tuple[str, ...]:
+    """Attributes the party and the occasion make welcome (soft; must-haves are filters)."""
+    occ = _vocab(vocab).occasion(slots.occasion)
+    out = [*IMPLIED_WISHES.get(slots.party or "", ()), *(occ.wishes if occ else ())]
+    return tuple(dict.fromkeys(a for a in out if a not in slots.must_haves))
+
+
+def is_group(slots: Slots) -> bool:
+    """Two or more people are coming: a solo diner's review does not speak for them."""
+    if slots.party == "혼자":
+        return False
+    return bool(slots.party) or (slots.party_size or 0) >= 2 or bool(slots.occasion)
+
+
+def party_fit(e: Evidence, slots: Slots, vocab: UnderstandingVocab | None = None) -> int:
+    """2: written by the asked party; 1: by a fitting one (가족 for 부모님); 0: unknown or
+    no party asked; -1: by a solo diner for a group ask (never cited)."""
+    v = _vocab(vocab)
+    solo = e.party_type == "혼자" or any(w in e.text for w in v.solo_markers)
+    if is_group(slots) and solo:
+        return -1
+    if not slots.party or not e.party_type:
+        return 0
+    if e.party_type == slots.party:
+        return 2
+    return int(e.party_type in v.compatible_parties.get(slots.party, ()))
+
+
+def aspect_weights(slots: Slots, vocab: UnderstandingVocab | None = None) -> dict[str, int]:
+    """Words a fitting review would use, with how much each counts: the dish or category
+    3, the must-haves and the occasion 2, the party and the wishes it implies 1."""
+    v = _vocab(vocab)
+    out: dict[str, int] = {}
+
+    def add(words: Any, w: int) -> None:
+        for word in words:
+            if len(word) >= 2:
+                out[word] = max(out.get(word, 0), w)
+
     if slots.menu:
-        words.append(slots.menu)
+        add([slots.menu, slots.menu.replace(" ", "")], 3)
+    if slots.category:
+        add([slots.category, *gz.CATEGORY_ALIASES.get(slots.category, ())], 3)
+    for attr in slots.must_haves:
+        add(gz.ATTRIBUTE_WORDS.get(attr, ()), 2)  # type: ignore[call-overload]
+    occ = v.occasion(slots.occasion)
+    if occ:
+        add([*occ.words, *occ.evidence], 2)
+    if slots.party:
+        add([slots.party, *gz.PARTY_WORDS.get(slots.party, ())], 1)  # type: ignore[call-overload]
+        add(v.party_words.get(slots.party, ()), 1)
+    for attr in wishes(slots, v):
+        add(gz.ATTRIBUTE_WORDS.get(attr, ()), 1)  # type: ignore[call-overload]
     if slots.price == "cheap":
-        words += list(gz.PRICE_WORDS["cheap"])
-    words += ["맛있", "친절"]
-    return [w for w in dict.fromkeys(words) if len(w) >= 2]
+        add(gz.PRICE_WORDS["cheap"], 1)
+    add(["맛있", "친절"], 1)
+    return out
 
 
-def best_excerpt(text: str, words: list[str], max_chars: int = 90) -> str:
-    """The review's most relevant sentence (plus the next one when short), verbatim."""
+def aspect_words(slots: Slots) -> list[str]:
+    return list(aspect_weights(slots))
+
+
+# A complaint or an avoided word outweighs any number of aspect words: a sentence that says
+# the dish was bland is no reason to go, however well it names the dish.
+COMPLAINT_PENALTY = 10
+
+
+def sentence_score(sentence: str, weights: dict[str, int], avoid: tuple[str, ...] = ()) -> int:
+    hits = sum(w for word, w in weights.items() if word in sentence)
+    bad = sum(1 for w in NEGATIVE_MARKERS if w in sentence) + sum(1 for w in avoid if w in sentence)
+    return hits - COMPLAINT_PENALTY * bad
+
+
+def best_excerpt(
+    text: str,
+    words: list[str] | dict[str, int],
+    max_chars: int = 90,
+    avoid: tuple[str, ...] = (),
+) -> str:
+    """The review's most relevant sentence (plus the next one when short), verbatim;
+    sentences with complaints or with an `avoid` word (a solo diner's, for a group) rank
+    last."""
+    weights = words if isinstance(words, dict) else dict.fromkeys(words, 1)
     sentences = [m.group(0) for m in _SENTENCE.finditer(text) if m.group(0).strip()]
     if not sentences:
         return text[:max_chars]
-    scores = [
-        sum(1 for w in words if w in s) - 2 * sum(1 for w in NEGATIVE_MARKERS if w in s)
-        for s in sentences
-    ]
+    scores = [sentence_score(s, weights, avoid) for s in sentences]
     i = max(range(len(sentences)), key=lambda j: (scores[j], -j))
     excerpt = sentences[i]
     if len(excerpt.strip()) < 25 and i + 1 < len(sentences) and scores[i + 1] >= 0:
@@ -99,46 +178,80 @@ def best_excerpt(text: str, words: list[str], max_chars: int = 90) -> str:
     return excerpt if len(excerpt) <= max_chars else excerpt[:max_chars].rstrip()
 
 
-def choose_evidence(c: Candidate, slots: Slots, n: int) -> list[Evidence]:
-    """The pick's own reviews that best support the request: same party first, then
-    aspect words, then HyDE similarity."""
-    words = aspect_words(slots)
+def choose_evidence(
+    c: Candidate, slots: Slots, n: int, vocab: UnderstandingVocab | None = None
+) -> list[Evidence]:
+    """The pick's own reviews that best support the request: positive first, then by a
+    fitting party, then by the asked aspects (dish, must-haves, occasion), then HyDE
+    similarity. A solo diner's review is never cited for a group ask: fewer citations are
+    better than a wrong one."""
+    v = _vocab(vocab)
+    weights = aspect_weights(slots, v)
+    avoid = v.solo_markers if is_group(slots) else ()
+
+    excerpts = {e.review_id: best_excerpt(e.text, weights, avoid=avoid) for e in c.snippets}
 
     def key(e: Evidence) -> tuple[int, int, int, float]:
         positive = int((e.rating or 0) >= 4)
-        same_party = int(bool(slots.party) and e.party_type == slots.party)
-        hits = sum(1 for w in words if w in e.text)
-        return (positive, same_party, hits, e.similarity or 0.0)
+        # Scored on what would be quoted, so a complaint about the dish ranks last.
+        hits = sentence_score(excerpts[e.review_id], weights, avoid)
+        return (positive, party_fit(e, slots, v), hits, e.similarity or 0.0)
 
-    ranked = sorted(c.snippets, key=key, reverse=True)[:n]
-    return [e.model_copy(update={"text": best_excerpt(e.text, words)}) for e in ranked]
+    usable = [e for e in c.snippets if party_fit(e, slots, v) >= 0]
+    ranked = sorted(usable, key=key, reverse=True)[:n]
+    return [e.model_copy(update={"text": excerpts[e.review_id]}) for e in ranked]
 
 
 def _share(c: Candidate, key: str) -> float:
     return min(1.0, c.mix.get(key, 0.0) / 0.5)
 
 
-def score_candidate(c: Candidate, slots: Slots, evidence: list[Evidence]) -> dict[str, float]:
+def hard_constraints(slots: Slots) -> int:
+    """How many hard constraints the ask has (place, food, each must-have, price)."""
+    n = int(bool(slots.region or slots.city)) + int(bool(slots.category or slots.stand_ins))
+    n += int(bool(slots.menu)) + len(slots.must_haves)
+    return n + int(bool(slots.price)) + int(bool(slots.max_avg_price))
+
+
+def score_candidate(
+    c: Candidate,
+    slots: Slots,
+    evidence: list[Evidence],
+    vocab: UnderstandingVocab | None = None,
+) -> dict[str, float]:
+    """The parts of the match (each 0-1) that apply to this ask (see the module docstring)."""
+    v = _vocab(vocab)
     parts: dict[str, float] = {}
     parts["sim"] = max(0.0, c.similarity or 0.0)
-    parts["rating"] = max(0.0, ((c.rating or 1.0) - 1.0) / 4.0)
+    parts["rating"] = min(1.0, max(0.0, ((c.rating or 1.0) - 1.0) / 4.0))
     party_key = P.PARTY_SHARE_KEYS.get(slots.party or "")
-    parts["party_mix"] = _share(c, party_key[0]) if party_key else 0.0
+    if party_key:
+        parts["party_mix"] = _share(c, party_key[0])
     age = slots.age_band or (PARENT_AGE if slots.party == "부모님" else None)
     age_key = P.AGE_SHARE_KEYS.get(age or "")
-    parts["age_mix"] = _share(c, age_key[0]) if age_key else 0.0
-    parts["party_reviews"] = (
-        sum(1 for e in evidence if e.party_type == slots.party) / len(evidence)
-        if slots.party and evidence
-        else 0.0
-    )
-    wishes = IMPLIED_WISHES.get(slots.party or "", ())
-    parts["fit"] = sum(1 for w in wishes if c.attributes.get(w)) / len(wishes) if wishes else 0.0
-    return {k: round(v, 4) for k, v in parts.items()}
+    if age_key:
+        parts["age_mix"] = _share(c, age_key[0])
+    if slots.party or is_group(slots):
+        parts["party_reviews"] = (
+            sum(1 for e in evidence if party_fit(e, slots, v) >= 1) / len(evidence)
+            if evidence
+            else 0.0
+        )
+    wanted = wishes(slots, v)
+    if wanted:
+        parts["fit"] = sum(1 for w in wanted if c.attributes.get(w)) / len(wanted)
+    asked = hard_constraints(slots)
+    parts["constraints"] = max(0.0, 1.0 - len(c.relaxed) / asked) if asked else 1.0
+    return {k: round(val, 4) for k, val in parts.items()}
 
 
-def total(parts: dict[str, float], relaxed: int) -> float:
-    return round(sum(WEIGHTS[k] * v for k, v in parts.items()) - RELAX_PENALTY * relaxed, 4)
+def total(parts: dict[str, float]) -> float:
+    """The 0-100 match: the weighted mean of the parts present (each clipped to 0-1)."""
+    den = sum(WEIGHTS[k] for k in parts)
+    if not den:
+        return 0.0
+    num = sum(WEIGHTS[k] * min(1.0, max(0.0, val)) for k, val in parts.items())
+    return round(100.0 * num / den, 1)
 
 
 def offline_reasons(
@@ -162,7 +275,7 @@ def offline_reasons(
         reasons.append(
             P.REASONS["age_share"].format(label=age_key[1], pct=round(100 * c.mix[age_key[0]]))
         )
-    wanted = list(dict.fromkeys([*slots.must_haves, *IMPLIED_WISHES.get(slots.party or "", ())]))
+    wanted = list(dict.fromkeys([*slots.must_haves, *wishes(slots)]))
     for attr in wanted:
         if c.attributes.get(attr):
             reasons.append(P.REASONS["attribute"].format(label=P.ATTRIBUTE_LABELS[attr]))
@@ -170,6 +283,8 @@ def offline_reasons(
         n = sum(1 for e in c.snippets if e.party_type == slots.party)
         if n:
             reasons.append(P.REASONS["party_reviews"].format(party=slots.party, n=n))
+    if slots.menu and not any(n.startswith("메뉴:") for n in c.relaxed):
+        reasons.append(P.REASONS["serves"].format(menu=slots.menu))
     if parts.get("sim"):
         reasons.append(P.REASONS["similarity"].format(sim=f"{parts['sim']:.2f}"))
     for e in evidence[:1]:
@@ -178,22 +293,24 @@ def offline_reasons(
 
 
 def shortlist(candidates: list[Candidate], k: int) -> list[Candidate]:
-    """At most k candidates for selection: unrelaxed first, then by similarity and rating."""
+    """At most k candidates for selection: by relaxation rung (exact matches first, then
+    the nearest relaxation), then fewest relaxed constraints, then similarity and rating."""
 
-    def key(c: Candidate) -> tuple[int, float]:
+    def key(c: Candidate) -> tuple[int, int, float]:
         prelim = 0.6 * max(0.0, c.similarity or 0.0) + 0.4 * ((c.rating or 1.0) - 1.0) / 4.0
-        return (len(c.relaxed), -prelim)
+        return (c.relax_rank, len(c.relaxed), -prelim)
 
     return sorted(candidates, key=key)[:k]
 
 
 def offline_select(candidates: list[Candidate], slots: Slots, n_evidence: int) -> list[Pick]:
+    """The best `slots.count` picks: lowest relaxation rung first, then highest match."""
     scored = []
     for c in candidates:
         evidence = choose_evidence(c, slots, n_evidence)
         parts = score_candidate(c, slots, evidence)
-        scored.append((total(parts, len(c.relaxed)), c, parts, evidence))
-    scored.sort(key=lambda x: (-x[0], x[1].merchant_id))
+        scored.append((total(parts), c, parts, evidence))
+    scored.sort(key=lambda x: (x[1].relax_rank, -x[0], x[1].merchant_id))
     return [
         _pick(c, offline_reasons(c, slots, parts, evidence), evidence, score, parts)
         for score, c, parts, evidence in scored[: slots.count]
@@ -220,6 +337,8 @@ def _pick(
         score=score,
         score_parts=parts,
         relaxed=list(c.relaxed),
+        relax_rank=c.relax_rank,
+        distance_km=c.distance_km,
     )
 
 
@@ -274,9 +393,11 @@ def validate_llm_picks(
         wrong = [r for r in cited if r not in own]
         if wrong:
             raise LLMError("wrong_ids", f"review ids {wrong} are not reviews of {mid}")
-        words = aspect_words(slots)
+        weights = aspect_weights(slots)
+        # The LLM's citations pass the same party rule as the offline ones.
+        fitting = [r for r in cited if party_fit(own[r], slots) >= 0]
         evidence = [
-            own[r].model_copy(update={"text": best_excerpt(own[r].text, words)}) for r in cited
+            own[r].model_copy(update={"text": best_excerpt(own[r].text, weights)}) for r in fitting
         ][:n_evidence] or choose_evidence(c, slots, n_evidence)
         picks.append(
             _pick(c, [P.REASONS["llm"].format(text=r) for r in reasons], evidence, None, {})

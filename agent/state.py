@@ -32,13 +32,27 @@ class Slots(BaseModel):
     poi: str | None = Field(None, description="point of interest the region came from")
     category: str | None = Field(None, description="merchant category, e.g. 흑돼지")
     menu: str | None = Field(None, description="a dish, e.g. 한치물회")
-    party: str | None = Field(None, description="가족/부모님/커플/친구/혼자/아이")
+    party: str | None = Field(
+        None, description="가족/부모님/커플/친구/혼자/아이 (부모님: a party with elders)"
+    )
+    party_size: int | None = Field(None, ge=1, description="how many people, e.g. 8 (8명)")
+    occasion: str | None = Field(
+        None, description="birthday/anniversary/date/company_dinner/family_meal (soft)"
+    )
     age_band: str | None = Field(None, description="20s/30s/40s/50plus")
     price: PriceWish | None = Field(None, description="cheap: price_level<=2, expensive: >=3")
     max_avg_price: int | None = Field(None, description="upper bound of avg spend (KRW)")
     must_haves: list[str] = Field(default_factory=list, description="boolean Merchant props")
     count: int = Field(3, ge=1, le=5, description="number of picks wanted")
     exclude_ids: list[str] = Field(default_factory=list, description="merchants not to show")
+    not_in_graph: list[str] = Field(
+        default_factory=list,
+        description="asked for but not in the graph (술집, 부산); the answer says so",
+    )
+    stand_ins: list[str] = Field(
+        default_factory=list,
+        description="categories searched instead of what the graph does not hold, nearest first",
+    )
     user_id: str | None = Field(None, description="user for personalised products")
     product_id: str | None = Field(None, description="product for 'viewed together'")
     merchant_name: str | None = Field(None, description="a merchant named in a graph question")
@@ -70,6 +84,10 @@ class Candidate(BaseModel):
     mix: dict[str, float] = Field(default_factory=dict)  # share_* and local_share
     sources: list[str] = Field(default_factory=list)  # cypher / vector / graph_embedding
     relaxed: list[str] = Field(default_factory=list)  # constraints relaxed to admit it
+    # Which rung of the relaxation ladder admitted it (0: meets every constraint); picks are
+    # ranked by rung first, so a closer relaxation always comes before a farther one.
+    relax_rank: int = 0
+    distance_km: float | None = None  # from the asked region's centre, when one was asked
     similarity: float | None = None  # HyDE similarity of its best reviews
     snippets: list[Evidence] = Field(default_factory=list)
 
@@ -84,9 +102,15 @@ class Pick(BaseModel):
     avg_price: int | None = None
     reasons: list[str]
     evidence: list[Evidence]
-    score: float | None = None
-    score_parts: dict[str, float] = Field(default_factory=dict)
+    score: float | None = Field(
+        None, ge=0, le=100, description="0-100 match with the ask (offline scorer; None: LLM)"
+    )
+    score_parts: dict[str, float] = Field(
+        default_factory=dict, description="the parts of the match, each 0-1 (see selection)"
+    )
     relaxed: list[str] = Field(default_factory=list)
+    relax_rank: int = Field(0, description="relaxation rung that admitted it (0: none)")
+    distance_km: float | None = Field(None, description="km from the asked region's centre")
 
 
 class StepMode(BaseModel):

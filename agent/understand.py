@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agent.state import Intent, Slots, Turn, Understanding
+from agent.vocab import UnderstandingVocab, load_understanding_vocab
 from ingest import gazetteer as gz
 
 if TYPE_CHECKING:
@@ -99,12 +100,16 @@ class Vocabulary:
     menus: dict[str, str] = field(default_factory=dict)
     merchants: dict[str, str] = field(default_factory=dict)  # compact name → name
     product_cities: dict[str, str] = field(default_factory=dict)
+    menu_categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # menu → cats
+    outside: dict[str, str] = field(default_factory=dict)  # non-Jeju dining place → label
+    # Party, occasion, price and spelling words, stand-ins for what the graph does not hold.
+    extra: UnderstandingVocab = field(default_factory=load_understanding_vocab)
 
     @classmethod
     def from_gazetteer(cls) -> Vocabulary:
         v = cls()
         for r in gz.JEJU_REGIONS:
-            for alias in (r.name, *r.aliases):
+            for alias in (r.name, *r.aliases, *_romanised(r.name_en)):
                 v.regions[alias.lower()] = r.name
             v.region_city[r.name] = r.city
             v.region_coords[r.name] = (r.lat, r.lon)
@@ -114,18 +119,25 @@ class Vocabulary:
                 for alias in (p.name, *p.aliases):
                     v.pois[alias.lower()] = (p.name, by_slug[p.region])
         for c in gz.JEJU_CITIES:
-            for alias in (c.name, *c.aliases):
+            for alias in (c.name, *c.aliases, *_romanised(c.name_en)):
                 v.cities[alias.lower()] = c.name
         for cat, aliases in gz.CATEGORY_ALIASES.items():
-            for alias in (cat, *aliases):
+            for alias in (cat, *aliases, *v.extra.category_aliases.get(cat, ())):
                 v.categories[alias.lower()] = cat
         for name in gz.CATEGORY_NAMES:
             v.categories.setdefault(name.lower(), name)
-        for menu in gz.MENU_NAMES:
-            v.menus[menu.lower()] = menu
+        for spec in gz.CATEGORIES:
+            for item in spec.menus:
+                v.menus[item.name.lower()] = item.name
+                v.menu_categories[item.name] = (*v.menu_categories.get(item.name, ()), spec.name)
+        for alias, menu in v.extra.menu_aliases.items():
+            if menu in v.menu_categories:
+                v.menus.setdefault(alias.lower(), menu)
         for city in gz.CITIES:
             for alias in (city.name, *city.aliases):
                 v.product_cities[alias.lower()] = city.name
+        for place in v.extra.outside_places:
+            v.outside[place.lower()] = place
         return v
 
     def add_graph_names(self, rows: dict[str, list[dict[str, Any]]]) -> None:
@@ -169,11 +181,37 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(a))
 
 
+def _romanised(name_en: str) -> tuple[str, ...]:
+    """'Aewol-eup' → ('aewol-eup', 'aewoleup', 'aewol eup'): the ways users type it."""
+    low = name_en.lower()
+    return (low, low.replace("-", ""), low.replace("-", " "))
+
+
 @dataclass
 class Match:
     canonical: str
     surface: str
     start: int
+    end: int = -1
+
+    def overlaps(self, other: Match) -> bool:
+        return self.start < other.end and other.start < self.end
+
+
+def _compact_map(low: str) -> tuple[str, list[int]]:
+    """`low` without whitespace, and the index in `low` of each kept character."""
+    keep = [i for i, ch in enumerate(low) if not ch.isspace()]
+    return "".join(low[i] for i in keep), keep
+
+
+def _ascii_word(alias: str) -> re.Pattern[str]:
+    # Latin names count as whole words only: 'ora' (오라동) is not in 'korean'.
+    return re.compile(rf"(?<![a-z]){re.escape(alias)}(?![a-z])")
+
+
+# Below this many characters (spaces removed) an alias is matched as written only: '이도'
+# with spaces dropped would fire across words ('아이 도움').
+COMPACT_MIN_LEN = 3
 
 
 def find_all(text: str, table: dict[str, str]) -> list[Match]:
@@ -184,6 +222,7 @@ def find_all(text: str, table: dict[str, str]) -> list[Match]:
     """
     low = text.lower()
     toks = _tokens(text)
+    compact, where = _compact_map(low)
     hits: list[tuple[int, int, str]] = []  # (start, end, alias)
     for alias in table:
         if len(alias) == 1:
@@ -191,18 +230,67 @@ def find_all(text: str, table: dict[str, str]) -> list[Match]:
                 pos = low.find(alias)
                 hits.append((pos, pos + 1, alias))
             continue
-        start = 0
+        if alias.isascii():
+            if alias in low:
+                hits += [(m.start(), m.end(), alias) for m in _ascii_word(alias).finditer(low)]
+            continue
+        start, seen = 0, False
         while (pos := low.find(alias, start)) >= 0:
             hits.append((pos, pos + len(alias), alias))
-            start = pos + 1
+            start, seen = pos + 1, True
+        key = _compact(alias)
+        if not seen and len(key) >= COMPACT_MIN_LEN and (pos := compact.find(key)) >= 0:
+            # A spacing variant: '서귀포시내' for '서귀포 시내', '전복 죽' for '전복죽'.
+            hits.append((where[pos], where[pos + len(key) - 1] + 1, alias))
     # Longest first; among equally long ones the earlier wins ('초밥집': 초밥, not 밥집).
     taken: list[tuple[int, int]] = []
     found: list[Match] = []
     for pos, end, alias in sorted(hits, key=lambda h: (-(h[1] - h[0]), h[0])):
         if not any(pos < e and s < end for s, e in taken):
             taken.append((pos, end))
-            found.append(Match(table[alias], alias, pos))
+            found.append(Match(table[alias], alias, pos, end))
     return sorted(found, key=lambda m: m.start)
+
+
+_HANGUL0, _HANGUL1 = 0xAC00, 0xD7A3
+
+
+def _vowel_typo(a: str, b: str) -> bool:
+    """Same length, and at most one syllable differs, only in its vowel ('서귀표' for
+    '서귀포'): the commonest slip on a Korean keyboard that keeps the word readable."""
+    if len(a) != len(b):
+        return False
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    if len(diff) != 1:
+        return False
+    x, y = (ord(c) for c in diff[0])
+    if not (_HANGUL0 <= x <= _HANGUL1 and _HANGUL0 <= y <= _HANGUL1):
+        return False
+    (xi, xr), (yi, yr) = divmod(x - _HANGUL0, 588), divmod(y - _HANGUL0, 588)
+    return xi == yi and xr % 28 == yr % 28  # same initial and final consonant
+
+
+# Place names at least this long are also read with one vowel typo; shorter ones would
+# collide with ordinary words ('아래' is one vowel from 아라).
+FUZZY_MIN_LEN = 3
+
+
+def fuzzy_find(text: str, table: dict[str, str]) -> Match | None:
+    """The first alias of `table` (Hangul, >= FUZZY_MIN_LEN syllables) that `text` holds
+    with one vowel typo; None when there is none."""
+    compact, where = _compact_map(text.lower())
+    best: Match | None = None
+    for alias, canonical in table.items():
+        key = _compact(alias)
+        n = len(key)
+        if n < FUZZY_MIN_LEN or key.isascii():
+            continue
+        for i in range(len(compact) - n + 1):
+            if _vowel_typo(compact[i : i + n], key):
+                if best is None or where[i] < best.start:
+                    best = Match(canonical, alias, where[i], where[i + n - 1] + 1)
+                break
+    return best
 
 
 def _first(text: str, table: dict[str, str]) -> str | None:
@@ -384,11 +472,32 @@ def _has(text: str, words: tuple[str, ...]) -> bool:
     return any(w in low or _compact(w) in compact for w in words)
 
 
+def _has_word(text: str, words: tuple[str, ...]) -> bool:
+    """`_has`, except that one-syllable words count as whole tokens only ('딸' is not in
+    '딸기', '펍' not in '펍지')."""
+    long = tuple(w for w in words if len(w) > 1)
+    toks = _tokens(text)
+    return _has(text, long) or any(w in toks for w in words if len(w) == 1)
+
+
+def normalise_spelling(question: str, vocab: Vocabulary) -> str:
+    """Known misspellings and romanised names replaced by the forms the vocabulary knows
+    ('애윌' → '애월', 'Hamdeok' → '함덕'); Latin keys match as whole words, any case."""
+    out = question
+    for wrong, right in vocab.extra.spelling.items():
+        if wrong.isascii():
+            out = re.sub(rf"(?<![A-Za-z]){re.escape(wrong)}(?![A-Za-z])", right, out, flags=re.I)
+        elif wrong in out:
+            out = out.replace(wrong, right)
+    return out
+
+
 def _place_slots(
     text: str, vocab: Vocabulary, slots: Slots, signals: list[str], *, last: bool = False
 ) -> None:
     """Region (or the region of a POI), else city, named in `text`; `last`: the latest
-    named region wins ("애월 말고 협재로")."""
+    named region wins ("애월 말고 협재로"). A place name with one vowel typo is read when
+    nothing is named exactly ('서귀표')."""
     pois = find_all(text, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
     regions = find_all(text, vocab.regions)
     if regions:
@@ -399,58 +508,161 @@ def _place_slots(
     if slots.region:
         slots.city = vocab.region_city.get(slots.region)
         signals.append("region")
-    else:
-        city = _first(text, vocab.cities)
-        if city:
-            slots.city = city
-            signals.append("city")
+        return
+    city = _first(text, vocab.cities)
+    if city is None:
+        typo = fuzzy_find(text, vocab.regions)
+        if typo is not None:
+            slots.region = typo.canonical
+            slots.city = vocab.region_city.get(typo.canonical)
+            signals.append("region")
+            return
+        typo = fuzzy_find(text, vocab.cities)
+        city = typo.canonical if typo else None
+    if city:
+        slots.city = city
+        signals.append("city")
 
 
 def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
-    cats = find_all(text, vocab.categories)
-    menus = find_all(text, vocab.menus)
-    if cats:
-        slots.category = cats[0].canonical
+    """Category and menu named in `text`, and what the graph does not hold.
+
+    A dish the graph's Menu nodes name narrows the search (SERVES). When the dish is also a
+    category's alias ('전복죽' → 전복, '짬뽕' → 중식) both are read: the category is what a
+    local would call the place, the menu what must be on it (relaxation may then keep the
+    menu and drop the category). A dish that *is* a category's name (고기국수) stays the
+    category. Words for what the graph holds nothing of (술집, 돼지국밥) are recorded in
+    `not_in_graph`, their span hidden from the other tables ('국밥' in 돼지국밥 is not 해장국),
+    and their nearest categories become `stand_ins` when no held category is named."""
+    masked = text
+    stand_ins: list[str] = []
+    low = text.lower()
+    hits: list[tuple[int, str, tuple[str, ...], str]] = []
+    for u in vocab.extra.unheld:
+        for w in sorted(u.words, key=len, reverse=True):
+            wl = w.lower()
+            pos = low.find(wl)
+            if pos >= 0 and (len(w) > 1 or w in _tokens(text)):
+                hits.append((pos, u.label, u.nearest, wl))
+                break
+    for i, (pos, label, nearest, w) in enumerate(sorted(hits)):
+        # The first named is the ask ('와인 한잔할 곳' is a bar, not also a pub).
+        if i == 0:
+            slots.not_in_graph.append(label)
+            stand_ins = list(nearest)
+        masked = masked[:pos] + " " * len(w) + masked[pos + len(w) :]
+    if hits:
+        signals.append("unheld")
+    cats = find_all(masked, vocab.categories)
+    menus = find_all(masked, vocab.menus)
+    names = set(vocab.categories.values())
+    dish = next((m for m in menus if m.canonical not in names), None)
+    if dish is not None:
+        slots.menu = dish.canonical
+        signals.append("menu")
+    cat = next((c for c in cats), None)
+    if cat is not None:
+        slots.category = cat.canonical
         signals.append("category")
-    # A dish that is not itself a category word narrows further (SERVES relationship).
-    for dish in menus:
-        if dish.surface not in vocab.categories:
-            slots.menu = dish.canonical
-            signals.append("menu")
-            break
+    elif stand_ins:
+        slots.stand_ins = stand_ins
 
 
-def _profile_slots(text: str, slots: Slots, signals: list[str]) -> None:
-    """Party, age band, must-haves and price wish from the words in `text`."""
-    for party, words in gz.PARTY_WORDS.items():
-        if _has(text, words):
+def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    """Party, party size, occasion, age band, must-haves and price wish from the words in
+    `text` (the gazetteer's words joined with `agent/vocab/understanding.toml`)."""
+    extra = vocab.extra
+    party_text = text
+    for word in extra.party_not_inside:
+        party_text = re.sub(re.escape(word), " " * len(word), party_text, flags=re.I)
+    for party in extra.party_order:
+        words = (*gz.PARTY_WORDS.get(party, ()), *extra.party_words.get(party, ()))  # type: ignore[call-overload]
+        if _has_word(party_text, words):
             slots.party = party
             signals.append("party")
+            break
+    size = party_size(text, vocab)
+    if size is not None:
+        slots.party_size = size
+        signals.append("party_size")
+    for occ in extra.occasions:
+        if _has_word(text, occ.words):
+            slots.occasion = occ.key
+            signals.append("occasion")
+            if slots.party is None and occ.party:
+                slots.party = occ.party
             break
     for band, words in gz.AGE_WORDS.items():
         if _has(text, words):
             slots.age_band = band
             signals.append("age")
             break
-    for attr, words in gz.ATTRIBUTE_WORDS.items():
-        if attr == "group_seating" and not _has(
-            text, ("단체석", "단체 모임", "회식", "룸", "단체로", "단체")
+    for attr, gz_words in gz.ATTRIBUTE_WORDS.items():
+        words = (*gz_words, *extra.attribute_words.get(attr, ()))
+        if attr == "group_seating" and not (
+            _has(text, ("단체석", "단체 모임", "회식", "룸", "단체로", "단체", *extra.group_words))
+            or _has(text, extra.attribute_words.get(attr, ()))
         ):
             continue
-        if _has(text, words) and attr not in slots.must_haves:
+        if _has_word(text, words) and attr not in slots.must_haves:
             # '키즈' names a party *and* a need; '아이랑' alone is the party, not a must-have.
             if attr == "kid_friendly" and not _has(
-                text, ("키즈", "유아의자", "아기의자", "아이 동반", "아이와 함께")
+                text,
+                (
+                    "키즈",
+                    "유아의자",
+                    "아기의자",
+                    "아이 동반",
+                    "아이와 함께",
+                    *extra.attribute_words.get(attr, ()),
+                ),
             ):
                 continue
             slots.must_haves.append(attr)
             signals.append("must_have")
-    if _has(text, gz.PRICE_WORDS["cheap"]):
+    if (
+        slots.party_size is not None
+        and slots.party_size >= extra.group_min_size
+        and "group_seating" not in slots.must_haves
+    ):
+        # A table for eight is a must-have, whether or not the ask says 단체.
+        slots.must_haves.append("group_seating")
+        signals.append("must_have")
+    if _has(text, (*gz.PRICE_WORDS["cheap"], *extra.price_words.get("cheap", ()))):
         slots.price = "cheap"
         signals.append("price")
-    elif _has(text, gz.PRICE_WORDS["expensive"]):
+    elif _has(text, (*gz.PRICE_WORDS["expensive"], *extra.price_words.get("expensive", ()))):
         slots.price = "expensive"
         signals.append("price")
+
+
+_SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인\s*(?:가족|이서|석|테이블)")
+
+
+def party_size(text: str, vocab: Vocabulary) -> int | None:
+    """How many people the ask is for: '8명', '4인 가족', '여덟 명', '넷이서'; None when
+    no number of people is said ('1인 2만원' is a price per person, not a party)."""
+    if m := _SIZE_DIGITS.search(text):
+        n = int(m.group(1) or m.group(2))
+        return n if n > 0 else None
+    words = "|".join(sorted(map(re.escape, vocab.extra.number_words), key=len, reverse=True))
+    if m := re.search(rf"(?:^|\s)({words})\s*(?:명|사람|이서)", text):
+        return vocab.extra.number_words[m.group(1)]
+    return None
+
+
+def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
+    """A dining place outside Jeju named in a recommendation ('부산', '강남'), when no Jeju
+    place is named: every merchant of the graph is in Jeju, and the answer says so."""
+    if slots.region or slots.city:
+        return None
+    jeju = {c.name for c in gz.JEJU_CITIES} | {"제주"}
+    found = [
+        m
+        for m in find_all(text, {**vocab.outside, **vocab.product_cities})
+        if m.canonical not in jeju
+    ]
+    return found[0].canonical if found else None
 
 
 def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
@@ -500,7 +712,7 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     head = q.split("말고", 1)[1] if "말고" in q else q
     _place_slots(head, vocab, slots, signals, last="말고" in q)
     _food_slots(head, vocab, slots, signals)
-    _profile_slots(q, slots, signals)
+    _profile_slots(q, vocab, slots, signals)
     _rule_slots(q, vocab, slots, signals)
     return slots, signals
 
@@ -510,9 +722,26 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     q = question.strip()
     if _CYPHER_START.match(q):
         return Parsed("graph_question", Slots(), raw_cypher=q, signals=["raw_cypher"])
+    q = normalise_spelling(q, vocab)
     slots, signals = extract_slots(q, vocab)
+    outside = outside_place(q, vocab, slots)
+    if outside is not None and (
+        {"category", "menu", "unheld"} & set(signals) or _has(q, vocab.extra.outside_dining_words)
+    ):
+        signals.append("outside")
+    else:
+        outside = None
 
-    domain = {"region", "city", "category", "menu", "merchant", "product_city"} & set(signals)
+    domain = {
+        "region",
+        "city",
+        "category",
+        "menu",
+        "merchant",
+        "product_city",
+        "unheld",
+        "outside",
+    } & set(signals)
     if _has(q, GRAPH_WORDS) and (domain or "가게" in q or "식당" in q or "상품" in q):
         return Parsed("graph_question", slots, signals=signals)
     if _has(q, VIEWED_WORDS) or (slots.product_id and "같이" in q):
@@ -531,7 +760,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         and (
             _has(q, FOLLOWUP_WORDS)
             or _has(q, CHEAPER_WORDS)
-            or not ({"region", "category", "menu"} & set(signals))
+            or not ({"region", "category", "menu", "unheld"} & set(signals))
         )
     )
     if is_followup and previous is not None and not _has(q, OFFTOPIC_WORDS):
@@ -542,13 +771,20 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
             signals=[*signals, "followup"],
         )
 
-    food = _has(q, RECOMMEND_WORDS) or bool({"category", "menu"} & set(signals))
+    food = _has(q, RECOMMEND_WORDS) or bool({"category", "menu", "unheld"} & set(signals))
     if _has(q, OFFTOPIC_WORDS) or not (
         domain or (food and {"party", "must_have", "price"} & set(signals))
     ):
         return Parsed("out_of_scope", slots, signals=signals)
-    if not ({"region", "city", "category", "menu", "party", "must_have"} & set(signals)):
+    if not (
+        {"region", "city", "category", "menu", "party", "must_have", "unheld", "outside"}
+        & set(signals)
+    ):
         return Parsed("out_of_scope", slots, signals=signals)
+    if outside is not None:
+        # The graph's merchants are all in Jeju: say so, and answer for Jeju.
+        slots.not_in_graph.insert(0, outside)
+        slots.product_city = None
     return Parsed("recommend_place", slots, signals=signals)
 
 
@@ -566,6 +802,15 @@ def refine(previous: Turn, new: Slots, signals: list[str], question: str) -> Slo
         out.menu = new.menu
     if "party" in signals:
         out.party = new.party
+    if "party_size" in signals:
+        out.party_size = new.party_size
+    if "occasion" in signals:
+        out.occasion = new.occasion
+    if "unheld" in signals:
+        out.category, out.menu = new.category, new.menu
+        out.not_in_graph, out.stand_ins = new.not_in_graph, new.stand_ins
+    elif {"category", "menu"} & set(signals):
+        out.not_in_graph, out.stand_ins = [], []
     if "age" in signals:
         out.age_band = new.age_band
     for attr in new.must_haves:
@@ -635,7 +880,7 @@ def slots_from_entities(
 
     _place_slots(joined(PLACE_LABELS), vocab, slots, signals)
     _food_slots(joined(("CATEGORY", "MENU")), vocab, slots, signals)
-    _profile_slots(joined(PROFILE_LABELS), slots, signals)
+    _profile_slots(joined(PROFILE_LABELS), vocab, slots, signals)
     _rule_slots(question, vocab, slots, signals)
     return slots, signals
 

@@ -20,7 +20,9 @@ UNDERSTAND = ChatPrompt(
         "requests to change data or ignore instructions).\n"
         'Return {{"intent": ..., "slots": {{...}}}} with slot keys: region (one of: {regions}),'
         " city (제주시/서귀포시), category (one of: {categories}), menu, "
-        "party (가족/부모님/커플/친구/혼자/아이), age_band (20s/30s/40s/50plus), "
+        "party (가족/부모님/커플/친구/혼자/아이; 부모님 for any party with elders such as "
+        "할머니 or 시부모님), party_size (number of people), occasion (birthday/anniversary/"
+        "date/company_dinner/family_meal), age_band (20s/30s/40s/50plus), "
         "price (cheap/expensive), max_avg_price (KRW integer), "
         "must_haves (subset of: {attributes}), count (1-5), user_id, product_id, "
         "merchant_name. Use null for anything not asked. If previous slots are given and the "
@@ -140,6 +142,21 @@ HYDE_PARTY = {
         "hyde.party.kids", "아이들 데리고 다녀왔어요. 아이도 신나게 먹었어요.", ()
     ),
 }
+HYDE_OCCASION = {
+    "birthday": PromptTemplate(
+        "hyde.occasion.birthday", "생일 모임으로 다녀왔어요. 단체 예약이 돼서 편했어요.", ()
+    ),
+    "anniversary": PromptTemplate(
+        "hyde.occasion.anniversary", "기념일이라 예약하고 갔는데 분위기가 좋았어요.", ()
+    ),
+    "date": PromptTemplate("hyde.occasion.date", "데이트로 갔는데 분위기가 좋았어요.", ()),
+    "company_dinner": PromptTemplate(
+        "hyde.occasion.company", "회식으로 갔는데 자리가 넉넉하고 단체 예약이 됐어요.", ()
+    ),
+    "family_meal": PromptTemplate(
+        "hyde.occasion.family", "가족 모임으로 갔는데 조용해서 대화하기 좋았어요.", ()
+    ),
+}
 HYDE_CATEGORY = PromptTemplate("hyde.category", "{category} 정말 맛있어요.", ("category",))
 HYDE_MENU = PromptTemplate("hyde.menu", "{menu} 먹으러 또 가고 싶어요.", ("menu",))
 HYDE_REGION = PromptTemplate("hyde.region", "{region} 여행 중에 들렀어요.", ("region",))
@@ -168,6 +185,36 @@ MODE_LABEL = {
 ANSWER_HEADER = PromptTemplate(
     "answer.header", "{where}{what} 추천 {n}곳이에요. [{mode}]", ("where", "what", "n", "mode")
 )
+# The header when some picks relax the ask: the summary line must agree with the picks.
+ANSWER_HEADER_MIXED = PromptTemplate(
+    "answer.header_mixed",
+    "{where}{what} 추천 {n}곳이에요: 요청에 모두 맞는 곳 {exact}곳, 조건을 완화한 곳 "
+    "{relaxed}곳(각 항목에 표시). [{mode}]",
+    ("where", "what", "n", "exact", "relaxed", "mode"),
+)
+ANSWER_HEADER_RELAXED = PromptTemplate(
+    "answer.header_relaxed",
+    "{where}{what}에 모두 맞는 곳은 찾지 못해 조건을 완화한 {n}곳을 골랐어요(각 항목에 "
+    "표시). [{mode}]",
+    ("where", "what", "n", "mode"),
+)
+# Asks for what the graph holds nothing of, said before the picks.
+ANSWER_NOT_IN_GRAPH = PromptTemplate(
+    "answer.not_in_graph",
+    "그래프에는 {label} 정보가 없어요. 대신 {instead} 골랐어요.",
+    ("label", "instead"),
+)
+ANSWER_OUTSIDE = PromptTemplate(
+    "answer.outside",
+    "그래프에는 제주 가게만 있어서 {place}의 가게는 추천할 수 없어요. 대신 제주에서 찾았어요.",
+    ("place",),
+)
+ANSWER_BEYOND = PromptTemplate(
+    "answer.beyond",
+    "{where}에서 {km}km 안에는 조건에 맞는 곳이 없어요. 가장 가까운 곳은 {closest}km "
+    "떨어져 있어요.",
+    ("where", "km", "closest"),
+)
 ANSWER_NONE = PromptTemplate(
     "answer.none",
     "조건에 맞는 곳을 찾지 못했어요: {where}{what}. "
@@ -176,9 +223,12 @@ ANSWER_NONE = PromptTemplate(
 )
 ANSWER_PICK = PromptTemplate(
     "answer.pick",
-    "{rank}. {name} ({region} · {category}, 평점 {rating}, 1인 약 {price}원)\n   - {reasons}",
-    ("rank", "name", "region", "category", "rating", "price", "reasons"),
+    "{rank}. {name} ({region} · {category}, 평점 {rating}, 1인 약 {price}원{match})\n"
+    "   - {reasons}",
+    ("rank", "name", "region", "category", "rating", "price", "match", "reasons"),
 )
+# The 0-100 match of the offline scorer (its parts are in the structured answer).
+ANSWER_MATCH = PromptTemplate("answer.match", ", 일치도 {score}/100", ("score",))
 ANSWER_EVIDENCE = PromptTemplate(
     "answer.evidence", '   └ 리뷰 {review_id}: "{text}"', ("review_id", "text")
 )
@@ -330,6 +380,7 @@ REASONS = {
     "quote": PromptTemplate(
         "reason.quote", '리뷰에서: "{text}" ({review_id})', ("text", "review_id")
     ),
+    "serves": PromptTemplate("reason.serves", "{menu} 메뉴가 있어요", ("menu",)),
     "llm": PromptTemplate("reason.llm", "{text}", ("text",)),
 }
 ATTRIBUTE_LABELS = {

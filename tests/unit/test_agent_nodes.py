@@ -199,7 +199,9 @@ def test_offline_scorer_reasons_quote_real_reviews() -> None:
             "age_mix",
             "party_reviews",
             "fit",
+            "constraints",
         }
+        assert p.score is not None and 0 <= p.score <= 100
 
 
 def test_best_excerpt_is_verbatim_and_avoids_complaints() -> None:

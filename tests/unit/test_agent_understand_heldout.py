@@ -1,0 +1,123 @@
+"""The Understand step on held-out questions written for issue 12 (not from the parser's
+templates): menus, parties, party sizes, occasions, price words, romanised and misspelt
+places, and asks for what the graph does not hold. Gazetteer vocabulary only (no graph)."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent.understand import Vocabulary, parse_question
+from evals.understanding import (
+    FIELDS,
+    field_ok,
+    load_heldout,
+    parser_fn,
+    score_understanding,
+)
+
+ITEMS = load_heldout()
+
+
+def test_heldout_set_is_big_enough_and_well_formed() -> None:
+    recs = [it for it in ITEMS if it["expected"]["intent"] == "recommend_place"]
+    assert len(recs) >= 40
+    assert len({it["question"] for it in ITEMS}) == len(ITEMS)
+    for it in recs:
+        assert set(it["expected"]) == {"intent", *FIELDS}, it["id"]
+
+
+def test_understander_scores_on_the_heldout_set() -> None:
+    result = score_understanding(ITEMS, parser_fn())
+    # Measured 0.973 exact / 0.987 intent (76 questions; the two misses are listed in
+    # the report: a negated food word ('아이스크림 말고') and a category named inside a
+    # dish ('전복돌솥밥')). The code before issue 12 read 0.43 exact on the first 56.
+    assert result["intent_accuracy"] >= 0.95
+    assert result["exact_match"] >= 0.9, result["misses"]
+    for key in ("menu", "party", "party_size", "occasion", "not_in_graph"):
+        assert result["by_field"][key] >= 0.95, (key, result["misses"])
+
+
+def test_scorer_counts_a_wrong_field() -> None:
+    item = {
+        "id": "x",
+        "question": "애월 흑돼지",
+        "expected": {"intent": "recommend_place", "region": "한림읍"},
+    }
+    result = score_understanding([item], parser_fn())
+    assert result["by_field"]["region"] == 0.0 and result["exact_match"] == 0.0
+    assert field_ok("must_haves", ["quiet", "parking"], {"must_haves": ["parking", "quiet"]})
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return Vocabulary.from_gazetteer()
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("남원읍 전복죽 맛집 어디야", {"region": "남원읍", "menu": "전복죽", "category": "전복"}),
+        (
+            "이번 토요일에 할머니 생신이라 서귀포 시내에서 8명 단체로 갈 수 있는 조용한 한정식집",
+            {
+                "region": "서귀동",
+                "party": "부모님",
+                "party_size": 8,
+                "occasion": "birthday",
+                "category": "한식",
+            },
+        ),
+        (
+            "제주시 연동 20대 친구들 술집 추천해줘",
+            {"region": "연동", "party": "친구", "not_in_graph": ["술집"]},
+        ),
+    ],
+)
+def test_issue_examples(vocab: Vocabulary, question: str, expected: dict[str, object]) -> None:
+    parsed = parse_question(question, vocab)
+    got = parsed.slots.model_dump()
+    assert parsed.intent == "recommend_place"
+    for key, want in expected.items():
+        assert got[key] == want, key
+
+
+def test_bar_ask_gets_stand_ins_and_no_category(vocab: Vocabulary) -> None:
+    slots = parse_question("제주시 연동 20대 친구들 술집 추천해줘", vocab).slots
+    assert slots.category is None and slots.stand_ins[:2] == ["흑돼지", "회"]
+
+
+def test_outside_jeju_is_recorded_only_for_dining_asks(vocab: Vocabulary) -> None:
+    p = parse_question("부산 해운대 돼지국밥 맛집", vocab)
+    assert p.intent == "recommend_place" and p.slots.not_in_graph == ["부산", "돼지국밥"]
+    assert p.slots.category is None  # '국밥' inside 돼지국밥 is not read as 해장국
+    assert parse_question("이번 주 오사카 뭐 먹지?", vocab).intent == "out_of_scope"
+
+
+@pytest.mark.parametrize(
+    ("question", "size"),
+    [
+        ("8명", 8),
+        ("4인 가족", 4),
+        ("여덟 명이서", 8),
+        ("넷이서", 4),
+        ("1인 2만원 이하", None),
+        ("2인분 포장", None),
+    ],
+)
+def test_party_size(vocab: Vocabulary, question: str, size: int | None) -> None:
+    from agent.understand import party_size
+
+    assert party_size(question, vocab) == size
+
+
+def test_typos_spacing_and_romanised_names(vocab: Vocabulary) -> None:
+    assert parse_question("애윌 카페", vocab).slots.region == "애월읍"
+    assert parse_question("Aewol-eup 카페", vocab).slots.region == "애월읍"
+    assert parse_question("서귀포시내 해장국", vocab).slots.region == "서귀동"
+    assert parse_question("성산 전복 죽 맛집", vocab).slots.menu == "전복죽"
+    assert parse_question("서귀퍼 흑돼지", vocab).slots.city == "서귀포시"  # one vowel off
+    # Two-syllable names are not read fuzzily: '아래' is not 아라동.
+    assert parse_question("만원 아래 분식 추천", vocab).slots.region is None
+    # Latin names match whole words only ('ora' is not in 'korean').
+    assert parse_question("korean food 추천", vocab).slots.region is None
+    assert parse_question("딸기 케이크 카페 추천", vocab).slots.party is None
