@@ -149,7 +149,8 @@ def violations(
         return None
     notes: list[str] = []
     if slots.region and c.region != slots.region:
-        km = _region_km(deps, slots.region, c.region)
+        # The same measure as the distance bound: the merchant from the asked centre.
+        km = distance_km(deps, slots, c)
         where = f"{slots.region}에서 {km:.0f}km" if km is not None else f"{slots.region} 밖"
         notes.append(f"지역: {c.region} ({where})")
     elif not slots.region and slots.city and c.city != slots.city:

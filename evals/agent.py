@@ -7,7 +7,9 @@ Scorers:
 - Text2Cypher execution accuracy: the agent's query and the gold query are both run and
   their result sets compared (rows as value tuples, order-insensitive, floats rounded);
 - constraint satisfaction of picks: strict (the pick meets every gold constraint) and
-  disclosed (it meets them or its answer says which one was relaxed);
+  disclosed (it meets them or its answer says which one was relaxed); picks outside the
+  asked region: their distance from its centre, and how many lie past the relaxation bound
+  (`AgentConfig.nearby_km`) without saying so (`picks_beyond_bound_undisclosed`);
 - citations: share of cited reviews that exist, are ABOUT the pick, and whose quoted text is
   a verbatim excerpt of the review;
 - follow-ups: "cheaper" turns whose picks are all below the previous picks' mean spend,
@@ -27,6 +29,8 @@ slot accuracy 0.803 vs 1.000; region 0.76, party 0.68), so the agent runs `hybri
 parser, with the model deciding only where the parser finds nothing (intent 0.990, slots
 1.000; place-mapping questions 0.85 vs 0.69). The gold recommendations are sampled from the
 parser's own phrasings, so the parser's 1.000 is an upper bound, not a generalisation figure.
+Questions written apart from the parser (menus, parties, sizes, occasions, typos, asks for
+what the graph does not hold) are scored by `evals/understanding.py`.
 
 ragas metrics (`evals/agent_ragas.py`, which says how each is defined and why): evidence
 context precision of recommendations against the reviews of merchants meeting every gold
@@ -44,7 +48,7 @@ from typing import Any
 
 from agent.service import AgentAnswer, AgentService
 from agent.state import Turn
-from agent.understand import Understander, UnderstandingPolicy, Vocabulary
+from agent.understand import Understander, UnderstandingPolicy, Vocabulary, haversine_km
 from evals import agent_ragas
 from graph_schema.store import GraphStore, GraphStoreError
 from ingest.gazetteer import ATTRIBUTES
@@ -163,7 +167,15 @@ def evaluate(
         if "mapping" in exp:
             rec.update(mapping_checks(exp["mapping"], answer.tool_result or {}))
         if answer.picks and item.get("constraints"):
-            rec.update(_pick_checks(store, item["constraints"], answer))
+            rec.update(
+                _pick_checks(
+                    store,
+                    item["constraints"],
+                    answer,
+                    service.deps.vocab.region_coords,
+                    service.deps.config.nearby_km,
+                )
+            )
             if ragas:
                 rec["ragas"] = _evidence_precision(store, item["constraints"], answer, pools)
             llm_samples.append(
@@ -306,8 +318,15 @@ def ragas_summary(items: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _pick_checks(
-    store: GraphStore, constraints: dict[str, Any], answer: AgentAnswer
+    store: GraphStore,
+    constraints: dict[str, Any],
+    answer: AgentAnswer,
+    region_coords: dict[str, tuple[float, float]] | None = None,
+    bound_km: float | None = None,
 ) -> dict[str, Any]:
+    """Constraint satisfaction (strict / or disclosed), citations, and the distance of
+    picks outside the asked region: how far (km from the region's centre), and whether a
+    pick past `bound_km` says it relaxed the place."""
     ids = [p.merchant_id for p in answer.picks]
     nodes = {
         r["m"]["merchant_id"]: r["m"]
@@ -315,11 +334,20 @@ def _pick_checks(
             "MATCH (m:Merchant) WHERE m.merchant_id IN $ids RETURN m", {"ids": ids}
         ).rows
     }
-    strict = disclosed = 0
+    strict = disclosed = beyond = beyond_disclosed = 0
+    away_km: list[float] = []
+    centre = (region_coords or {}).get(constraints.get("region") or "")
     for p in answer.picks:
-        bad = pick_violations(p.model_dump(), nodes.get(p.merchant_id, {}), constraints)
+        node = nodes.get(p.merchant_id, {})
+        bad = pick_violations(p.model_dump(), node, constraints)
         strict += not bad
         disclosed += (not bad) or bool(p.relaxed)
+        if centre and "region" in bad and node.get("lat") is not None:
+            km = haversine_km(centre[0], centre[1], float(node["lat"]), float(node["lon"]))
+            away_km.append(round(km, 1))
+            if bound_km is not None and km > bound_km:
+                beyond += 1
+                beyond_disclosed += any(n.startswith("지역:") for n in p.relaxed)
     pairs = [
         {"review_id": e.review_id, "merchant_id": p.merchant_id}
         for p in answer.picks
@@ -344,6 +372,9 @@ def _pick_checks(
         "picks_strict": strict,
         "picks_disclosed": disclosed,
         "picks_total": len(answer.picks),
+        "picks_away_km": away_km,
+        "picks_beyond_bound": beyond,
+        "picks_beyond_bound_disclosed": beyond_disclosed,
         "citations_valid": valid,
         "citations_total": len(pairs),
     }
@@ -475,6 +506,14 @@ def summarise(raw: dict[str, Any]) -> dict[str, Any]:
         ),
         "constraint_satisfaction_or_disclosed": share(
             sum(it["picks_disclosed"] for it in picks), sum(it["picks_total"] for it in picks)
+        ),
+        "picks_outside_region_max_km": max(
+            (km for it in picks for km in it.get("picks_away_km", [])), default=None
+        ),
+        "picks_beyond_bound": sum(it.get("picks_beyond_bound", 0) for it in picks),
+        "picks_beyond_bound_undisclosed": sum(
+            it.get("picks_beyond_bound", 0) - it.get("picks_beyond_bound_disclosed", 0)
+            for it in picks
         ),
         "citations_valid_and_about_pick": share(
             sum(it["citations_valid"] for it in picks), sum(it["citations_total"] for it in picks)
