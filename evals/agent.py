@@ -440,6 +440,19 @@ def understanding_ablation(
     return out
 
 
+def heldout_understanding(vocab: Vocabulary) -> dict[str, Any]:
+    """The parser on the held-out questions (`evals/understanding.py`) with this graph's
+    vocabulary: intent, per-field and exact-match accuracy."""
+    from agent.understand import parse_question
+    from evals.understanding import load_heldout, score_understanding
+
+    def parse(question: str) -> tuple[str, dict[str, Any]]:
+        parsed = parse_question(question, vocab)
+        return parsed.intent, parsed.slots.model_dump()
+
+    return score_understanding(load_heldout(), parse)
+
+
 def _share(num: float, den: float) -> float | None:
     return round(num / den, 4) if den else None
 
@@ -640,6 +653,7 @@ def run_agent_eval(
             if ablation
             else {}
         )
+        metrics["understanding_heldout"] = heldout_understanding(service.deps.vocab)
         metrics["understanding"] = {
             policy: {
                 k: v[k]
