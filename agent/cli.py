@@ -30,7 +30,9 @@ def ask(
     from tripgraph.settings import get_settings
 
     settings = get_settings()
-    service = AgentService.open(settings)
+    # One question: the warm-up (an extra offline question, the NER model loaded whether
+    # this question needs it or not) would only add to it.
+    service = AgentService.open(settings, warm_up=False)
     try:
         answer = None
         for item in service.stream(question, thread):

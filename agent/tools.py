@@ -20,16 +20,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.understand import DAY_MARK, Match, find_all
 from graph_schema.store import GraphStore
 from recsys_tools import tools as recsys
 from recsys_tools.itinerary import ItineraryDay, ItineraryMatchResult, match_itinerary
-from recsys_tools.mapping.candidates import BlockingConfig, CandidateIndex, offline_pick
-from recsys_tools.mapping.pipeline import MappingConfig
-from recsys_tools.mapping.records import EXTERNAL_PREFIX, INTERNAL_PREFIX, PlaceRecord, records
-from recsys_tools.mapping.scoring import normalise, verify
+
+# The place-mapping modules import pandas (~0.3 s): loaded by the mapping tool when it runs,
+# not by every process that builds the agent (`tripgraph ask`, the API, the MCP server).
+if TYPE_CHECKING:
+    from recsys_tools.mapping.candidates import CandidateIndex
+    from recsys_tools.mapping.records import PlaceRecord
 
 
 @dataclass
@@ -179,6 +181,10 @@ class PlaceDatabases:
 @lru_cache(maxsize=2)
 def _place_databases(dataset_dir: Path) -> PlaceDatabases | None:
     import pandas as pd
+
+    from recsys_tools.mapping.candidates import CandidateIndex
+    from recsys_tools.mapping.pipeline import MappingConfig
+    from recsys_tools.mapping.records import records
 
     ip, ep = dataset_dir / "place_db_internal.parquet", dataset_dir / "place_db_external.parquet"
     if not (ip.exists() and ep.exists()):
@@ -363,6 +369,11 @@ class AgentTools:
     def _map_one(self, name: str, dbs: PlaceDatabases | None) -> dict[str, Any]:
         """One name → its Place node, its internal record and its external counterpart:
         the stored SAME_AS edge when the pipeline wrote one, else stage 1 + stage 2 now."""
+        from recsys_tools.mapping.candidates import BlockingConfig, offline_pick
+        from recsys_tools.mapping.pipeline import MappingConfig
+        from recsys_tools.mapping.records import EXTERNAL_PREFIX, INTERNAL_PREFIX
+        from recsys_tools.mapping.scoring import verify
+
         out: dict[str, Any] = {"query": name, "mapped": None, "source": None, "candidates": []}
         rows = self.store.read(PLACE_BY_NAME, {"ref": name}).rows
         node = rows[0] if rows else None
@@ -428,6 +439,8 @@ def _internal_record(
     name: str, node: dict[str, Any] | None, dbs: PlaceDatabases | None
 ) -> PlaceRecord | None:
     """The internal place-database record named `name` (or named like its graph node)."""
+    from recsys_tools.mapping.scoring import normalise
+
     if dbs is None:
         return None
     keys = {normalise(name)}
