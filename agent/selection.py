@@ -44,39 +44,9 @@ WEIGHTS = {
     "fit": 0.10,
     "constraints": 0.15,
 }
-IMPLIED_WISHES = {
-    "부모님": ("quiet", "parking"),
-    "아이": ("kid_friendly", "parking"),
-    "가족": ("parking", "group_seating"),
-    "친구": ("group_seating",),
-    "커플": ("ocean_view",),
-    "혼자": ("quiet",),
-}
 PARENT_AGE = "50plus"
 _SENTENCE = re.compile(r"[^.!?~\n]+[.!?~]*[ \n]*")
-# Sentences with these are complaints: true, but not a reason to go.
-NEGATIVE_MARKERS = (
-    "아쉽",
-    "아쉬",
-    "별로",
-    "불친절",
-    "실망",
-    "하지만",
-    "그런데",
-    "다만",
-    "ㅜ",
-    "ㅠ",
-    "비계",
-    "정신없",
-    "기다렸",
-    "웨이팅이",
-    "적어요",
-    "적고",
-    "비싸",
-    "평범",
-    "그저",
-    "시끄",
-)
+# The party wishes and the complaint words are data (agent/vocab/understanding.toml).
 
 
 def _vocab(vocab: UnderstandingVocab | None) -> UnderstandingVocab:
@@ -85,8 +55,9 @@ def _vocab(vocab: UnderstandingVocab | None) -> UnderstandingVocab:
 
 def wishes(slots: Slots, vocab: UnderstandingVocab | None = None) -> tuple[str, ...]:
     """Attributes the party and the occasion make welcome (soft; must-haves are filters)."""
-    occ = _vocab(vocab).occasion(slots.occasion)
-    out = [*IMPLIED_WISHES.get(slots.party or "", ()), *(occ.wishes if occ else ())]
+    v = _vocab(vocab)
+    occ = v.occasion(slots.occasion)
+    out = [*v.party_wishes.get(slots.party or "", ()), *(occ.wishes if occ else ())]
     return tuple(dict.fromkeys(a for a in out if a not in slots.must_haves))
 
 
@@ -152,8 +123,9 @@ COMPLAINT_PENALTY = 10
 
 
 def sentence_score(sentence: str, weights: dict[str, int], avoid: tuple[str, ...] = ()) -> int:
+    complaints = load_understanding_vocab().complaint_markers
     hits = sum(w for word, w in weights.items() if word in sentence)
-    bad = sum(1 for w in NEGATIVE_MARKERS if w in sentence) + sum(1 for w in avoid if w in sentence)
+    bad = sum(1 for w in complaints if w in sentence) + sum(1 for w in avoid if w in sentence)
     return hits - COMPLAINT_PENALTY * bad
 
 

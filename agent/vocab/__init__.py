@@ -47,6 +47,8 @@ class UnderstandingVocab:
     party_order: tuple[str, ...]
     party_words: dict[str, tuple[str, ...]]
     party_not_inside: tuple[str, ...]
+    party_wishes: dict[str, tuple[str, ...]]
+    complaint_markers: tuple[str, ...]
     compatible_parties: dict[str, tuple[str, ...]]
     group_min_size: int
     group_words: tuple[str, ...]
@@ -80,6 +82,8 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         party_order=_strs(party["order"]),
         party_words={k: _strs(v) for k, v in party["words"].items()},
         party_not_inside=_strs(party.get("not_inside", ())),
+        party_wishes={k: _strs(v) for k, v in party["wishes"].items()},
+        complaint_markers=_strs(data["evidence"]["complaints"]),
         compatible_parties={k: _strs(v) for k, v in party["compatible"].items()},
         group_min_size=int(group["min_size"]),
         group_words=_strs(group["words"]),

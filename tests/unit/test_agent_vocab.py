@@ -26,6 +26,9 @@ def test_names_are_the_gazetteers() -> None:
         # An unheld word must not be a name the graph holds.
         assert not set(u.words) & (cats | set(gz.MENU_NAMES))
     assert v.group_min_size >= 2 and v.number_words["여덟"] == 8
+    assert set(v.party_wishes) == parties
+    assert all(set(w) <= set(gz.ATTRIBUTES) for w in v.party_wishes.values())
+    assert v.complaint_markers and "별로" in v.complaint_markers
 
 
 def test_keys_are_unique_across_unheld_entries() -> None:
