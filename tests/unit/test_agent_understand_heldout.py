@@ -121,3 +121,23 @@ def test_typos_spacing_and_romanised_names(vocab: Vocabulary) -> None:
     # Latin names match whole words only ('ora' is not in 'korean').
     assert parse_question("korean food 추천", vocab).slots.region is None
     assert parse_question("딸기 케이크 카페 추천", vocab).slots.party is None
+
+
+def test_followups_keep_the_party_and_drop_what_was_replaced(vocab: Vocabulary) -> None:
+    from agent.state import Turn
+
+    first = parse_question("할머니 생신이라 8명이 서귀포 시내 한식집", vocab)
+    turn = Turn(question="q", intent=first.intent, slots=first.slots)
+    cheaper = parse_question("더 저렴한 곳은?", vocab, turn)
+    assert cheaper.followup
+    assert (cheaper.slots.party, cheaper.slots.party_size, cheaper.slots.occasion) == (
+        "부모님",
+        8,
+        "birthday",
+    )
+    bar = parse_question("연동 술집 추천해줘", vocab)
+    moved = parse_question(
+        "흑돼지로 바꿔줘", vocab, Turn(question="q", intent=bar.intent, slots=bar.slots)
+    )
+    assert moved.slots.category == "흑돼지"
+    assert moved.slots.not_in_graph == [] and moved.slots.stand_ins == []
