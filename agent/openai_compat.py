@@ -45,7 +45,14 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
 from fastapi.routing import APIRoute
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    model_serializer,
+)
 
 from agent.api import (
     ApiError,
@@ -141,6 +148,11 @@ class ChatCompletion(BaseModel):
 class Delta(BaseModel):
     role: Literal["assistant"] | None = None
     content: str | None = None
+
+    @model_serializer
+    def _set_fields_only(self) -> dict[str, Any]:
+        # OpenAI sends `"delta": {}`, not nulls: some clients concatenate `content` as is.
+        return {k: v for k, v in (("role", self.role), ("content", self.content)) if v is not None}
 
 
 class ChunkChoice(BaseModel):
@@ -342,10 +354,8 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": OpenAIErrorBody} for s in statuses}
 
 
-def _sse(data: BaseModel | dict[str, Any] | str) -> bytes:
-    if isinstance(data, BaseModel):
-        data = data.model_dump_json(exclude_none=False)
-    elif isinstance(data, dict):
+def _sse(data: dict[str, Any] | str) -> bytes:
+    if isinstance(data, dict):
         data = json.dumps(data, ensure_ascii=False)
     return f"data: {data}\n\n".encode()
 
@@ -413,15 +423,16 @@ def openai_router() -> APIRouter:
             finish: Literal["stop"] | None = None,
             **extra: Any,
         ) -> bytes:
-            return _sse(
-                ChatCompletionChunk(
-                    id=completion_id,
-                    created=now,
-                    model=MODEL_ID,
-                    choices=[ChunkChoice(delta=delta, finish_reason=finish)],
-                    **extra,
-                )
+            body = ChatCompletionChunk(
+                id=completion_id,
+                created=now,
+                model=MODEL_ID,
+                choices=[ChunkChoice(delta=delta, finish_reason=finish)],
+                **extra,
             )
+            # The extension fields only on the chunks that carry them.
+            unset = {k for k in ("tripgraph", "tripgraph_stage") if k not in extra}
+            return _sse(body.model_dump_json(exclude=unset))
 
         async def events() -> AsyncIterator[bytes]:
             yield chunk(Delta(role="assistant", content=""))
