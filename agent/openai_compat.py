@@ -9,7 +9,8 @@ Conversations: OpenAI clients are stateless and send the whole conversation ever
 agent keeps per-thread memory (what a follow-up such as "다른 곳도 알려줘" refines). The
 transcript so far (user and assistant texts) names its thread: after each answer, the
 transcript including that answer is remembered against the thread id, so the next request,
-which repeats it and adds one user message, continues the same thread. A transcript this
+which repeats it and adds one user message, continues the same thread (once: a second request
+on the same transcript, e.g. a regenerated answer, does not stack onto it). A transcript this
 process has not seen (another worker answered it, the server restarted, the client edited an
 earlier message) gets a new thread whose memory is rebuilt by asking its last user messages
 again first (at most `REPLAY_TURNS`; the answer says so in `notes`). A client that keeps its
@@ -226,20 +227,21 @@ def transcript_key(transcript: Transcript) -> str:
 
 
 class ConversationThreads:
-    """Transcripts answered in this process → their agent thread ids (bounded, LRU)."""
+    """Transcripts answered in this process → their agent thread ids (bounded, LRU).
+
+    A transcript is continued once: `claim` takes it out. A second request with the same
+    transcript — a client regenerating the last answer, or another user whose conversation
+    happens to read the same — gets a new thread (rebuilt by replay) instead of stacking its
+    turn onto a thread that has moved on."""
 
     def __init__(self, capacity: int = THREADS_REMEMBERED) -> None:
         self.capacity = capacity
         self._threads: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, transcript: Transcript) -> str | None:
-        key = transcript_key(transcript)
+    def claim(self, transcript: Transcript) -> str | None:
         with self._lock:
-            tid = self._threads.get(key)
-            if tid is not None:
-                self._threads.move_to_end(key)
-            return tid
+            return self._threads.pop(transcript_key(transcript), None)
 
     def remember(self, transcript: Transcript, thread_id: str) -> None:
         key = transcript_key(transcript)
@@ -274,7 +276,7 @@ def plan_turn(req: ChatCompletionRequest, threads: ConversationThreads) -> Turn:
     prefix = transcript[:-1]
     if req.thread_id is not None:
         return Turn(question=question, thread_id=req.thread_id, transcript=transcript)
-    known = threads.get(prefix) if prefix else None
+    known = threads.claim(prefix) if prefix else None
     if known is not None:
         return Turn(question=question, thread_id=known, transcript=transcript)
     earlier = [text for role, text in prefix if role == "user" and text]

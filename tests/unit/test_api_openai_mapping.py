@@ -47,6 +47,19 @@ def test_two_conversations_with_the_same_first_question_stay_apart() -> None:
     assert a.thread_id != b.thread_id
 
 
+def test_a_transcript_is_continued_once() -> None:
+    """Regenerating an answer (the same transcript again) must not stack a turn onto the
+    thread the first request already moved on: it gets a new thread, rebuilt by replay."""
+    threads = ConversationThreads()
+    first = plan_turn(_req(("user", "흑돼지")), threads)
+    threads.remember([*first.transcript, ("assistant", "답")], first.thread_id)
+    history = (("user", "흑돼지"), ("assistant", "답"), ("user", "다른 곳"))
+    again = plan_turn(_req(*history), threads)
+    regenerated = plan_turn(_req(*history), threads)
+    assert again.thread_id == first.thread_id and again.replay == []
+    assert regenerated.thread_id != first.thread_id and regenerated.replay == ["흑돼지"]
+
+
 def test_unknown_transcript_replays_the_last_user_messages() -> None:
     threads = ConversationThreads()
     history: list[tuple[str, str]] = []
@@ -95,7 +108,7 @@ def test_text_parts_are_joined_and_the_map_is_bounded() -> None:
     threads = ConversationThreads(capacity=2)
     for i in range(3):
         threads.remember([("user", str(i))], f"t{i}")
-    assert threads.get([("user", "0")]) is None and threads.get([("user", "2")]) == "t2"
+    assert threads.claim([("user", "0")]) is None and threads.claim([("user", "2")]) == "t2"
 
 
 def test_text_deltas_concatenate_back() -> None:
