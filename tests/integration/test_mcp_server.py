@@ -184,3 +184,62 @@ def test_mcp_stdio_tools(server_params: StdioServerParameters, tmp_path: Path) -
             raise
     # Nothing but protocol on stdout: the graph server's and libraries' output went here.
     assert "Traceback" not in errlog.read_text(), errlog.read_text()[-3000:]
+
+
+async def _http_calls(url: str, token: str) -> None:
+    import httpx
+    from mcp.client.streamable_http import streamable_http_client
+
+    async with httpx.AsyncClient() as raw:
+        assert (await raw.post(url, json={})).status_code == 401  # no token
+    headers = {"Authorization": f"Bearer {token}"}
+    async with (
+        httpx.AsyncClient(headers=headers, timeout=120) as http,
+        streamable_http_client(url, http_client=http) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        assert {t.name for t in (await session.list_tools()).tools} == TOOLS
+        count = _ok(await session.call_tool("cypher_read", {"query": COUNT}))
+        assert count["rows"][0]["n"] > 0
+        refused = await session.call_tool("cypher_read", {"query": "MATCH (n) DELETE n"})
+        assert refused.isError and "refused" in _text(refused)
+
+
+@pytest.mark.heavy  # a second server process (~10-20 s of start-up on a busy machine)
+def test_mcp_streamable_http_with_token(
+    server_params: StdioServerParameters, tmp_path: Path
+) -> None:
+    import signal
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**(server_params.env or {}), "TRIPGRAPH_API_TOKEN": "mcp-token"}
+    log = tmp_path / "mcp-http.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [server_params.command, "mcp", "--transport", "streamable-http", "--port", str(port)],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.3)
+        anyio.run(_http_calls, f"http://127.0.0.1:{port}/mcp", "mcp-token")
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
