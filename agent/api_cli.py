@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 
@@ -80,7 +80,7 @@ def ui(
 
 def mcp(
     transport: Annotated[
-        str,
+        Literal["stdio", "streamable-http"],
         typer.Option(
             help="stdio (an MCP client starts this command) or streamable-http (a server)"
         ),
@@ -94,11 +94,9 @@ def mcp(
     from agent.mcp_server import serve as serve_mcp
     from tripgraph.settings import get_settings
 
-    if transport not in ("stdio", "streamable-http"):
-        raise typer.BadParameter("stdio or streamable-http", param_hint="--transport")
     if transport == "streamable-http":
         typer.echo(f"MCP (streamable HTTP) on http://{host}:{port}/mcp", err=True)
-    serve_mcp(get_settings(), "stdio" if transport == "stdio" else "streamable-http", host, port)
+    serve_mcp(get_settings(), transport, host, port)
 
 
 def register(app: typer.Typer) -> None:
