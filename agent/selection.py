@@ -30,6 +30,7 @@ import re
 from typing import Any
 
 from agent.llm import ChatModel, LLMError, parse_json_object
+from agent.retrieval import RUNG_BEYOND
 from agent.state import Candidate, Evidence, Pick, Slots
 from agent.vocab import UnderstandingVocab, load_understanding_vocab
 from ingest import gazetteer as gz
@@ -277,13 +278,22 @@ def shortlist(candidates: list[Candidate], k: int) -> list[Candidate]:
 
 
 def offline_select(candidates: list[Candidate], slots: Slots, n_evidence: int) -> list[Pick]:
-    """The best `slots.count` picks: lowest relaxation rung first, then highest match."""
+    """The best `slots.count` picks: lowest relaxation rung first, then highest match
+    (nearest first past the distance bound)."""
     scored = []
     for c in candidates:
         evidence = choose_evidence(c, slots, n_evidence)
         parts = score_candidate(c, slots, evidence)
         scored.append((total(parts), c, parts, evidence))
-    scored.sort(key=lambda x: (x[1].relax_rank, -x[0], x[1].merchant_id))
+    # Past the distance bound the nearest comes first: the answer says "the closest is N km".
+    scored.sort(
+        key=lambda x: (
+            x[1].relax_rank,
+            (x[1].distance_km or 0.0) if x[1].relax_rank == RUNG_BEYOND else 0.0,
+            -x[0],
+            x[1].merchant_id,
+        )
+    )
     return [
         _pick(c, offline_reasons(c, slots, parts, evidence), evidence, score, parts)
         for score, c, parts, evidence in scored[: slots.count]

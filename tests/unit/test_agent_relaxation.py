@@ -204,3 +204,12 @@ def test_answer_says_what_the_graph_does_not_hold(vocab: Vocabulary) -> None:
     busan = parse_question("부산 해운대 돼지국밥 맛집", vocab).slots
     text = recommendation_text(busan, [_pick("a", [])], [], "m")
     assert "제주 가게만 있어서 부산" in text and "돼지국밥 정보가 없어요" in text
+
+
+def test_past_the_bound_the_nearest_comes_first() -> None:
+    far_good = _cand([], merchant_id="F", rating=5.0, relaxed=["지역: a"], distance_km=20.0,
+                     relax_rank=R.RUNG_BEYOND)  # fmt: skip
+    near_ok = _cand([], merchant_id="N", rating=3.0, relaxed=["지역: b"], distance_km=14.0,
+                    relax_rank=R.RUNG_BEYOND)  # fmt: skip
+    picks = offline_select([far_good, near_ok], Slots(region="남원읍", count=2), 1)
+    assert [p.merchant_id for p in picks] == ["N", "F"]
