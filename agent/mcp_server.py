@@ -39,7 +39,7 @@ from agent.service import AgentAnswer, AgentService
 from graph_schema.store import GraphStoreError, ReadOnlyViolation
 from recsys_tools.itinerary import ItineraryDay, ItineraryMatchResult
 from recsys_tools.nlu.service import ExtractionResult
-from recsys_tools.tools import RecommendationResult, ViewedTogetherResult
+from recsys_tools.tools import ModelNotAvailable, RecommendationResult, ViewedTogetherResult
 
 if TYPE_CHECKING:
     from agent.tools import AgentTools
@@ -111,8 +111,6 @@ def _tool_call[T](fn: Callable[[], T]) -> Awaitable[T]:
     cancellations) and turn the project's exceptions into tool errors that say why."""
 
     def guarded() -> T:
-        from recsys_tools.tools import ModelNotAvailable
-
         try:
             return fn()
         except ToolError:
