@@ -573,7 +573,6 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         if client is None or not pid or not client.socket_file:
             return
         import psutil
-
         from redis.backoff import NoBackoff
         from redis.retry import Retry
 

@@ -39,4 +39,7 @@ if [[ -z "$UV" ]]; then
     [[ -x "$UV" ]] || UV="$("$PY312" -c 'import shutil; print(shutil.which("uv") or "")')"
 fi
 echo "bootstrap: syncing .venv with uv.lock (first run: several minutes, builds FalkorDB)" >&2
-"$UV" sync --frozen --python "$PY312" >&2
+# Bytecode is compiled at install: environments that set PYTHONDONTWRITEBYTECODE (this one
+# does) would otherwise recompile every import of every CLI call (`tripgraph cypher` cold:
+# 2.2 s -> 0.8 s). Up-to-date files are skipped: ~2 s on a synced venv.
+"$UV" sync --frozen --compile-bytecode --python "$PY312" >&2
