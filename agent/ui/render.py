@@ -151,7 +151,7 @@ def picks_step_markdown(picks: Sequence[Pick]) -> str:
     repeats them with every reason)."""
     blocks = []
     for i, pick in enumerate(picks, 1):
-        score = f" · 점수 {pick.score:.2f}" if pick.score is not None else ""
+        score = f" · 일치도 {pick.score:.0f}/100" if pick.score is not None else ""
         lines = [f"**{i}. {pick.name}** `{pick.merchant_id}`{score}"]
         lines += [f"> “{ev.text}” — `{ev.review_id}`" for ev in pick.evidence]
         blocks.append("\n".join(lines))
