@@ -127,6 +127,26 @@ def build_variant(
     }
 
 
+def query_texts(source: str) -> list[str]:
+    """'questions': held-out NLU questions; 'hyde-query' / 'hyde-doc': the agent's offline
+    HyDE review for each gold recommendation's slots (embedded as a query / a document)."""
+    if source == "questions":
+        from recsys_tools.nlu.data import build_dataset
+
+        split = build_dataset(seed=0).splits["test_templates"]
+        return list(dict.fromkeys(e.text for e in split))
+    from agent.retrieval import offline_hyde_text
+    from agent.state import Slots
+
+    gold = ROOT / "evals" / "gold" / "agent_gold.jsonl"
+    out = []
+    for line in gold.read_text(encoding="utf-8").splitlines():
+        slots = json.loads(line).get("expected", {}).get("slots")
+        if slots:
+            out.append(offline_hyde_text(Slots(**{k: v for k, v in slots.items() if v})))
+    return list(dict.fromkeys(out))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--graph-dir", type=Path, required=True, help="embedded graph directory")
@@ -135,6 +155,9 @@ def main() -> None:
     ap.add_argument("--embedder", default="static")
     ap.add_argument("--model-dir", type=Path, default=None, help="where the static model is")
     ap.add_argument("--queries", type=int, default=300)
+    ap.add_argument(
+        "--query-source", default="questions", choices=["questions", "hyde-query", "hyde-doc"]
+    )
     ap.add_argument("--k", type=int, default=10)
     ap.add_argument("--sweep", default="64,96,128,192,256,384,512")
     ap.add_argument(
@@ -149,7 +172,6 @@ def main() -> None:
     args = ap.parse_args()
 
     from embeddings.text.factory import make_embedder
-    from recsys_tools.nlu.data import build_dataset
 
     started = time.perf_counter()
     index = VectorIndex(args.graph_dir / "vectors" / args.graph, args.index)
@@ -157,14 +179,17 @@ def main() -> None:
     open_s = time.perf_counter() - started
     keys, data = load_all(index)
     load_s = time.perf_counter() - started - open_s
-    texts = list(dict.fromkeys(e.text for e in build_dataset(seed=0).splits["test_templates"]))
-    rng = np.random.default_rng(0)
-    texts = [texts[i] for i in rng.permutation(len(texts))[: args.queries]]
     from tripgraph.settings import get_settings
 
     embedder = make_embedder(args.embedder, args.model_dir or get_settings().model_dir)
     embedder.load()
-    queries = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
+    texts = query_texts(args.query_source)
+    rng = np.random.default_rng(0)
+    texts = [texts[i] for i in rng.permutation(len(texts))[: args.queries]]
+    if args.query_source == "hyde-doc":
+        queries = np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+    else:
+        queries = np.asarray(embedder.embed_queries(texts), dtype=np.float32)
     queries /= np.maximum(np.linalg.norm(queries, axis=1, keepdims=True), 1e-12)
     efs = [int(x) for x in args.sweep.split(",")]
     t0 = time.perf_counter()
@@ -188,7 +213,7 @@ def main() -> None:
         "n": len(keys),
         "dim": int(data.shape[1]),
         "queries": len(queries),
-        "query_source": "NLU test_templates questions, embedded as queries",
+        "query_source": args.query_source,
         "embedder": args.embedder,
         "index_params": {
             "connectivity": index._index.connectivity,

@@ -60,14 +60,17 @@ def fingerprint_length(fingerprint: int) -> int:
 
 @dataclass(frozen=True)
 class HNSWParams:
-    """usearch HNSW parameters, measured at 900,000 x 384 synthetic clustered vectors
-    (benchmarks/bench_vectors.py, 2 cores): expansion_search 96 gave recall@10 0.887 at p95
-    1.7 ms, 192 gave 0.910 at 2.6 ms — short of the 0.95 target. At 150,000, connectivity 32
-    reached 0.99 at ef 96; not yet measured at 900,000 (it builds ~25% slower)."""
+    """usearch HNSW parameters. Measured on the real index of the full scale (900,000 review
+    vectors of the `static` embedder, benchmarks/bench_ann_real.py) with the queries the agent
+    sends it — its HyDE reviews for the gold recommendations: recall@10 against exact search
+    0.90 at expansion_search 192 (p95 4.0 ms), 0.94 at 256 (5.3 ms), 0.95 at 384 (7.4 ms).
+    Raw questions embedded as queries are much harder for the graph (0.71 at 384): the agent
+    never sends those to the review index. connectivity / expansion_add / dtype are fixed
+    when an index is built; expansion_search is a query-time knob, applied on every open."""
 
     connectivity: int = 16  # M: graph degree (level 0 gets 2M)
     expansion_add: int = 128  # ef_construction
-    expansion_search: int = 192  # ef at query time (raised to k when k is larger)
+    expansion_search: int = 384  # ef at query time (raised to k when k is larger)
     dtype: str = "f16"  # storage scalar: 'f32', 'f16' (half the memory) or 'i8'
 
 
@@ -267,7 +270,8 @@ class VectorIndex:
                 f"vector index {self.name!r}: file has {index.ndim} dimensions, "
                 f"manifest says {manifest.dimension}"
             )
-        index.expansion_search = manifest.params.expansion_search  # type: ignore[misc]
+        # query-time knob: this code's setting, not the one the file was built with
+        index.expansion_search = self._want_params.expansion_search  # type: ignore[misc]
         self._index, self._manifest = index, manifest
         self._keys, self._fps = keys, fps
         self._labels = None
@@ -309,7 +313,7 @@ class VectorIndex:
 
             path = self.directory / self._manifest.files["index"]
             self._index = Index.restore(str(path), view=False)
-            self._index.expansion_search = self._manifest.params.expansion_search
+            self._index.expansion_search = self._want_params.expansion_search
             self._view = False
         if not isinstance(self._keys, np.ndarray) or isinstance(self._keys, np.memmap):
             self._keys = np.array(self._keys)

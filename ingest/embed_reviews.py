@@ -46,7 +46,9 @@ class EmbedReport:
 
 
 def embedder_tag(embedder: Embedder) -> str:
-    return f"{embedder.name}:{embedder.dimension}"
+    """Vectors with another tag were made by another model: they are embedded again."""
+    version = embedder.version
+    return f"{embedder.name}:{embedder.dimension}" + (f":{version}" if version else "")
 
 
 def embed_reviews(

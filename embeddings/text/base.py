@@ -34,6 +34,12 @@ class Embedder(ABC):
     def loaded(self) -> bool:
         return True
 
+    @property
+    def version(self) -> str:
+        """What distinguishes vectors of one trained model from another's with the same
+        name and dimension ('' for fixed, shipped models)."""
+        return ""
+
     def load(self) -> None:  # noqa: B027 - deliberately a no-op for model-less embedders
         """Load the model now instead of on first use (idempotent). Default: nothing to load."""
 

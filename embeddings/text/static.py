@@ -128,6 +128,7 @@ class StaticEmbedder(Embedder):
         self._tokenizer: Tokenizer | None = None
         self._rows: np.ndarray | None = None  # [V] e5 id -> table row
         self._table: np.ndarray | None = None  # [n + 1, D]
+        self._version = ""
 
     @classmethod
     def in_model_dir(cls, model_dir: Path) -> StaticEmbedder:
@@ -156,6 +157,15 @@ class StaticEmbedder(Embedder):
     def loaded(self) -> bool:
         return self._table is not None
 
+    @property
+    def version(self) -> str:
+        """The trained file's fingerprint: a retrained model's vectors are not comparable
+        with the old ones, so stored vectors tagged with another version are re-embedded."""
+        if self._version:
+            return self._version
+        meta = read_model_meta(self._model_path) if self._model_path else None
+        return str(meta.get("fingerprint", "")) if meta else ""
+
     def load(self) -> None:
         if self._table is not None:
             return
@@ -175,6 +185,7 @@ class StaticEmbedder(Embedder):
         self._tokenizer = tokenizer
         self._rows = model.row_index(vocab_size)
         self._table = np.ascontiguousarray(model.vectors, np.float32)
+        self._version = str(model.meta.get("fingerprint", ""))
 
     def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
         assert self._tokenizer is not None and self._rows is not None and self._table is not None

@@ -247,3 +247,19 @@ def test_tokens_only_in_vocab_texts_are_mapped_like_the_trained_ones() -> None:
     np.testing.assert_array_equal(models[True].vectors[labelled], models[False].vectors[labelled])
     assert not np.allclose(models[True].vectors[index], models[False].vectors[index])
     assert np.linalg.norm(models[True].vectors[index], axis=1).min() > 0
+
+
+def test_the_tag_of_stored_vectors_names_the_trained_file(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from ingest.embed_reviews import embedder_tag
+
+    model, _ = train_static_embedder(
+        DOCS, QUERIES, BagTeacher(), CharTokenizer(), PIECES, config=StaticTrainConfig(dim=16)
+    )
+    tags = []
+    for fingerprint in ("aaaa", "bbbb"):
+        path = tmp_path / f"{fingerprint}.npz"
+        replace(model, meta={**model.meta, "fingerprint": fingerprint}).save(path)
+        tags.append(embedder_tag(StaticEmbedder(path)))
+    assert tags == ["static:16:aaaa", "static:16:bbbb"]

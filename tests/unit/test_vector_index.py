@@ -182,3 +182,15 @@ def test_unreadable_manifest_raises(tmp_path: Path) -> None:
     (tmp_path / "x.manifest.json").write_text("{not json")
     with pytest.raises(VectorIndexError):
         VectorIndex(tmp_path, "x").open()
+
+
+def test_expansion_search_is_the_openers_setting(built: tuple[VectorIndex, np.ndarray]) -> None:
+    # The build-time parameters stay in the file; the query-time one follows the code that
+    # opens it, so an index built before a default changed gets the new setting.
+    index, _ = built
+    assert index.manifest is not None
+    assert index.manifest.params.expansion_search == HNSWParams().expansion_search
+    wide = VectorIndex(index.directory, index.name, params=HNSWParams(expansion_search=77))
+    wide.open()
+    assert wide._index.expansion_search == 77
+    assert wide.manifest is not None and wide.manifest.params.connectivity == 16
