@@ -20,20 +20,13 @@ import openai
 import pytest
 
 from tests.integration.test_api_contract import QUESTION, tiny_graph_env
+from tests.processes import free_port as _free_port
 from tripgraph.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
 
 TOKEN = "openai-test-token"
 FOLLOW_UP = "다른 곳도 알려줘"
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")

@@ -31,6 +31,8 @@ import psutil
 import pytest
 
 from tests.integration.test_api_contract import QUESTION, tiny_graph_env
+from tests.processes import free_port as _free_port
+from tests.processes import graph_servers as _graph_servers
 from tripgraph.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -43,25 +45,6 @@ def _uv() -> str:
         if candidate and Path(candidate).exists():
             return str(candidate)
     pytest.fail("uv not found (scripts/bootstrap.sh installs it beside Python 3.12)")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _graph_servers(graph_dir: Path) -> list[psutil.Process]:
-    found = []
-    for proc in psutil.process_iter(["name"]):
-        try:
-            if proc.info["name"] == "redis-server" and Path(proc.cwd()) == graph_dir:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return found
 
 
 @dataclass

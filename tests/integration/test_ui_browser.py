@@ -12,7 +12,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,6 +23,7 @@ from typing import Any
 import pytest
 
 from tests.integration.test_api_contract import QUESTION, tiny_graph_env
+from tests.processes import free_port as _free_port
 from tripgraph.settings import PROJECT_ROOT
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -46,12 +46,6 @@ STAGES = [
     "③ HyDE 리뷰 검색 · 재정렬",
     "⑤ 최종 선택 · 근거 리뷰",
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _wait_http(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float) -> None:
