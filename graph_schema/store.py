@@ -22,6 +22,9 @@ from graph_schema import model
 from graph_schema.readonly import check_read_only
 from graph_schema.vector_index import VectorDiff, fingerprint_length, text_fingerprint
 
+# Rows per transaction when vectors are written through Cypher (Neo4j; FalkorDB non-sidecar).
+VECTOR_WRITE_ROWS = 1_000
+
 # The check is a pure function of the text, and the app's own queries are a few fixed
 # templates (values travel as parameters) read many times per second: remember verdicts.
 # Refusals raise, so they are never cached and are checked again every time.
@@ -320,19 +323,29 @@ class GraphStore(ABC):
         if not pairs:
             return 0
         vi = vector_spec_for(label, prop)
+        fps = list(fingerprints) if vi is not None and fingerprints is not None else None
         sets = [f"n.{prop} = {self.dialect.vector_value('row.vec')}"]
-        rows = self._vector_rows(pairs)
-        if vi is not None and fingerprints is not None:
+        if vi is not None and fps is not None:
             sets.append(f"n.{fingerprint_prop(vi)} = row.fp")
-            rows = [
-                {"key": key, "vec": [float(x) for x in vec], "fp": int(fp)}
-                for (key, vec), fp in zip(pairs, fingerprints, strict=True)
-            ]
         cypher = (
             f"UNWIND $rows AS row MATCH (n:{label} {{{spec.key}: row.key}}) "
             f"SET {', '.join(sets)} RETURN count(n) AS n"
         )
-        return int(self.write(cypher, {"rows": rows}).value("n"))
+        # Callers hand over large segments (the embed job: 50,000 vectors); one transaction
+        # per `VECTOR_WRITE_ROWS` keeps the server's transaction state and parameters small.
+        written = 0
+        for i in range(0, len(pairs), VECTOR_WRITE_ROWS):
+            part = pairs[i : i + VECTOR_WRITE_ROWS]
+            rows = (
+                self._vector_rows(part)
+                if fps is None
+                else [
+                    {"key": key, "vec": [float(x) for x in vec], "fp": int(fp)}
+                    for (key, vec), fp in zip(part, fps[i : i + len(part)], strict=True)
+                ]
+            )
+            written += int(self.write(cypher, {"rows": rows}).value("n"))
+        return written
 
     def _vector_rows(self, pairs: list[tuple[str, Sequence[float]]]) -> Any:
         """The `$rows` parameter of `set_vectors`: a list of `{key, vec}` maps. Backends
