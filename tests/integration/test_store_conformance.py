@@ -278,6 +278,33 @@ def test_set_vectors_skips_missing_nodes(store: GraphStore) -> None:
     assert list(store.get_vectors("merchant_graph_embedding", ["M1", "GONE"])) == ["M1"]
 
 
+def test_set_vectors_in_many_transactions_writes_every_row(
+    store: GraphStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Large segments are split into transactions (Cypher backends): none is dropped."""
+    from graph_schema import store as store_module
+    from graph_schema.vector_index import text_fingerprint
+
+    _seed(store)
+    monkeypatch.setattr(store_module, "VECTOR_WRITE_ROWS", 2)
+    texts = {
+        r["id"]: r["t"]
+        for r in store.read("MATCH (r:Review) RETURN r.review_id AS id, r.text AS t").rows
+    }
+    keys = ["R1", "GONE", "R2", "R3"]
+    n = store.set_vectors(
+        "Review",
+        "embedding",
+        [(k, [0.5, 0.5, float(i), 0.0]) for i, k in enumerate(keys)],
+        fingerprints=[text_fingerprint(texts.get(k)) for k in keys],
+    )
+    assert n == 3
+    got = store.get_vectors("review_embedding", keys)
+    assert sorted(got) == ["R1", "R2", "R3"]
+    assert got["R3"].tolist() == pytest.approx([0.5, 0.5, 3.0, 0.0], abs=1e-2)
+    assert store.vector_status("review_embedding", full=True).ok
+
+
 def test_vector_status_flags_changed_added_and_deleted_reviews(store: GraphStore) -> None:
     from graph_schema.vector_index import text_fingerprint
 
