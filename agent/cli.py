@@ -24,6 +24,10 @@ def ask(
     events: Annotated[
         bool, typer.Option("--events", help="print stage events while running")
     ] = False,
+    user: Annotated[
+        str | None,
+        typer.Option("--user", help="user id (e.g. U000123): their reviews shape the picks"),
+    ] = None,
 ) -> None:
     """Ask the agent (offline unless TRIPGRAPH_LLM__BASE_URL is set)."""
     from agent.service import AgentAnswer, AgentService
@@ -35,7 +39,7 @@ def ask(
     service = AgentService.open(settings, warm_up=False)
     try:
         answer = None
-        for item in service.stream(question, thread):
+        for item in service.stream(question, thread, user):
             if isinstance(item, AgentAnswer):
                 answer = item
             elif events:

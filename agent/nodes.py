@@ -30,6 +30,7 @@ from agent.answer import (
 )
 from agent.deps import AgentDeps
 from agent.llm import LLMError, parse_json_object, strip_fences
+from agent.profile import read_profile
 from agent.state import Candidate, CypherAttempt, Slots, State, StepMode, Turn
 from agent.tools import AgentTools
 from agent.understand import Parsed, Understander, get_understander
@@ -387,7 +388,9 @@ class AgentNodes:
     def select(self, state: State) -> dict[str, Any]:
         slots: Slots = state["slots"]
         cfg = self.deps.config
-        pool = SEL.shortlist(state.get("candidates") or [], cfg.max_candidates)
+        user_id = state.get("user_id") or slots.user_id
+        profile = read_profile(self.deps.store, user_id) if user_id else None
+        pool = SEL.shortlist(state.get("candidates") or [], cfg.max_candidates, profile)
         step = self._offline_step("select")
         picks = []
         if self.llm is not None and pool:
@@ -408,7 +411,7 @@ class AgentNodes:
                     reason=exc.reason + (f" ({exc.detail[:120]})" if exc.detail else ""),
                 )
         if not picks:
-            picks = SEL.offline_select(pool, slots, cfg.evidence_per_pick)
+            picks = SEL.offline_select(pool, slots, cfg.evidence_per_pick, profile)
         return {"picks": picks, "steps": _steps(state, step)}
 
     # ------------------------------------------------------------ graph question

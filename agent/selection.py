@@ -17,7 +17,8 @@ counts as 1 (only with a party / an age band or a party with elders); party_revi
 of the cited reviews written by a fitting party (with a party or two or more people); fit:
 share of the wishes the party and the occasion imply (부모님 → quiet, parking; 생일 → group
 seating …) met (only when there are some); constraints: share of the asked hard constraints
-the pick meets (1 unless relaxed). A part that does not apply is left out rather than
+the pick meets (1 unless relaxed); taste: the fit with the user's own history (only with a
+known user id, see `agent.profile`). A part that does not apply is left out rather than
 counted as 0, so a plain ask is not marked down for what it did not ask.
 
 Picks are ranked by relaxation rung first (a pick that meets every constraint before one
@@ -30,6 +31,7 @@ import re
 from typing import Any
 
 from agent.llm import ChatModel, LLMError, parse_json_object
+from agent.profile import UserProfile, taste_part, taste_reasons
 from agent.retrieval import RUNG_BEYOND
 from agent.state import Candidate, Evidence, Pick, Slots
 from agent.vocab import UnderstandingVocab, load_understanding_vocab
@@ -44,6 +46,7 @@ WEIGHTS = {
     "party_reviews": 0.10,
     "fit": 0.10,
     "constraints": 0.15,
+    "taste": 0.15,
 }
 PARENT_AGE = "50plus"
 _SENTENCE = re.compile(r"[^.!?~\n]+[.!?~]*[ \n]*")
@@ -192,6 +195,7 @@ def score_candidate(
     slots: Slots,
     evidence: list[Evidence],
     vocab: UnderstandingVocab | None = None,
+    profile: UserProfile | None = None,
 ) -> dict[str, float]:
     """The parts of the match (each 0-1) that apply to this ask (see the module docstring)."""
     v = _vocab(vocab)
@@ -216,6 +220,9 @@ def score_candidate(
         parts["fit"] = sum(1 for w in wanted if c.attributes.get(w)) / len(wanted)
     asked = hard_constraints(slots)
     parts["constraints"] = max(0.0, 1.0 - len(c.relaxed) / asked) if asked else 1.0
+    taste = taste_part(c, profile)
+    if taste is not None:
+        parts["taste"] = taste
     return {k: round(val, 4) for k, val in parts.items()}
 
 
@@ -229,7 +236,11 @@ def total(parts: dict[str, float]) -> float:
 
 
 def offline_reasons(
-    c: Candidate, slots: Slots, parts: dict[str, float], evidence: list[Evidence]
+    c: Candidate,
+    slots: Slots,
+    parts: dict[str, float],
+    evidence: list[Evidence],
+    profile: UserProfile | None = None,
 ) -> list[str]:
     reasons = []
     if c.rating is not None:
@@ -259,6 +270,8 @@ def offline_reasons(
             reasons.append(P.REASONS["party_reviews"].format(party=slots.party, n=n))
     if slots.menu and not any(n.startswith("메뉴:") for n in c.relaxed):
         reasons.append(P.REASONS["serves"].format(menu=slots.menu))
+    if parts.get("taste"):
+        reasons.extend(taste_reasons(c, profile))
     if parts.get("sim"):
         reasons.append(P.REASONS["similarity"].format(sim=f"{parts['sim']:.2f}"))
     for e in evidence[:1]:
@@ -266,24 +279,35 @@ def offline_reasons(
     return reasons
 
 
-def shortlist(candidates: list[Candidate], k: int) -> list[Candidate]:
+def shortlist(
+    candidates: list[Candidate], k: int, profile: UserProfile | None = None
+) -> list[Candidate]:
     """At most k candidates for selection: by relaxation rung (exact matches first, then
-    the nearest relaxation), then fewest relaxed constraints, then similarity and rating."""
+    the nearest relaxation), then fewest relaxed constraints, then similarity and rating
+    (and, with a profile, the taste part at its match weight)."""
 
     def key(c: Candidate) -> tuple[int, int, float]:
         prelim = 0.6 * max(0.0, c.similarity or 0.0) + 0.4 * ((c.rating or 1.0) - 1.0) / 4.0
+        taste = taste_part(c, profile)
+        if taste is not None:
+            prelim = (prelim + WEIGHTS["taste"] * taste) / (1.0 + WEIGHTS["taste"])
         return (c.relax_rank, len(c.relaxed), -prelim)
 
     return sorted(candidates, key=key)[:k]
 
 
-def offline_select(candidates: list[Candidate], slots: Slots, n_evidence: int) -> list[Pick]:
+def offline_select(
+    candidates: list[Candidate],
+    slots: Slots,
+    n_evidence: int,
+    profile: UserProfile | None = None,
+) -> list[Pick]:
     """The best `slots.count` picks: lowest relaxation rung first, then highest match
     (nearest first past the distance bound)."""
     scored = []
     for c in candidates:
         evidence = choose_evidence(c, slots, n_evidence)
-        parts = score_candidate(c, slots, evidence)
+        parts = score_candidate(c, slots, evidence, profile=profile)
         scored.append((total(parts), c, parts, evidence))
     # Past the distance bound the nearest comes first: the answer says "the closest is N km".
     scored.sort(
@@ -295,7 +319,7 @@ def offline_select(candidates: list[Candidate], slots: Slots, n_evidence: int) -
         )
     )
     return [
-        _pick(c, offline_reasons(c, slots, parts, evidence), evidence, score, parts)
+        _pick(c, offline_reasons(c, slots, parts, evidence, profile), evidence, score, parts)
         for score, c, parts, evidence in scored[: slots.count]
     ]
 

@@ -191,7 +191,13 @@ class AgentService:
             return []
         return [f"리뷰 벡터가 그래프와 맞지 않아요 ({status.detail}): run `tripgraph embed`"]
 
-    def ask(self, question: str, thread_id: str | None = None) -> AgentAnswer:
+    def _input(self, question: str, user_id: str | None) -> dict[str, Any]:
+        # user_id only when given: a thread keeps the id an earlier turn gave.
+        return {"question": question, **({"user_id": user_id} if user_id else {})}
+
+    def ask(
+        self, question: str, thread_id: str | None = None, user_id: str | None = None
+    ) -> AgentAnswer:
         """The answer alone, without stage events (the same answer `stream` ends with).
 
         Nobody listens to stage events here, so the graph runs without LangGraph's `custom`
@@ -201,11 +207,13 @@ class AgentService:
         tid = thread_id or uuid.uuid4().hex
         started = time.perf_counter()
         # durability="exit": see `stream`.
-        state = self.graph.invoke({"question": question}, self._config(tid), durability="exit")
+        state = self.graph.invoke(
+            self._input(question, user_id), self._config(tid), durability="exit"
+        )
         return self._answer(question, tid, dict(state), (time.perf_counter() - started) * 1000)
 
     def stream(
-        self, question: str, thread_id: str | None = None
+        self, question: str, thread_id: str | None = None, user_id: str | None = None
     ) -> Iterator[StageEvent | AgentAnswer]:
         """Stage events as the graph runs, then the answer (last item)."""
         tid = thread_id or uuid.uuid4().hex
@@ -215,7 +223,7 @@ class AgentService:
         # after every node (7 SQLite writes of the growing state per question). A turn that
         # fails midway leaves the previous turn as the thread's memory.
         for mode, chunk in self.graph.stream(
-            {"question": question},
+            self._input(question, user_id),
             self._config(tid),
             stream_mode=["custom", "values"],
             durability="exit",

@@ -6,7 +6,7 @@ only key that accumulates across turns of a thread (it is what follow-ups refine
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, TypedDict
+from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
@@ -162,6 +162,8 @@ def keep_recent_turns(old: list[Turn], new: list[Turn]) -> list[Turn]:
 
 class InputState(TypedDict):
     question: str
+    # Who asks (PALR's personalisation): kept across the turns of a thread; None: nobody.
+    user_id: NotRequired[str | None]
 
 
 class State(InputState, total=False):

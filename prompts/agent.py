@@ -382,6 +382,19 @@ REASONS = {
     ),
     "serves": PromptTemplate("reason.serves", "{menu} 메뉴가 있어요", ("menu",)),
     "llm": PromptTemplate("reason.llm", "{text}", ("text",)),
+    "taste_attribute": PromptTemplate(
+        "reason.taste_attribute",
+        "취향: 좋게 평가하신 곳 {n}곳 중 {k}곳이 {label}였어요",
+        ("label", "n", "k"),
+    ),
+    "taste_category": PromptTemplate(
+        "reason.taste_category",
+        "취향: {category} 가게를 자주 좋게 평가하셨어요 ({k}건)",
+        ("category", "k"),
+    ),
+    "taste_age": PromptTemplate(
+        "reason.taste_age", "취향: 손님 {pct}%가 회원님과 같은 {label}예요", ("pct", "label")
+    ),
 }
 ATTRIBUTE_LABELS = {
     "parking": "주차 가능",

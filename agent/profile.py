@@ -1,0 +1,139 @@
+"""PALR's personalisation-aware step: a user's own history in the graph, read in one query,
+as a typed profile, and the bounded "taste" part it adds to the 0-100 match.
+
+The profile holds what the user's reviews say about them (categories and merchant
+attributes of the places they rated well, their mean price level) and the User node's age
+band. No user id, or an id the graph does not know, gives no profile: selection is then
+exactly what it is without personalisation (the taste part is absent, not 0).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from agent.state import Candidate
+from graph_schema.store import GraphStore
+from prompts import agent as P
+
+ATTRIBUTES = ("parking", "ocean_view", "kid_friendly", "group_seating", "quiet", "pet_friendly")
+LIKED_RATING = 4  # a review at or above this counts as "liked"
+MIN_LIKED = 2  # fewer liked reviews than this say nothing about a taste
+MIN_ATTR_SHARE = 0.6  # an attribute is a taste when this share of liked places has it
+
+# One read: the user, and each review they wrote with its merchant's facts.
+PROFILE_QUERY = (
+    "MATCH (u:User {user_id: $user_id}) "
+    "OPTIONAL MATCH (u)-[:WROTE]->(r:Review)-[:ABOUT]->(m:Merchant) "
+    "WHERE NOT r.review_id IN $exclude "
+    "RETURN u.age_band AS age_band, u.party_type AS party_type, "
+    "collect({merchant_id: m.merchant_id, category: m.category, region: m.region, "
+    "rating: r.rating, price_level: m.price_level, parking: m.parking, "
+    "ocean_view: m.ocean_view, kid_friendly: m.kid_friendly, "
+    "group_seating: m.group_seating, quiet: m.quiet, pet_friendly: m.pet_friendly}) AS reviews"
+)
+
+
+class UserProfile(BaseModel):
+    user_id: str
+    age_band: str | None = Field(None, description="User.age_band: 20s/30s/40s/50plus")
+    party_type: str | None = Field(None, description="User.party_type (usual party)")
+    n_reviews: int = Field(0, description="reviews the user wrote (held-out ones excluded)")
+    n_liked: int = Field(0, description="of them rated >= LIKED_RATING")
+    categories: dict[str, int] = Field(default_factory=dict, description="liked, per category")
+    regions: dict[str, int] = Field(default_factory=dict, description="liked, per region")
+    attributes: dict[str, int] = Field(
+        default_factory=dict, description="liked places having each attribute"
+    )
+    mean_price_level: float | None = Field(None, description="of the liked places")
+    reviewed_ids: list[str] = Field(default_factory=list)
+
+    def liked_attributes(self) -> list[str]:
+        """Attributes most of the liked places have (the user's tastes), strongest first."""
+        if self.n_liked < MIN_LIKED:
+            return []
+        out = [a for a, k in self.attributes.items() if k / self.n_liked >= MIN_ATTR_SHARE]
+        return sorted(out, key=lambda a: -self.attributes[a])
+
+    def top_category_share(self, category: str) -> float:
+        if self.n_liked < MIN_LIKED or not self.categories:
+            return 0.0
+        return self.categories.get(category, 0) / max(self.categories.values())
+
+
+def profile_from_row(user_id: str, row: dict[str, Any]) -> UserProfile:
+    reviews = [r for r in row.get("reviews") or [] if r and r.get("merchant_id")]
+    liked = [r for r in reviews if (r.get("rating") or 0) >= LIKED_RATING]
+    prices = [r["price_level"] for r in liked if r.get("price_level") is not None]
+    return UserProfile(
+        user_id=user_id,
+        age_band=row.get("age_band"),
+        party_type=row.get("party_type"),
+        n_reviews=len(reviews),
+        n_liked=len(liked),
+        categories=dict(Counter(str(r["category"]) for r in liked if r.get("category"))),
+        regions=dict(Counter(str(r["region"]) for r in liked if r.get("region"))),
+        attributes={a: k for a in ATTRIBUTES if (k := sum(1 for r in liked if r.get(a)))},
+        mean_price_level=round(sum(prices) / len(prices), 3) if prices else None,
+        reviewed_ids=sorted({str(r["merchant_id"]) for r in reviews}),
+    )
+
+
+def read_profile(
+    store: GraphStore, user_id: str, exclude_reviews: list[str] | None = None
+) -> UserProfile | None:
+    """The user's profile, or None when the graph has no such user."""
+    rows = store.read(
+        PROFILE_QUERY, {"user_id": user_id, "exclude": list(exclude_reviews or [])}, max_rows=1
+    ).rows
+    return profile_from_row(user_id, rows[0]) if rows else None
+
+
+def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
+    """How well a candidate fits the user's history, 0-1 (None: nothing to say). The mean of
+    the components the profile supports: liked attributes the candidate has, the liked share
+    of its category, its price level near the liked mean, its customers' share in the
+    user's age band (scaled so 50 % counts as 1)."""
+    if profile is None:
+        return None
+    comps: list[float] = []
+    liked = profile.liked_attributes()
+    if liked:
+        comps.append(sum(1 for a in liked if c.attributes.get(a)) / len(liked))
+    if profile.n_liked >= MIN_LIKED and profile.categories:
+        comps.append(profile.top_category_share(c.category))
+    if profile.mean_price_level is not None and c.price_level is not None:
+        comps.append(max(0.0, 1.0 - abs(c.price_level - profile.mean_price_level) / 3.0))
+    age_key = P.AGE_SHARE_KEYS.get(profile.age_band or "")
+    if age_key and age_key[0] in c.mix:
+        comps.append(min(1.0, c.mix[age_key[0]] / 0.5))
+    return round(sum(comps) / len(comps), 4) if comps else None
+
+
+def taste_reasons(c: Candidate, profile: UserProfile | None) -> list[str]:
+    """Reason lines grounded in the user's own history, for what this candidate matches."""
+    if profile is None:
+        return []
+    out = []
+    for a in profile.liked_attributes():
+        if c.attributes.get(a):
+            label = P.ATTRIBUTE_LABELS[a]
+            out.append(
+                P.REASONS["taste_attribute"].format(
+                    label=label, n=profile.n_liked, k=profile.attributes[a]
+                )
+            )
+    if profile.n_liked >= MIN_LIKED and profile.categories.get(c.category, 0) >= MIN_LIKED:
+        out.append(
+            P.REASONS["taste_category"].format(
+                category=c.category, k=profile.categories[c.category]
+            )
+        )
+    age_key = P.AGE_SHARE_KEYS.get(profile.age_band or "")
+    if age_key and c.mix.get(age_key[0], 0.0) >= 0.3:
+        out.append(
+            P.REASONS["taste_age"].format(pct=round(100 * c.mix[age_key[0]]), label=age_key[1])
+        )
+    return out
