@@ -1,0 +1,73 @@
+"""Personalisation on the tiny graph: the profile query runs on the real store, a known
+user's picks carry the taste part, an unknown user's picks are exactly the anonymous ones."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agent.deps import AgentDeps
+from agent.memory import memory_checkpointer
+from agent.profile import read_profile
+from agent.service import AgentService
+from embeddings.text.factory import make_embedder
+from graph_schema.store import GraphStore
+from tests.tiny_graph import open_tiny_graph
+
+pytestmark = pytest.mark.integration
+
+QUESTION = "제주 애월에서 부모님 모시고 갈 흑돼지집 추천해줘"
+
+
+@pytest.fixture(scope="module")
+def store(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+    s = open_tiny_graph(tiny_data, tmp_path_factory.mktemp("profile"), "profile_test")
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="module")
+def service(store: GraphStore) -> AgentService:
+    d = AgentDeps(store=store, embedder=make_embedder("hashing"))
+    d.load_vocabulary()
+    return AgentService(d, memory_checkpointer())
+
+
+def _busiest_user(store: GraphStore) -> tuple[str, int]:
+    row = store.read(
+        "MATCH (u:User)-[:WROTE]->(r:Review) RETURN u.user_id AS id, count(r) AS n "
+        "ORDER BY n DESC, id LIMIT 1"
+    ).rows[0]
+    return str(row["id"]), int(row["n"])
+
+
+def test_profile_reads_the_users_reviews(store: GraphStore) -> None:
+    uid, n = _busiest_user(store)
+    p = read_profile(store, uid)
+    assert p is not None and p.n_reviews == n and p.age_band
+    assert read_profile(store, "U999999") is None
+    one = store.read(
+        "MATCH (:User {user_id: $u})-[:WROTE]->(r:Review) RETURN r.review_id AS id LIMIT 1",
+        {"u": uid},
+    ).rows[0]["id"]
+    held = read_profile(store, uid, exclude_reviews=[one])
+    assert held is not None and held.n_reviews == n - 1
+
+
+def test_known_user_adds_taste_unknown_user_changes_nothing(
+    service: AgentService, store: GraphStore
+) -> None:
+    anon = service.ask(QUESTION, "p-anon")
+    unknown = service.ask(QUESTION, "p-unknown", user_id="U999999")
+    assert [(p.merchant_id, p.score, p.reasons) for p in anon.picks] == [
+        (p.merchant_id, p.score, p.reasons) for p in unknown.picks
+    ]
+    assert all("taste" not in p.score_parts for p in anon.picks)
+    uid, _ = _busiest_user(store)
+    mine = service.ask(QUESTION, "p-user", user_id=uid)
+    assert mine.picks and all(0.0 <= p.score_parts["taste"] <= 1.0 for p in mine.picks)
+    # The id stays with the thread: a follow-up is still personalised.
+    follow = service.ask("다른 곳은?", "p-user")
+    assert all("taste" in p.score_parts for p in follow.picks)
