@@ -109,6 +109,14 @@ class ChatRequest(BaseModel):
         description="conversation id; follow-ups in the same thread refine the last "
         "answer. Omitted: a new thread (its id is in the answer)",
     )
+    user_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=64,
+        examples=["U000123"],
+        description="who asks: their reviews in the graph shape the picks (taste part); "
+        "an unknown id changes nothing",
+    )
 
     @field_validator("question")
     @classmethod
@@ -346,7 +354,7 @@ def _register_routes(app: FastAPI) -> None:
         limiter = agent_limiter(request)
         if not _wants_stream(request, stream):
             answer = await anyio.to_thread.run_sync(
-                service.ask, body.question, body.thread_id, limiter=limiter
+                service.ask, body.question, body.thread_id, body.user_id, limiter=limiter
             )
             # Already a validated AgentAnswer: serialise it once, without FastAPI's
             # dump → re-validate → encode round trip through `response_model`.
@@ -355,7 +363,7 @@ def _register_routes(app: FastAPI) -> None:
         async def events() -> AsyncIterator[bytes]:
             try:
                 async for item in iterate_in_threads(
-                    service.stream(body.question, body.thread_id), limiter
+                    service.stream(body.question, body.thread_id, body.user_id), limiter
                 ):
                     if isinstance(item, StageEvent):
                         yield _sse("stage", item)

@@ -48,7 +48,9 @@ def make_service(store_read: Any = None) -> MagicMock:
     else:
         service.deps.store.read.return_value = QueryResult(columns=["ok"], rows=[{"ok": 1}])
 
-    def stream(question: str, thread_id: str | None = None) -> Iterator[Any]:
+    def stream(
+        question: str, thread_id: str | None = None, user_id: str | None = None
+    ) -> Iterator[Any]:
         yield StageEvent(stage="understand", status="start")
         yield StageEvent(
             stage="understand",
@@ -59,7 +61,7 @@ def make_service(store_read: Any = None) -> MagicMock:
         yield make_answer(question, thread_id or "new")
 
     service.stream.side_effect = stream
-    service.ask.side_effect = lambda q, t=None: make_answer(q, t or "new")
+    service.ask.side_effect = lambda q, t=None, u=None: make_answer(q, t or "new")
     return service
 
 
@@ -74,6 +76,16 @@ def test_chat_json() -> None:
     body = r.json()
     assert body["question"] == "흑돼지" and body["thread_id"] == "a1"
     assert body["picks"][0]["evidence"][0]["review_id"] == "R1"
+
+
+def test_chat_forwards_user_id() -> None:
+    service = make_service()
+    c = client(service)
+    assert c.post("/v1/chat", json={"question": "흑돼지", "user_id": "U000007"}).status_code == 200
+    assert service.ask.call_args.args[:3] == ("흑돼지", None, "U000007")
+    r = c.post("/v1/chat?stream=true", json={"question": "흑돼지", "user_id": "U000007"})
+    assert r.status_code == 200
+    assert service.stream.call_args.args == ("흑돼지", None, "U000007")
 
 
 @pytest.mark.parametrize("how", ["query", "accept"])
@@ -94,7 +106,7 @@ def test_chat_sse_stage_events_then_answer(how: str) -> None:
 def test_chat_stream_failure_is_reported_in_band() -> None:
     service = make_service()
 
-    def broken(question: str, thread_id: str | None = None) -> Iterator[Any]:
+    def broken(question: str, thread_id: str | None = None, _u: str | None = None) -> Iterator[Any]:
         yield StageEvent(stage="understand", status="start")
         raise GraphStoreError("connection lost")
 
