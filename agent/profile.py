@@ -16,19 +16,27 @@ from pydantic import BaseModel, Field
 
 from agent.state import Candidate
 from graph_schema.store import GraphStore
+from ingest import gazetteer as gz
 from prompts import agent as P
 
 ATTRIBUTES = ("parking", "ocean_view", "kid_friendly", "group_seating", "quiet", "pet_friendly")
 LIKED_RATING = 4  # a review at or above this counts as "liked"
 MIN_LIKED = 2  # fewer liked reviews than this say nothing about a taste
 MIN_ATTR_SHARE = 0.6  # an attribute is a taste when this share of liked places has it
+# User.party_type (the app's usual-party field) -> the merchant's customer-mix share.
+USER_PARTY_SHARE = {
+    "family": "share_family",
+    "couple": "share_couple",
+    "friends": "share_friends",
+    "solo": "share_solo",
+}
 
 # One read: the user, and each review they wrote with its merchant's facts.
 PROFILE_QUERY = (
     "MATCH (u:User {user_id: $user_id}) "
     "OPTIONAL MATCH (u)-[:WROTE]->(r:Review)-[:ABOUT]->(m:Merchant) "
     "WHERE NOT r.review_id IN $exclude "
-    "RETURN u.age_band AS age_band, u.party_type AS party_type, "
+    "RETURN u.age_band AS age_band, u.party_type AS party_type, u.home_city AS home_city, "
     "collect({merchant_id: m.merchant_id, category: m.category, region: m.region, "
     "rating: r.rating, price_level: m.price_level, parking: m.parking, "
     "ocean_view: m.ocean_view, kid_friendly: m.kid_friendly, "
@@ -40,6 +48,7 @@ class UserProfile(BaseModel):
     user_id: str
     age_band: str | None = Field(None, description="User.age_band: 20s/30s/40s/50plus")
     party_type: str | None = Field(None, description="User.party_type (usual party)")
+    home_city: str | None = Field(None, description="User.home_city (제주: a local)")
     n_reviews: int = Field(0, description="reviews the user wrote (held-out ones excluded)")
     n_liked: int = Field(0, description="of them rated >= LIKED_RATING")
     categories: dict[str, int] = Field(default_factory=dict, description="liked, per category")
@@ -71,6 +80,7 @@ def profile_from_row(user_id: str, row: dict[str, Any]) -> UserProfile:
         user_id=user_id,
         age_band=row.get("age_band"),
         party_type=row.get("party_type"),
+        home_city=row.get("home_city"),
         n_reviews=len(reviews),
         n_liked=len(liked),
         categories=dict(Counter(str(r["category"]) for r in liked if r.get("category"))),
@@ -95,7 +105,8 @@ def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
     """How well a candidate fits the user's history, 0-1 (None: nothing to say). The mean of
     the components the profile supports: liked attributes the candidate has, the liked share
     of its category, its price level near the liked mean, its customers' share in the
-    user's age band (scaled so 50 % counts as 1)."""
+    user's age band and usual party (scaled so 50 % counts as 1), its local share for a
+    local (its visitor share for a visitor)."""
     if profile is None:
         return None
     comps: list[float] = []
@@ -109,6 +120,12 @@ def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
     age_key = P.AGE_SHARE_KEYS.get(profile.age_band or "")
     if age_key and age_key[0] in c.mix:
         comps.append(min(1.0, c.mix[age_key[0]] / 0.5))
+    party_key = USER_PARTY_SHARE.get(profile.party_type or "")
+    if party_key and party_key in c.mix:
+        comps.append(min(1.0, c.mix[party_key] / 0.5))
+    if profile.home_city and "local_share" in c.mix:
+        local = c.mix["local_share"]
+        comps.append(local if profile.home_city == gz.LOCAL_HOME_CITY else 1.0 - local)
     return round(sum(comps) / len(comps), 4) if comps else None
 
 

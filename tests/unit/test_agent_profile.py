@@ -116,3 +116,15 @@ def test_profile_reranks_and_gives_a_grounded_reason() -> None:
     )
     # A matches no liked attribute: no attribute taste line for it.
     assert not any("조용한" in r for r in picks[1].reasons if r.startswith("취향:"))
+
+
+@pytest.mark.parametrize(("home", "local_first"), [("제주", True), ("서울", False)])
+def test_locals_lean_to_local_places_visitors_the_other_way(home: str, local_first: bool) -> None:
+    p = profile_from_row("U3", {"party_type": "couple", "home_city": home, "reviews": []})
+    local, touristy = _cand("L", False), _cand("T", False)
+    local.mix = {"local_share": 0.8, "share_couple": 0.25}
+    touristy.mix = {"local_share": 0.2, "share_couple": 0.25}
+    tl, tt = taste_part(local, p), taste_part(touristy, p)
+    assert tl is not None and tt is not None
+    assert (tl > tt) is local_first
+    assert tl == pytest.approx((0.5 + (0.8 if local_first else 0.2)) / 2)
