@@ -384,7 +384,7 @@ REASONS = {
     "llm": PromptTemplate("reason.llm", "{text}", ("text",)),
     "taste_attribute": PromptTemplate(
         "reason.taste_attribute",
-        "취향: 좋게 평가하신 곳 {n}곳 중 {k}곳이 {label}였어요",
+        "취향: 좋게 평가하신 {n}곳 중 {k}곳이 {label}, 이곳도 그래요",
         ("label", "n", "k"),
     ),
     "taste_category": PromptTemplate(
