@@ -200,6 +200,10 @@ class ApiError(Exception):
         self, status: int, error: str, detail: str, headers: dict[str, str] | None = None
     ) -> None:
         super().__init__(detail)
+        if status == 503 and headers is None:
+            # Every 503 is temporary (starting, a tool or the graph down): clients and proxies
+            # retry on Retry-After, as they do for the graph-outage handler's 503.
+            headers = {"Retry-After": "5"}
         self.status, self.error, self.detail, self.headers = status, error, detail, headers
 
 
