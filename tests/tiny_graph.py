@@ -5,8 +5,13 @@ sees the same merchants and reviews."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from graph_schema.falkordb_store import EmbeddedFalkorDBStore
+
+if TYPE_CHECKING:
+    from agent.service import AgentService
+    from graph_schema.store import GraphStore
 
 TINY_SEED = 42
 
@@ -37,3 +42,16 @@ def open_tiny_graph(
         embedder.load()
         embed_reviews(store, embedder, progress=False)
     return store
+
+
+def offline_agent_service(store: GraphStore) -> AgentService:
+    """The agent over `store` as the integration tests run it: hashing embedder (no model
+    files), the shipped vocabulary, memory in process."""
+    from agent.deps import AgentDeps
+    from agent.memory import memory_checkpointer
+    from agent.service import AgentService
+    from embeddings.text.factory import make_embedder
+
+    deps = AgentDeps(store=store, embedder=make_embedder("hashing"))
+    deps.load_vocabulary()
+    return AgentService(deps, memory_checkpointer())

@@ -9,12 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from agent.deps import AgentDeps
-from agent.memory import memory_checkpointer
 from agent.service import AgentService
-from embeddings.text.factory import make_embedder
 from graph_schema.store import GraphStore
-from tests.tiny_graph import open_tiny_graph
+from tests.tiny_graph import offline_agent_service, open_tiny_graph
 
 pytestmark = pytest.mark.integration
 
@@ -28,9 +25,7 @@ def store(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(scope="module")
 def service(store: GraphStore) -> AgentService:
-    d = AgentDeps(store=store, embedder=make_embedder("hashing"))
-    d.load_vocabulary()
-    return AgentService(d, memory_checkpointer())
+    return offline_agent_service(store)
 
 
 def _serves(store: GraphStore, menu: str) -> set[str]:

@@ -8,13 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from agent.deps import AgentDeps
-from agent.memory import memory_checkpointer
 from agent.profile import read_profile
 from agent.service import AgentService
-from embeddings.text.factory import make_embedder
 from graph_schema.store import GraphStore
-from tests.tiny_graph import open_tiny_graph
+from tests.tiny_graph import offline_agent_service, open_tiny_graph
 
 pytestmark = pytest.mark.integration
 
@@ -30,9 +27,7 @@ def store(tiny_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
 
 @pytest.fixture(scope="module")
 def service(store: GraphStore) -> AgentService:
-    d = AgentDeps(store=store, embedder=make_embedder("hashing"))
-    d.load_vocabulary()
-    return AgentService(d, memory_checkpointer())
+    return offline_agent_service(store)
 
 
 def _busiest_user(store: GraphStore) -> tuple[str, int]:
