@@ -7,8 +7,8 @@ from typing import Any
 
 from agent.retrieval import RUNG_BEYOND
 from agent.state import Mode, Pick, Slots, StepMode
-from agent.vocab import load_understanding_vocab
 from prompts import agent as P
+from tripgraph.vocab.understanding import load_understanding_vocab
 
 OFFLINE_REASON = "LLM 엔드포인트가 설정되지 않았어요 (TRIPGRAPH_LLM__BASE_URL)"
 

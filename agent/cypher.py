@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.state import Slots
-from ingest.gazetteer import ATTRIBUTES
+from tripgraph.vocab import ATTRIBUTES
 
 VOCABULARY_QUERIES: dict[str, str] = {
     "regions": (

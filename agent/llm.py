@@ -120,27 +120,6 @@ def _retry_after(exc: Any) -> float | None:
         return None
 
 
-class ScriptedChatModel:
-    """A chat model that replays a script: each reply is a string, or an exception to raise.
-
-    For tests and demos of node logic without an endpoint; records every prompt it saw.
-    """
-
-    def __init__(self, replies: Sequence[str | Exception], name: str = "scripted") -> None:
-        self.name = name
-        self._replies = list(replies)
-        self.calls: list[list[ChatMessage]] = []
-
-    def complete(self, messages: Sequence[ChatMessage], *, json_mode: bool = False) -> str:
-        self.calls.append(list(messages))
-        if not self._replies:
-            raise LLMError("script_exhausted", "the scripted model has no reply left")
-        reply = self._replies.pop(0)
-        if isinstance(reply, Exception):
-            raise reply
-        return reply
-
-
 _FENCE = re.compile(r"```(?:json|cypher)?\s*(.*?)```", re.DOTALL | re.IGNORECASE)
 
 

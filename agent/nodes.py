@@ -37,9 +37,9 @@ from agent.understand import Parsed, Understander, get_understander
 from graph_schema.model import schema_text
 from graph_schema.readonly import UnsafeCypherError, check_read_only
 from graph_schema.store import GraphStoreError, QueryResult, ReadOnlyViolation
-from ingest import gazetteer as gz
 from prompts import agent as P
 from prompts.base import ChatMessage
+from tripgraph.vocab import ATTRIBUTES
 
 INTENTS = (
     "recommend_place",
@@ -175,7 +175,7 @@ class AgentNodes:
         messages = P.UNDERSTAND.messages(
             regions=", ".join(sorted(set(v.regions.values()))),
             categories=", ".join(sorted(set(v.categories.values()))),
-            attributes=", ".join(gz.ATTRIBUTES),
+            attributes=", ".join(ATTRIBUTES),
             previous=previous.slots.model_dump_json(exclude_none=True) if previous else "none",
             question=question,
         )
@@ -202,7 +202,7 @@ class AgentNodes:
             slots.category = v.categories.get(slots.category.lower())
         if slots.menu:
             slots.menu = v.menus.get(slots.menu.lower())
-        slots.must_haves = [a for a in slots.must_haves if a in gz.ATTRIBUTES]
+        slots.must_haves = [a for a in slots.must_haves if a in ATTRIBUTES]
         if slots.occasion and v.extra.occasion(slots.occasion) is None:
             slots.occasion = None
         # What the graph does not hold is known from the vocabulary, not from the LLM.

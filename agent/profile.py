@@ -16,10 +16,9 @@ from pydantic import BaseModel, Field
 
 from agent.state import Candidate
 from graph_schema.store import GraphStore
-from ingest import gazetteer as gz
 from prompts import agent as P
+from tripgraph.vocab import ATTRIBUTES, load_people
 
-ATTRIBUTES = ("parking", "ocean_view", "kid_friendly", "group_seating", "quiet", "pet_friendly")
 LIKED_RATING = 4  # a review at or above this counts as "liked"
 MIN_LIKED = 2  # fewer liked reviews than this say nothing about a taste
 MIN_ATTR_SHARE = 0.6  # an attribute is a taste when this share of liked places has it
@@ -125,7 +124,7 @@ def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
         comps.append(min(1.0, c.mix[party_key] / 0.5))
     if profile.home_city and "local_share" in c.mix:
         local = c.mix["local_share"]
-        comps.append(local if profile.home_city == gz.LOCAL_HOME_CITY else 1.0 - local)
+        comps.append(local if profile.home_city == load_people().local_home_city else 1.0 - local)
     return round(sum(comps) / len(comps), 4) if comps else None
 
 

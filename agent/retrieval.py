@@ -20,11 +20,11 @@ from agent.config import AgentConfig
 from agent.deps import AgentDeps
 from agent.state import Candidate, Evidence, Slots
 from agent.understand import Vocabulary, haversine_km
-from agent.vocab import load_understanding_vocab
 from graph_schema.store import GraphStoreError, vector_spec
 from graph_schema.vector_index import VectorIndexError
-from ingest.gazetteer import ATTRIBUTES
 from prompts import agent as P
+from tripgraph.vocab import ATTRIBUTES
+from tripgraph.vocab.understanding import load_understanding_vocab
 
 MIX_KEYS = (
     "share_20s",

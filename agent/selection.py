@@ -34,9 +34,9 @@ from agent.llm import ChatModel, LLMError, parse_json_object
 from agent.profile import UserProfile, taste_part, taste_reasons
 from agent.retrieval import RUNG_BEYOND
 from agent.state import Candidate, Evidence, Pick, Slots
-from agent.vocab import UnderstandingVocab, load_understanding_vocab
-from ingest import gazetteer as gz
 from prompts import agent as P
+from tripgraph.vocab import load_attributes, load_categories, load_people
+from tripgraph.vocab.understanding import UnderstandingVocab, load_understanding_vocab
 
 WEIGHTS = {
     "sim": 0.30,
@@ -50,7 +50,7 @@ WEIGHTS = {
 }
 PARENT_AGE = "50plus"
 _SENTENCE = re.compile(r"[^.!?~\n]+[.!?~]*[ \n]*")
-# The party wishes and the complaint words are data (agent/vocab/understanding.toml).
+# The party wishes and the complaint words are data (tripgraph/vocab/understanding.toml).
 
 
 def _vocab(vocab: UnderstandingVocab | None) -> UnderstandingVocab:
@@ -97,22 +97,23 @@ def aspect_weights(slots: Slots, vocab: UnderstandingVocab | None = None) -> dic
             if len(word) >= 2:
                 out[word] = max(out.get(word, 0), w)
 
+    people, attributes = load_people(), load_attributes()
     if slots.menu:
         add([slots.menu, slots.menu.replace(" ", "")], 3)
     if slots.category:
-        add([slots.category, *gz.CATEGORY_ALIASES.get(slots.category, ())], 3)
+        add([slots.category, *load_categories().aliases.get(slots.category, ())], 3)
     for attr in slots.must_haves:
-        add(gz.ATTRIBUTE_WORDS.get(attr, ()), 2)  # type: ignore[call-overload]
+        add(attributes.words.get(attr, ()), 2)  # type: ignore[call-overload]
     occ = v.occasion(slots.occasion)
     if occ:
         add([*occ.words, *occ.evidence], 2)
     if slots.party:
-        add([slots.party, *gz.PARTY_WORDS.get(slots.party, ())], 1)  # type: ignore[call-overload]
+        add([slots.party, *people.party_words.get(slots.party, ())], 1)  # type: ignore[call-overload]
         add(v.party_words.get(slots.party, ()), 1)
     for attr in wishes(slots, v):
-        add(gz.ATTRIBUTE_WORDS.get(attr, ()), 1)  # type: ignore[call-overload]
+        add(attributes.words.get(attr, ()), 1)  # type: ignore[call-overload]
     if slots.price == "cheap":
-        add(gz.PRICE_WORDS["cheap"], 1)
+        add(attributes.price_words["cheap"], 1)
     add(["맛있", "친절"], 1)
     return out
 
@@ -444,9 +445,3 @@ def llm_select(
             ]
     assert last is not None
     raise last
-
-
-def evidence_pairs(picks: list[Pick]) -> list[dict[str, Any]]:
-    return [
-        {"review_id": e.review_id, "merchant_id": p.merchant_id} for p in picks for e in p.evidence
-    ]

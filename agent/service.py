@@ -241,18 +241,3 @@ class AgentService:
 
     def close(self) -> None:
         self.deps.close()
-
-
-_SERVICES: dict[int, AgentService] = {}
-
-
-def ask(question: str, thread_id: str | None = None, settings: Any = None) -> AgentAnswer:
-    """Answer one question; the service (store, embedder, LLM) is made once per settings."""
-    if settings is None:
-        from tripgraph.settings import get_settings
-
-        settings = get_settings()
-    key = id(settings)
-    if key not in _SERVICES:
-        _SERVICES[key] = AgentService.open(settings)
-    return _SERVICES[key].ask(question, thread_id)

@@ -431,10 +431,6 @@ class AgentTools:
         return out
 
 
-def _model_detail(model: str, cold_start: bool, reason: str) -> str:
-    return f"model={model}" + (f" (cold start: {reason})" if cold_start else "")
-
-
 def _internal_record(
     name: str, node: dict[str, Any] | None, dbs: PlaceDatabases | None
 ) -> PlaceRecord | None:

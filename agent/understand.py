@@ -1,7 +1,7 @@
 """Offline understanding: intent and slots from the trained NER + intent model and/or a
 gazetteer parser.
 
-The vocabulary joins the project gazetteer (`ingest.gazetteer`: region aliases, POIs,
+The vocabulary joins the project gazetteer (`tripgraph.vocab`: region aliases, POIs,
 category aliases, party/age/attribute/price words) with the names the graph itself holds
 (Place, Category, Menu, Merchant and product-city names), so a name that exists in the data
 is recognised even when the gazetteer does not list it.
@@ -31,8 +31,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from agent.state import Intent, Slots, Turn, Understanding
-from agent.vocab import UnderstandingVocab, load_understanding_vocab
-from ingest import gazetteer as gz
+from tripgraph.vocab import (
+    load_attributes,
+    load_categories,
+    load_cities,
+    load_jeju,
+    load_people,
+)
+from tripgraph.vocab.understanding import UnderstandingVocab, load_understanding_vocab
 
 if TYPE_CHECKING:
     from recsys_tools.nlu.service import EntityExtractor, ExtractionResult
@@ -108,32 +114,33 @@ class Vocabulary:
     @classmethod
     def from_gazetteer(cls) -> Vocabulary:
         v = cls()
-        for r in gz.JEJU_REGIONS:
+        jeju, dining = load_jeju(), load_categories()
+        for r in jeju.regions:
             for alias in (r.name, *r.aliases, *_romanised(r.name_en)):
                 v.regions[alias.lower()] = r.name
             v.region_city[r.name] = r.city
             v.region_coords[r.name] = (r.lat, r.lon)
-        by_slug = {r.slug: r.name for r in gz.JEJU_REGIONS}
-        for p in gz.JEJU_POIS:
+        by_slug = {r.slug: r.name for r in jeju.regions}
+        for p in load_cities().jeju_pois:
             if p.region in by_slug:
                 for alias in (p.name, *p.aliases):
                     v.pois[alias.lower()] = (p.name, by_slug[p.region])
-        for c in gz.JEJU_CITIES:
+        for c in jeju.cities:
             for alias in (c.name, *c.aliases, *_romanised(c.name_en)):
                 v.cities[alias.lower()] = c.name
-        for cat, aliases in gz.CATEGORY_ALIASES.items():
+        for cat, aliases in dining.aliases.items():
             for alias in (cat, *aliases, *v.extra.category_aliases.get(cat, ())):
                 v.categories[alias.lower()] = cat
-        for name in gz.CATEGORY_NAMES:
+        for name in dining.category_names:
             v.categories.setdefault(name.lower(), name)
-        for spec in gz.CATEGORIES:
+        for spec in dining.categories:
             for item in spec.menus:
                 v.menus[item.name.lower()] = item.name
                 v.menu_categories[item.name] = (*v.menu_categories.get(item.name, ()), spec.name)
         for alias, menu in v.extra.menu_aliases.items():
             if menu in v.menu_categories:
                 v.menus.setdefault(alias.lower(), menu)
-        for city in gz.CITIES:
+        for city in load_cities().cities:
             for alias in (city.name, *city.aliases):
                 v.product_cities[alias.lower()] = city.name
         for place in v.extra.outside_places:
@@ -570,13 +577,14 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
 
 def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
     """Party, party size, occasion, age band, must-haves and price wish from the words in
-    `text` (the gazetteer's words joined with `agent/vocab/understanding.toml`)."""
+    `text` (the words of `tripgraph.vocab` joined with `understanding.toml`)."""
     extra = vocab.extra
+    people, attributes = load_people(), load_attributes()
     party_text = text
     for word in extra.party_not_inside:
         party_text = re.sub(re.escape(word), " " * len(word), party_text, flags=re.I)
     for party in extra.party_order:
-        words = (*gz.PARTY_WORDS.get(party, ()), *extra.party_words.get(party, ()))  # type: ignore[call-overload]
+        words = (*people.party_words.get(party, ()), *extra.party_words.get(party, ()))  # type: ignore[call-overload]
         if _has_word(party_text, words):
             slots.party = party
             signals.append("party")
@@ -592,12 +600,12 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
             if slots.party is None and occ.party:
                 slots.party = occ.party
             break
-    for band, words in gz.AGE_WORDS.items():
+    for band, words in people.age_words.items():
         if _has(text, words):
             slots.age_band = band
             signals.append("age")
             break
-    for attr, gz_words in gz.ATTRIBUTE_WORDS.items():
+    for attr, gz_words in attributes.words.items():
         words = (*gz_words, *extra.attribute_words.get(attr, ()))
         if attr == "group_seating" and not (
             _has(text, ("단체석", "단체 모임", "회식", "룸", "단체로", "단체", *extra.group_words))
@@ -628,10 +636,12 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
         # A table for eight is a must-have, whether or not the ask says 단체.
         slots.must_haves.append("group_seating")
         signals.append("must_have")
-    if _has(text, (*gz.PRICE_WORDS["cheap"], *extra.price_words.get("cheap", ()))):
+    if _has(text, (*attributes.price_words["cheap"], *extra.price_words.get("cheap", ()))):
         slots.price = "cheap"
         signals.append("price")
-    elif _has(text, (*gz.PRICE_WORDS["expensive"], *extra.price_words.get("expensive", ()))):
+    elif _has(
+        text, (*attributes.price_words["expensive"], *extra.price_words.get("expensive", ()))
+    ):
         slots.price = "expensive"
         signals.append("price")
 
@@ -656,7 +666,7 @@ def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
     place is named: every merchant of the graph is in Jeju, and the answer says so."""
     if slots.region or slots.city:
         return None
-    jeju = {c.name for c in gz.JEJU_CITIES} | {"제주"}
+    jeju = {c.name for c in load_jeju().cities} | {"제주"}
     found = [
         m
         for m in find_all(text, {**vocab.outside, **vocab.product_cities})

@@ -51,8 +51,8 @@ from agent.state import Turn
 from agent.understand import Understander, UnderstandingPolicy, Vocabulary, haversine_km
 from evals import agent_ragas
 from graph_schema.store import GraphStore, GraphStoreError
-from ingest.gazetteer import ATTRIBUTES
 from tripgraph.provenance import git_sha
+from tripgraph.vocab import ATTRIBUTES
 
 GOLD = Path(__file__).parent / "gold" / "agent_gold.jsonl"
 RAGAS_LLM_NOTE = "not run: no LLM endpoint configured (TRIPGRAPH_LLM__BASE_URL)"

@@ -1,1 +1,2 @@
-"""Cross-cutting pieces of tripgraph: settings and the command line."""
+"""Cross-cutting pieces of tripgraph: settings, provenance, the domain vocabulary (`vocab/`)
+and the command line."""

@@ -27,9 +27,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.gazetteer import AGE_BANDS, CITIES, PRICE_BANDS, PRODUCT_TYPES, THEMES, USER_PARTIES
 from ingest.generate.config import ScaleConfig, stream
 from ingest.generate.products import Products
+from tripgraph.vocab import AGE_BANDS, PRICE_BANDS, PRODUCT_TYPES, USER_PARTIES, load_cities
 
 CLICK_SCHEMA = pa.schema(
     [
@@ -48,7 +48,6 @@ _P_NEW_SESSION = 0.22
 # Next-click moves (cumulative): related item, same bucket, new theme in city, sister city.
 _MOVES = np.cumsum([0.25, 0.37, 0.18, 0.10])
 _USER_CITY_P = np.array([0.6, 0.28, 0.12])
-_CITY_CODES = [c.code for c in CITIES]
 
 # Catalogue growth and user activity (see the module docstring).
 _LATE_SHARE = 0.7  # products launched inside the launch window
@@ -91,14 +90,17 @@ class _Catalogue:
 
     def __init__(self, products: Products, rng: np.random.Generator) -> None:
         t = products.table
+        dest = load_cities()
+        codes = [c.code for c in dest.cities]
+        self.n_cities, self.n_themes = len(dest.cities), len(dest.themes)
         self.n = len(t)
-        self.city = t["city_code"].map({c: i for i, c in enumerate(_CITY_CODES)}).to_numpy()
-        self.theme = t["theme"].map({x: i for i, x in enumerate(THEMES)}).to_numpy()
+        self.city = t["city_code"].map({c: i for i, c in enumerate(codes)}).to_numpy()
+        self.theme = t["theme"].map({x: i for i, x in enumerate(dest.themes)}).to_numpy()
         self.band = t["price_band"].map({b: i for i, b in enumerate(PRICE_BANDS)}).to_numpy()
         self.ptype = t["product_type"].map({p: i for i, p in enumerate(PRODUCT_TYPES)}).to_numpy()
         self.pop = products.popularity
-        n_b = len(CITIES) * len(THEMES)
-        bucket = self.city * len(THEMES) + self.theme
+        n_b = self.n_cities * self.n_themes
+        bucket = self.city * self.n_themes + self.theme
         # members[b] = the items of bucket b, padded with -1: [n_buckets M]
         sizes = np.bincount(bucket, minlength=n_b)
         self.members = np.full((n_b, max(1, int(sizes.max()))), -1, dtype=np.int64)
@@ -114,14 +116,14 @@ class _Catalogue:
         # earliest launch in each bucket: a bucket is open once its first item is out
         first = np.full(n_b, np.iinfo(np.int64).max, dtype=np.int64)
         np.minimum.at(first, bucket, self.launch)
-        self.first_launch = first.reshape(len(CITIES), len(THEMES))
+        self.first_launch = first.reshape(self.n_cities, self.n_themes)
 
     def _launch_times(self, rng: np.random.Generator) -> np.ndarray:
         """Unix launch time per item; the catalogue at the log's start launches at 0."""
         late = rng.random(self.n) < _LATE_SHARE
         # The first product of every city (products.py puts one per city first) is old, so
         # every destination stays clickable for the whole log.
-        late[: min(self.n, len(CITIES))] = False
+        late[: min(self.n, self.n_cities)] = False
         end = _START_TS + _LOG_DAYS * _DAY
         when = end - (rng.random(self.n) * _LAUNCH_WINDOW_DAYS * _DAY).astype(np.int64)
         return np.where(late, when, 0).astype(np.int64)
@@ -164,7 +166,7 @@ class _Catalogue:
         band_aff [R 4], type_aff [R 3], seen [R n_items] bool (the row's user's history),
         prev [R] the item just viewed (-1 for none). Rows whose bucket holds no launched item
         other than `prev` get `prev` back (the caller only asks for open buckets)."""
-        members = self.members[city * len(THEMES) + theme]  # [R M]
+        members = self.members[city * self.n_themes + theme]  # [R M]
         real = members >= 0
         m = np.where(real, members, 0)
         age = (ts[:, None] - self.launch[m]) / _DAY  # [R M] days since launch
@@ -198,23 +200,25 @@ def _user_tastes(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """theme taste [U T], favourite cities [U 3], band affinity [U 4], type affinity [U 3]."""
     n = len(users)
+    dest = load_cities()
+    themes, codes = dest.themes, [c.code for c in dest.cities]
     ages = users["age_band"].to_numpy()
     parties = users["party_type"].to_numpy()
-    alpha = np.full((n, len(THEMES)), 0.6)
+    alpha = np.full((n, len(themes)), 0.6)
     for party in USER_PARTIES:
         for theme, boost in _THEME_BY_PARTY[party].items():
-            alpha[parties == party, THEMES.index(theme)] += boost
+            alpha[parties == party, themes.index(theme)] += boost
     for age in AGE_BANDS:
         for theme, boost in _THEME_BY_AGE[age].items():
-            alpha[ages == age, THEMES.index(theme)] += boost
+            alpha[ages == age, themes.index(theme)] += boost
     taste = rng.gamma(alpha)
     taste /= taste.sum(axis=1, keepdims=True)
 
-    city_w = np.tile(np.array([c.popularity for c in CITIES]), (n, 1))
+    city_w = np.tile(np.array([c.popularity for c in dest.cities]), (n, 1))
     for key, boosts in _CITY_BOOST.items():
         rows = (parties == key) | (ages == key)
         for code, boost in boosts.items():
-            city_w[rows, _CITY_CODES.index(code)] *= boost
+            city_w[rows, codes.index(code)] *= boost
     keys = np.log(city_w) + rng.gumbel(size=city_w.shape)
     fav = np.argsort(-keys, axis=1, kind="stable")[:, :3]
 
@@ -248,6 +252,7 @@ def iter_click_chunks(
 ) -> Iterator[pa.Table]:
     rng = stream(seed, "clicks")
     cat = _Catalogue(products, rng)
+    cities = load_cities().cities
     taste, fav, band_aff, type_aff = _user_tastes(users, rng)
     n_users = len(users)
     shape = 2.0
@@ -260,10 +265,10 @@ def iter_click_chunks(
     active = rng.random(n_users) < _ACTIVE_SHARE
     lag_days = np.where(active, rng.random(n_users) * 1.0, 2.0 + rng.random(n_users) * 150.0)
     user_end = (log_end - lag_days * _DAY).astype(np.int64)
-    city_pop = np.array([c.popularity for c in CITIES])
-    city_has = (cat.members >= 0).reshape(len(CITIES), len(THEMES), -1).any(axis=(1, 2))
+    city_pop = np.array([c.popularity for c in cities])
+    city_has = (cat.members >= 0).reshape(len(cities), cat.n_themes, -1).any(axis=(1, 2))
     city_pop = city_pop * city_has
-    country = np.array([c.country for c in CITIES])
+    country = np.array([c.country for c in cities])
     user_ids = users["user_id"].to_numpy()
     product_ids = products.table["product_id"].to_numpy()
 
@@ -317,7 +322,7 @@ def iter_click_chunks(
                 sister = move == 3
                 if sister.any():
                     same_country = (country[None, :] == country[c[sister]][:, None]) & (
-                        np.arange(len(CITIES))[None, :] != c[sister][:, None]
+                        np.arange(len(cities))[None, :] != c[sister][:, None]
                     )
                     w = same_country * city_pop[None, :]
                     has = w.sum(axis=1) > 0

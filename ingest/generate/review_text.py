@@ -22,9 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 
-from ingest.gazetteer import Attribute, ReviewParty
 from ingest.generate.korean import eul_reul, eun_neun, has_batchim, i_ga, speech_levels
 from ingest.generate.vocab import Clause, load_review_phrases
+from tripgraph.vocab import Attribute, ReviewParty
 
 ASPECTS: tuple[str, ...] = (
     "taste",
@@ -152,7 +152,7 @@ class ReviewContext:
     menus: tuple[str, ...]  # the merchant's menu, signature dishes first
     region_short: str
     reaction: bool  # add the party's reaction
-    age: int = 1  # the writer's age band, index into gazetteer.AGE_BANDS
+    age: int = 1  # the writer's age band, index into tripgraph.vocab.AGE_BANDS
     month: int = 6  # month of the visit, 1-12
     places: tuple[str, ...] = ()  # landmarks and place names near the merchant
     avg_price: int = 0  # the merchant's spend per person in won (0: unknown)

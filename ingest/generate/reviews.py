@@ -12,19 +12,18 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.gazetteer import (
-    AGE_BANDS,
-    JEJU_POIS,
-    JEJU_REGIONS,
-    LOCAL_HOME_CITY,
-    REVIEW_PARTIES,
-    REVIEW_PARTY_TO_USER_PARTY,
-    USER_PARTIES,
-)
 from ingest.generate.config import ScaleConfig, stream
 from ingest.generate.merchants import AGE_SHARE_COLS, PARTY_SHARE_COLS, Merchants
 from ingest.generate.review_text import ASPECTS, ReviewContext, compose_review
 from ingest.generate.vocab import load_review_phrases
+from tripgraph.vocab import (
+    AGE_BANDS,
+    REVIEW_PARTIES,
+    USER_PARTIES,
+    load_cities,
+    load_jeju,
+    load_people,
+)
 
 REVIEW_SCHEMA = pa.schema(
     [
@@ -83,9 +82,10 @@ class _UserPools:
 
     @classmethod
     def build(cls, users: pd.DataFrame) -> _UserPools:
+        local_city = load_people().local_home_city
         party = users["party_type"].map({p: i for i, p in enumerate(USER_PARTIES)}).to_numpy()
         age = users["age_band"].map({a: i for i, a in enumerate(AGE_BANDS)}).to_numpy()
-        local = (users["home_city"] == LOCAL_HOME_CITY).to_numpy().astype(int)
+        local = (users["home_city"] == local_city).to_numpy().astype(int)
         idx = np.arange(len(users))
         pools = {
             (p, lo, a): idx[(party == p) & (local == lo) & (age == a)]
@@ -131,6 +131,9 @@ def iter_review_chunks(
     cfg: ScaleConfig, seed: int, merchants: Merchants, users: pd.DataFrame
 ) -> Iterator[pa.Table]:
     """Yield review tables chunk by chunk and fill the merchants' rating/review_count."""
+    jeju_pois = load_cities().jeju_pois
+    regions = load_jeju().regions
+    user_party = load_people().review_party_to_user_party
     rng = stream(seed, "reviews")
     table, latent = merchants.table, merchants.latent
     n_m = len(table)
@@ -153,15 +156,15 @@ def iter_review_chunks(
     pop_pct = pop.argsort().argsort() / max(n_m - 1, 1)
     quality = latent["quality"].to_numpy()
     categories = table["category"].tolist()
-    shorts = {r.name: r.aliases[0] for r in JEJU_REGIONS}
+    shorts = {r.name: r.aliases[0] for r in regions}
     region_short = [shorts[r] for r in table["region"]]
     # Landmarks and names near the merchant for "협재해수욕장 구경하고 들렀어요".
     landmarks = load_review_phrases().places_by_region
     near = {
-        r.name: tuple(p.name for p in JEJU_POIS if p.region == r.slug)
+        r.name: tuple(p.name for p in jeju_pois if p.region == r.slug)
         + landmarks.get(r.slug, ())
         + tuple(a for a in r.aliases if not a.isascii())
-        for r in JEJU_REGIONS
+        for r in regions
     }
     places = [near[r] for r in table["region"]]
     avg_price = table["avg_price"].astype(int).tolist()
@@ -172,9 +175,7 @@ def iter_review_chunks(
     menus = [menus_by_id.get(mid, ()) for mid in merchant_ids]
 
     party_code = {p: i for i, p in enumerate(REVIEW_PARTIES)}
-    user_party_of_review = np.array(
-        [USER_PARTIES.index(REVIEW_PARTY_TO_USER_PARTY[p]) for p in REVIEW_PARTIES]
-    )
+    user_party_of_review = np.array([USER_PARTIES.index(user_party[p]) for p in REVIEW_PARTIES])
     ends = np.cumsum(counts)
     start_m = 0
     next_id = 1

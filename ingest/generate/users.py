@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from ingest.gazetteer import AGE_BANDS, HOME_CITIES, USER_PARTIES
 from ingest.generate.config import ScaleConfig, stream
+from tripgraph.vocab import AGE_BANDS, USER_PARTIES, load_people
 
 USER_SCHEMA = pa.schema(
     [
@@ -32,18 +32,19 @@ PARTY_GIVEN_AGE = np.array(
 
 
 def build_users(cfg: ScaleConfig, seed: int) -> pd.DataFrame:
+    home_cities = load_people().home_cities
     rng = stream(seed, "users")
     n = cfg.n_users
     age = rng.choice(len(AGE_BANDS), size=n, p=AGE_P)
     cum = np.cumsum(PARTY_GIVEN_AGE[age], axis=1)
     party = np.minimum((rng.random(n)[:, None] > cum).sum(axis=1), len(USER_PARTIES) - 1)
-    city_w = np.array([w for _, w in HOME_CITIES])
-    home = rng.choice(len(HOME_CITIES), size=n, p=city_w / city_w.sum())
+    city_w = np.array([w for _, w in home_cities])
+    home = rng.choice(len(home_cities), size=n, p=city_w / city_w.sum())
     return pd.DataFrame(
         {
             "user_id": [f"U{i + 1:06d}" for i in range(n)],
             "age_band": np.array(AGE_BANDS, dtype=object)[age],
             "party_type": np.array(USER_PARTIES, dtype=object)[party],
-            "home_city": np.array([c for c, _ in HOME_CITIES], dtype=object)[home],
+            "home_city": np.array([c for c, _ in home_cities], dtype=object)[home],
         }
     )

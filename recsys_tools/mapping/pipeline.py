@@ -18,7 +18,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ingest.gazetteer import CITIES
 from recsys_tools.mapping.batch import BatchExecutor, BatchRequest, OfflineBatchExecutor
 from recsys_tools.mapping.candidates import BlockingConfig, CandidateIndex, offline_pick
 from recsys_tools.mapping.prompts import PICK, VERIFY
@@ -30,6 +29,7 @@ from recsys_tools.mapping.records import (
     PlaceRecord,
 )
 from recsys_tools.mapping.scoring import verify
+from tripgraph.vocab import load_cities
 
 Stage = Literal["pick", "verify"]
 
@@ -331,7 +331,7 @@ class MappingPipeline:
 
 
 def _country(city_code: str) -> str:
-    return next((c.country for c in CITIES if c.code == city_code), "")
+    return next((c.country for c in load_cities().cities if c.code == city_code), "")
 
 
 def place_node(rec: PlaceRecord, prefix: str) -> dict[str, Any]:
@@ -354,7 +354,7 @@ def gazetteer_links(internal: Sequence[PlaceRecord]) -> list[dict[str, Any]]:
     so products (which VISIT gazetteer POIs) are reachable from both place databases."""
     from ingest.generate.places import poi_place_id
 
-    by_key = {(c.code, p.name): poi_place_id(c, p) for c in CITIES for p in c.pois}
+    by_key = {(c.code, p.name): poi_place_id(c, p) for c in load_cities().cities for p in c.pois}
     return [
         {"start": INTERNAL_PREFIX + r.place_id, "end": by_key[(r.city_code, r.name)], "score": 1.0}
         for r in internal

@@ -28,10 +28,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from ingest import gazetteer as gz
-from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS, Intent
+from recsys_tools.nlu.labels import PLACE_LABELS, Intent
 from recsys_tools.nlu.surface import vary, vary_ending
 from recsys_tools.nlu.templates import TEMPLATE_FAMILIES, TEMPLATES
+from tripgraph.vocab import load_attributes, load_categories, load_cities, load_jeju, load_people
 
 Pool = Literal["labelled", "graph", "unseen"]
 SplitName = Literal[
@@ -129,7 +129,7 @@ def _date_words() -> tuple[str, ...]:
 
 
 def _price_words() -> tuple[str, ...]:
-    words = tuple(w for ws in gz.PRICE_WORDS.values() for w in ws)
+    words = tuple(w for ws in load_attributes().price_words.values() for w in ws)
     return (
         *words,
         "10만원 이하",
@@ -149,12 +149,13 @@ def slot_vocabulary() -> dict[str, tuple[str, ...]]:
     """Surface forms per non-place label. A surface listed under two labels ('키즈' is a party
     and an attribute, '해물탕' a category and a menu) is kept under the first one only, so
     the gold labels never contradict each other."""
+    dining, people = load_categories(), load_people()
     raw = {
-        "CATEGORY": tuple(dict.fromkeys(w for ws in gz.CATEGORY_ALIASES.values() for w in ws)),
-        "MENU": gz.MENU_NAMES,
-        "PARTY": tuple(dict.fromkeys(w for ws in gz.PARTY_WORDS.values() for w in ws)),
-        "AGE": tuple(dict.fromkeys(w for ws in gz.AGE_WORDS.values() for w in ws)),
-        "ATTRIBUTE": tuple(dict.fromkeys(w for ws in gz.ATTRIBUTE_WORDS.values() for w in ws)),
+        "CATEGORY": tuple(dict.fromkeys(w for ws in dining.aliases.values() for w in ws)),
+        "MENU": dining.menu_names,
+        "PARTY": tuple(dict.fromkeys(w for ws in people.party_words.values() for w in ws)),
+        "AGE": tuple(dict.fromkeys(w for ws in people.age_words.values() for w in ws)),
+        "ATTRIBUTE": tuple(dict.fromkeys(w for ws in load_attributes().words.values() for w in ws)),
         "COUNT": _count_words(),
         "DATE": _date_words(),
         "PRICE": _price_words(),
@@ -171,15 +172,16 @@ def place_entities() -> list[PlaceEntity]:
     """Every place of the gazetteer with its surface forms. A surface claimed by two places
     ('우도' is a region and a POI) is kept by the most specific one only."""
     raw: list[tuple[str, str, tuple[str, ...]]] = []
-    for c in gz.COUNTRIES:
+    destinations, jeju = load_cities(), load_jeju()
+    for c in destinations.countries:
         raw.append(("COUNTRY", c.code, (c.name, *c.aliases)))
-    for city in gz.CITIES:
+    for city in destinations.cities:
         raw.append(("CITY", city.code, (city.name, *city.aliases)))
-    for jc in gz.JEJU_CITIES:
+    for jc in jeju.cities:
         raw.append(("CITY", f"CJU-{jc.slug}", (jc.name, *jc.aliases)))
-    for r in gz.JEJU_REGIONS:
+    for r in jeju.regions:
         raw.append(("REGION", f"CJU-{r.slug}", (r.name, *r.aliases)))
-    for city in gz.CITIES:
+    for city in destinations.cities:
         for ko, _en, _la, _lo in city.areas:
             raw.append(("REGION", f"{city.code}-area-{ko}", (ko,)))
         for poi in city.pois:
@@ -595,10 +597,6 @@ def negative_examples(
             if new is not None:
                 out.append(new)
     return out
-
-
-def tag_index() -> dict[str, int]:
-    return {t: i for i, t in enumerate(BIO_TAGS)}
 
 
 # --------------------------------------------------------------------------- synthetic names

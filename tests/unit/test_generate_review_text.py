@@ -10,7 +10,6 @@ import pytest
 
 import ingest.generate.reviews as reviews_mod
 from evals.embeddings import _ATTRIBUTE_WORDS
-from ingest.gazetteer import CATEGORY_NAMES, JEJU_POIS, JEJU_REGIONS, MENU_NAMES, REVIEW_PARTIES
 from ingest.generate.config import SCALES
 from ingest.generate.geo import JejuLocator
 from ingest.generate.korean import speech_levels
@@ -24,6 +23,7 @@ from ingest.generate.review_text import (
 )
 from ingest.generate.users import build_users
 from ingest.generate.vocab import load_review_phrases
+from tripgraph.vocab import REVIEW_PARTIES, load_categories, load_cities, load_jeju
 
 SEED = 3
 # Parties whose own words name an attribute: 아이 (kids), 친구 (모임: a group).
@@ -67,16 +67,17 @@ def _levels(clauses: tuple[tuple[str, str | None], ...]) -> Iterator[str]:
 
 def test_phrase_banks_cover_the_generator() -> None:
     p = load_review_phrases()
+    categories = set(load_categories().category_names)
     assert set(p.attributes) | set(p.qualities) | {"taste"} == set(ASPECTS)
-    assert set(p.taste_by_category) <= set(CATEGORY_NAMES)
-    assert set(p.descriptors_by_category) <= set(CATEGORY_NAMES)
+    assert set(p.taste_by_category) <= categories
+    assert set(p.descriptors_by_category) <= categories
     for bank in (p.openings_lead, p.openings_sentence, p.reactions):
         assert set(bank) == set(REVIEW_PARTIES)
     assert set(p.closings) == set(p.oneliners) == {1, 2, 3, 4, 5}
     assert set(p.seasons) == set(range(1, 13))
     assert len(p.people) == 6
-    assert set(p.dishes_by_category) == set(CATEGORY_NAMES)
-    assert set(p.places_by_region) == {r.slug for r in JEJU_REGIONS}
+    assert set(p.dishes_by_category) == categories
+    assert set(p.places_by_region) == {r.slug for r in load_jeju().regions}
 
 
 def test_names_and_dishes_do_not_spell_attribute_words() -> None:
@@ -87,8 +88,8 @@ def test_names_and_dishes_do_not_spell_attribute_words() -> None:
         *(n for v in p.places_by_region.values() for n in v),
         *(d for v in p.dishes_by_category.values() for d in v),
         *p.sides,
-        *MENU_NAMES,
-        *(poi.name for poi in JEJU_POIS),
+        *load_categories().menu_names,
+        *(poi.name for poi in load_cities().jeju_pois),
     ]
     words = [w for ws in _ATTRIBUTE_WORDS.values() for w in ws]
     assert not [(n, w) for n in names for w in words if w in n]

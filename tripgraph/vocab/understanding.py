@@ -1,9 +1,9 @@
 """The agent's understanding vocabulary as data (`understanding.toml`), read into typed,
 immutable tables.
 
-What the file holds and why is written at its top. This module imports nothing of the
-agent, so every layer may use it; `agent.understand` joins these tables with the project
-gazetteer and the graph's own names.
+What the file holds and why is written at its top. Like the rest of `tripgraph.vocab` this
+imports nothing of the project; `agent.understand` joins these tables with the shared
+vocabulary (`tripgraph.vocab`) and the graph's own names.
 """
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-VOCAB_DIR = Path(__file__).parent
-UNDERSTANDING_PATH = VOCAB_DIR / "understanding.toml"
+UNDERSTANDING_PATH = Path(__file__).parent / "understanding.toml"
 
 
 @dataclass(frozen=True)
