@@ -45,11 +45,6 @@ class Recommender(nn.Module, ABC):
         return any(p.requires_grad for p in self.parameters())
 
 
-def gather_candidates(all_scores: torch.Tensor, candidates: torch.Tensor) -> torch.Tensor:
-    """Default `predict` from `full_sort_predict`: [B N+1], [B C] -> [B C]."""
-    return all_scores.gather(1, candidates)
-
-
 def pad_column_to_ninf(scores: torch.Tensor) -> torch.Tensor:
     """Set column 0 (the padding item) to -inf in place and return the tensor."""
     scores[:, 0] = float("-inf")
