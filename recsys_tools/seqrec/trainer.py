@@ -7,6 +7,13 @@ and early stopping on the validation metric -> best weights restored.
 Mixed precision: "auto" picks bf16 autocast on CPU and fp16 autocast with a GradScaler on
 CUDA (fp16 has too little exponent range for raw gradients, bf16 does not need scaling);
 the same config therefore runs unchanged on either machine.
+
+Speed (issue 16, benchmarks/bench_trainer_speed.py): the catalogue softmax of SASRec /
+BERT4Rec is computed in chunks with its gradients fused in (TransformerConfig.ce_chunk,
+models/losses.py), batches hold users of similar length trimmed to their longest prefix
+(SeqDataset.train_batches), and `num_threads` sets the CPU threads. torch.compile was
+measured slower than eager on this CPU for these small blocks (plus ~45 s of compiling per
+shape family), so the loop does not compile.
 """
 
 from __future__ import annotations
@@ -178,7 +185,9 @@ def train(
     start = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         model.train()
-        t0, c0, losses = time.perf_counter(), time.process_time(), []
+        t0, c0 = time.perf_counter(), time.process_time()
+        # Summed on the device: a per-step loss.item() would wait for a GPU every batch.
+        loss_sum, n_steps = torch.zeros((), device=device), 0
         batches: Iterator = data.train_batches(cfg.batch_size, width, rng)
         for batch in batches:
             batch = batch.to(device)
@@ -193,12 +202,13 @@ def train(
             scaler.update()
             if per_step and scheduler is not None:
                 scheduler.step()
-            losses.append(loss.item())
+            loss_sum += loss.detach().float()
+            n_steps += 1
         if scheduler is not None and not per_step:
             scheduler.step()
         record = EpochRecord(
             epoch,
-            float(np.mean(losses)),
+            loss_sum.item() / n_steps if n_steps else math.nan,
             time.perf_counter() - t0,
             optimizer.param_groups[0]["lr"],
             time.process_time() - c0,

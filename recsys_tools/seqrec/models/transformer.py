@@ -30,6 +30,7 @@ from recsys_tools.seqrec.models.layers import (
     attention_mask,
     right_aligned_positions,
 )
+from recsys_tools.seqrec.models.losses import softmax_ce
 
 
 @dataclass
@@ -54,6 +55,10 @@ class TransformerConfig:
     ce_sampling: Literal["uniform", "popularity"] = "uniform"
     ce_pop_alpha: float = 1.0
     mask_prob: float = 0.2  # BERT4Rec only: Cloze masking rate
+    # Full-catalogue CE computed this many positions at a time, gradients fused into the
+    # forward pass (models/losses.py): same loss, without the [P n_items] logits that made
+    # the softmax two thirds of an ML-1m step. 0 = the reference, all logits at once.
+    ce_chunk: int = 256
 
 
 class _TransformerRecommender(Recommender):
@@ -144,8 +149,7 @@ class _TransformerRecommender(Recommender):
             return table.sum() * 0.0
         k = self.config.ce_negatives
         if k <= 0 or k >= self.n_items:
-            logits = h @ table[1 : self.n_items + 1].T  # [P N]
-            return F.cross_entropy(logits.float(), targets - 1)
+            return softmax_ce(h, table[1 : self.n_items + 1], targets - 1, self.config.ce_chunk)
         if self.config.ce_sampling == "uniform":
             negatives = torch.randint(1, self.n_items + 1, (k,), device=h.device)  # [K]
         else:
