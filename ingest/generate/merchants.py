@@ -13,27 +13,6 @@ from ingest.generate.config import ScaleConfig, stream
 from ingest.generate.geo import JejuLocator
 from tripgraph.vocab import AGE_BANDS, USER_PARTIES, load_categories, load_jeju
 
-# How much more common a category is in tourist areas (+) or residential ones (−).
-_TOURIST_AFFINITY: dict[str, float] = {
-    "흑돼지": 0.6,
-    "해산물": 0.8,
-    "고기국수": 0.0,
-    "갈치조림": 0.5,
-    "회": 0.5,
-    "카페": 1.0,
-    "베이커리": 0.4,
-    "한식": -0.5,
-    "분식": -0.6,
-    "중식": -1.0,
-    "일식": -0.2,
-    "브런치": 0.8,
-    "해장국": -1.0,
-    "전복": 0.7,
-    "돈까스": 0.0,
-}
-_CAFE_LIKE = frozenset({"카페", "베이커리", "브런치"})
-_QUIET_LIKELY = frozenset({"카페", "브런치", "일식", "한식", "베이커리"})
-
 # Latent merchant traits the review text is written from (one column each).
 LATENT_TRAITS: tuple[str, ...] = (
     "quality",
@@ -127,17 +106,18 @@ def _make_name(rng: np.random.Generator, category: str, short: str) -> str:
     prefixes = load_categories().name_prefixes
     specs = load_categories().categories
     spec = next(c for c in specs if c.name == category)
+    cafe_like = spec.kind == "cafe"
     prefix = prefixes[rng.integers(len(prefixes))]
     core = spec.name_cores[rng.integers(len(spec.name_cores))]
     pattern = rng.integers(5)
-    if category in _CAFE_LIKE and pattern == 0:
+    if cafe_like and pattern == 0:
         return f"{core} {prefix}"
     if pattern == 1:
         return f"{prefix}{core}"
     if pattern == 2:
         return f"{short} {core}"
     if pattern == 3:
-        return f"{prefix}네 {core}" if category not in _CAFE_LIKE else f"{prefix} {core} {short}"
+        return f"{prefix}네 {core}" if not cafe_like else f"{prefix} {core} {short}"
     return f"{prefix} {core}"
 
 
@@ -173,7 +153,7 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
     tourist = tourist_by_region[region_idx]
 
     base_w = np.array([c.weight for c in specs])
-    aff = np.array([_TOURIST_AFFINITY[c.name] for c in specs])
+    aff = np.array([c.tourist_affinity for c in specs])
     cat_w = base_w[None, :] * np.clip(1.0 + aff[None, :] * (tourist[:, None] - 0.5), 0.1, None)
     cat_w /= cat_w.sum(axis=1, keepdims=True)
     cat_idx = (rng.random(n)[:, None] > np.cumsum(cat_w, axis=1)).sum(axis=1)
@@ -199,7 +179,7 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
     menu_rows: list[tuple[str, str, int, bool]] = []
     avg_price = np.empty(n, dtype=np.int64)
     merchant_ids = [f"M{i + 1:06d}" for i in range(n)]
-    is_cafe = np.array([c in _CAFE_LIKE for c in categories])
+    is_cafe = np.array([specs[i].kind == "cafe" for i in cat_idx])
     ocean_u = rng.random(n)
     for i in range(n):
         region = regions[region_idx[i]]
@@ -242,7 +222,7 @@ def build_merchants(cfg: ScaleConfig, seed: int, locator: JejuLocator) -> Mercha
         is_cafe, 0.08 + 0.4 * share_friends, 0.15 + 0.9 * (share_friends + 0.5 * share_family)
     )
     group = rng.random(n) < np.clip(group_p, 0, 0.9)
-    quiet_p = np.array([0.45 if c in _QUIET_LIKELY else 0.12 for c in categories])
+    quiet_p = np.array([0.45 if specs[i].quiet_likely else 0.12 for i in cat_idx])
     quiet = rng.random(n) < quiet_p * np.where(group, 0.6, 1.0)
     pet = rng.random(n) < np.where(is_cafe, np.where(rural, 0.4, 0.25), 0.06)
 

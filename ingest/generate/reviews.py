@@ -20,6 +20,7 @@ from tripgraph.vocab import (
     AGE_BANDS,
     REVIEW_PARTIES,
     USER_PARTIES,
+    load_categories,
     load_cities,
     load_jeju,
     load_people,
@@ -53,7 +54,6 @@ _QUALITY_POLARITY: dict[str, tuple[float, str | None, float]] = {
     "cleanliness": (0.6, "cleanliness", 0.7),
 }
 _A = {a: i for i, a in enumerate(ASPECTS)}
-_CAFE_LIKE = frozenset({"카페", "베이커리", "브런치"})
 
 
 def review_counts(cfg: ScaleConfig, popularity: np.ndarray) -> np.ndarray:
@@ -150,7 +150,8 @@ def iter_review_chunks(
         a: table[a].to_numpy()
         for a in ("parking", "ocean_view", "kid_friendly", "group_seating", "quiet", "pet_friendly")
     }
-    is_cafe = table["category"].isin(_CAFE_LIKE).to_numpy()
+    cafes = [c.name for c in load_categories().categories if c.kind == "cafe"]
+    is_cafe = table["category"].isin(cafes).to_numpy()
     price_level = table["price_level"].to_numpy()
     pop = latent["popularity"].to_numpy()
     pop_pct = pop.argsort().argsort() / max(n_m - 1, 1)

@@ -120,6 +120,7 @@ def test_categories_menus_and_synonyms() -> None:
         assert all(m.price > 0 for m in c.menus), c.name
         assert abs(sum(c.age_prior) - 1) < 1e-9 and abs(sum(c.party_prior) - 1) < 1e-9
         assert 0 < c.local_prior < 1 and c.weight > 0 and c.name_cores, c.name
+        assert -1 <= c.tourist_affinity <= 1, c.name
     # Every menu name belongs to a category (menu_names is derived from the categories).
     owners = {m.name for c in dining.categories for m in c.menus}
     assert set(dining.menu_names) == owners and not _dupes(list(dining.menu_names))
@@ -182,6 +183,7 @@ def test_a_category_is_a_data_change() -> None:
     [
         (lambda d: d["category"][0].update(kind="bar"), "is not one of"),
         (lambda d: d["category"][0].update(age_prior=[0.5, 0.5]), "4 shares"),
+        (lambda d: d["category"][0].update(quiet_likely="yes"), "true or false"),
         (lambda d: d.pop("version"), "version"),
     ],
 )

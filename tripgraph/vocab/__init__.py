@@ -397,6 +397,8 @@ class CategorySpec:
     local_prior: float
     busy_hours: str
     name_cores: tuple[str, ...]  # words business names of this category are built from
+    tourist_affinity: float  # more common in tourist areas (+) or residential ones (−)
+    quiet_likely: bool  # its places are often quiet
 
 
 @dataclass(frozen=True)
@@ -425,6 +427,12 @@ def _prior(values: Any, where: str) -> tuple[float, float, float, float]:
     return (a, b, c, d)
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise VocabError(f"{where}: true or false, got {value!r}")
+    return value
+
+
 def parse_categories(data: dict[str, Any]) -> Dining:
     raw = data["category"]
     categories = tuple(
@@ -439,6 +447,8 @@ def parse_categories(data: dict[str, Any]) -> Dining:
             local_prior=float(c["local_prior"]),
             busy_hours=str(c["busy_hours"]),
             name_cores=_strs(c["name_cores"]),
+            tourist_affinity=float(c["tourist_affinity"]),
+            quiet_likely=_flag(c["quiet_likely"], f"category {c['name']} quiet_likely"),
         )
         for c in raw
     )
