@@ -65,7 +65,16 @@ class Neo4jStore(GraphStore):
         if self._driver is None:
             import neo4j
 
-            driver = neo4j.GraphDatabase.driver(self.uri, auth=(self.user, self._password))
+            # UNRECOGNIZED notifications ("relationship type SAME_AS does not exist") answer
+            # counts of types a graph does not hold yet, which is normal here; the driver
+            # would log each at WARNING on every `counts()`.
+            driver = neo4j.GraphDatabase.driver(
+                self.uri,
+                auth=(self.user, self._password),
+                notifications_disabled_classifications=[
+                    neo4j.NotificationDisabledClassification.UNRECOGNIZED
+                ],
+            )
             try:
                 driver.verify_connectivity()
             except Exception as exc:

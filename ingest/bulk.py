@@ -197,13 +197,13 @@ class _Sender:
         self._raise()
 
 
-class BulkSink(ABC):
-    """Takes the loader's upserts for an empty graph and writes new nodes and
-    relationships in bulk; rows that would update something already written are kept, in
-    order, and replayed through the store's MERGE upserts at the end."""
+class BulkRows(ABC):
+    """Takes the loader's upserts for an empty graph and hands new nodes and relationships
+    to a backend in bulk; rows that would update something already handed over are kept,
+    in order, for a MERGE replay at the end (`_replay`). The backends: `BulkSink` below
+    (a live store) and `ingest.neo4j_import` (files for `neo4j-admin database import`)."""
 
-    def __init__(self, store: GraphStore) -> None:
-        self.store = store
+    def __init__(self) -> None:
         # label -> key -> internal id (FalkorDB's node ids; Neo4j uses them only for the
         # relationship de-duplication below)
         self._ids: dict[str, dict[Any, int]] = defaultdict(dict)
@@ -298,25 +298,9 @@ class BulkSink(ABC):
     def nodes_written(self, *, text_dim: int | None, graph_dim: int | None) -> None:
         """Every node has been handed over; relationships may follow."""
 
+    @abstractmethod
     def finish(self, *, text_dim: int | None, graph_dim: int | None) -> None:
-        """Send what is buffered, create the schema, replay the MERGE rows, then delete
-        the marker: from here on the graph is complete."""
-        self._flush()
-        self._join()
-        started = time.perf_counter()
-        self.phases["bulk_s"] = started - self._started
-        self._after_bulk(text_dim=text_dim, graph_dim=graph_dim)
-        replay = time.perf_counter()
-        self.phases["schema_s"] = replay - started
-        for is_node, name, rows in self._replay:
-            if is_node:
-                self.store.upsert_nodes(name, rows)
-            else:
-                self.store.upsert_relationships(name, rows)
-        self.phases["replay_rows"] = sum(len(rows) for _, _, rows in self._replay)
-        self._replay.clear()
-        self.store.write(f"MATCH (m:{MARKER_LABEL}) DELETE m")
-        self.phases["replay_s"] = time.perf_counter() - replay
+        """Everything has been handed over: complete the load."""
 
     def abort(self) -> None:
         """Stop the background sender (after a failure: the marker stays)."""
@@ -351,6 +335,35 @@ class BulkSink(ABC):
 
     @abstractmethod
     def _join(self) -> None: ...
+
+
+class BulkSink(BulkRows):
+    """Bulk rows into a live store: the rows kept for later are replayed through the
+    store's MERGE upserts at the end, then the marker is deleted."""
+
+    def __init__(self, store: GraphStore) -> None:
+        super().__init__()
+        self.store = store
+
+    def finish(self, *, text_dim: int | None, graph_dim: int | None) -> None:
+        """Send what is buffered, create the schema, replay the MERGE rows, then delete
+        the marker: from here on the graph is complete."""
+        self._flush()
+        self._join()
+        started = time.perf_counter()
+        self.phases["bulk_s"] = started - self._started
+        self._after_bulk(text_dim=text_dim, graph_dim=graph_dim)
+        replay = time.perf_counter()
+        self.phases["schema_s"] = replay - started
+        for is_node, name, rows in self._replay:
+            if is_node:
+                self.store.upsert_nodes(name, rows)
+            else:
+                self.store.upsert_relationships(name, rows)
+        self.phases["replay_rows"] = sum(len(rows) for _, _, rows in self._replay)
+        self._replay.clear()
+        self.store.write(f"MATCH (m:{MARKER_LABEL}) DELETE m")
+        self.phases["replay_s"] = time.perf_counter() - replay
 
     @abstractmethod
     def _after_bulk(self, *, text_dim: int | None, graph_dim: int | None) -> None: ...

@@ -59,10 +59,24 @@ def ingest(
             "upserts, resumable batch by batch; auto: bulk if the graph is empty, else merge"
         ),
     ] = "auto",
+    export_neo4j: Annotated[
+        Path | None,
+        typer.Option(
+            help="write the validated rows as `neo4j-admin database import` files into this "
+            "folder (no graph needed); then import them and run --after-import"
+        ),
+    ] = None,
+    after_import: Annotated[
+        Path | None,
+        typer.Option(
+            help="the Neo4j graph now holds the import of this folder: check it, create the "
+            "schema and record the ingest as done"
+        ),
+    ] = None,
 ) -> None:
     """Load a generated dataset into the graph (idempotent, resumable, bad rows quarantined)."""
     from graph_schema.factory import get_store
-    from ingest.bulk import BulkLoadError
+    from graph_schema.store import GraphStoreError
     from ingest.loader import ingest_dataset
 
     settings = get_settings()
@@ -70,17 +84,25 @@ def ingest(
     if not dataset.is_dir():
         typer.echo(f"no dataset at {dataset}: run `tripgraph data generate` first", err=True)
         raise typer.Exit(2)
+    if export_neo4j is not None:
+        _export_neo4j(dataset, export_neo4j, batch_size)
+        return
     with get_store(settings) as store:
         try:
-            report = ingest_dataset(
-                store,
-                dataset,
-                _state_dir(),
-                batch_size=batch_size,
-                resume=not restart,
-                mode=mode,
-            )
-        except BulkLoadError as exc:
+            if after_import is not None:
+                from ingest.neo4j_import import finish_import
+
+                report = finish_import(store, dataset, after_import, _state_dir())
+            else:
+                report = ingest_dataset(
+                    store,
+                    dataset,
+                    _state_dir(),
+                    batch_size=batch_size,
+                    resume=not restart,
+                    mode=mode,
+                )
+        except GraphStoreError as exc:  # BulkLoadError, Neo4jImportError
             typer.echo(f"ingest failed: {exc}", err=True)
             raise typer.Exit(4) from None
         counts = store.counts()
@@ -88,6 +110,7 @@ def ingest(
         "bulk": "bulk (first load into an empty graph)",
         "merge": "merge (idempotent upserts)",
         "current": "nothing to do: the graph holds this dataset (--restart to reload)",
+        "imported": "imported by neo4j-admin: checked, schema created, checkpoint recorded",
     }[report.mode]
     typer.echo(f"mode: {how}")
     for f in report.files:
@@ -101,6 +124,27 @@ def ingest(
     )
     if report.quarantined:
         typer.echo(f"{report.quarantined:,} rows quarantined: see {report.quarantine_file}")
+
+
+def _export_neo4j(dataset: Path, out: Path, batch_size: int) -> None:
+    from ingest.neo4j_import import ARGS_FILE, export_import_files
+
+    report = export_import_files(dataset, out, batch_size=batch_size)
+    rows = sum(f.loaded for f in report.files)
+    typer.echo(
+        f"wrote {rows:,} validated rows as neo4j-admin import files into {out} in "
+        f"{report.seconds:.1f}s ({rows / max(report.seconds, 1e-9):,.0f} rows/s)"
+    )
+    if report.quarantined:
+        typer.echo(f"{report.quarantined:,} rows quarantined: see {report.quarantine_file}")
+    args = (out / ARGS_FILE).resolve()
+    typer.echo(
+        "next, with the Neo4j database stopped:\n"
+        f"  neo4j-admin database import full --overwrite-destination @{args} neo4j\n"
+        f"  (the test server: scripts/neo4j-test-server.sh import {out})\n"
+        "then, with it started:\n"
+        f"  tripgraph ingest --data {dataset} --after-import {out}"
+    )
 
 
 def embed(

@@ -188,7 +188,7 @@ class Sink(Protocol):
 class Loader:
     def __init__(
         self,
-        store: GraphStore,
+        store: GraphStore | None,
         dataset_dir: Path,
         *,
         state_dir: Path,
@@ -197,8 +197,10 @@ class Loader:
         resume: bool = True,
         sink: Sink | None = None,
     ) -> None:
+        if sink is None and store is None:
+            raise ValueError("a Loader writes to a store or to a sink")
         self.store = store
-        self.sink: Sink = sink if sink is not None else store
+        self.sink: Sink = sink if sink is not None else store  # type: ignore[assignment]
         self.resume = resume
         self.dataset_dir = Path(dataset_dir)
         self.batch_size = batch_size
@@ -376,11 +378,14 @@ class Loader:
         *,
         after_nodes: Callable[[], None] | None = None,
         before_complete: Callable[[], None] | None = None,
+        counts: Callable[[], GraphCounts] | None = None,
     ) -> IngestReport:
         """Load every file. `after_nodes` runs once every node is written (only
         relationships follow: the bulk sinks start building indexes there);
         `before_complete` after the last write and before the checkpoint says "complete"
-        (the bulk sinks send their last buffer there)."""
+        (the bulk sinks send their last buffer there). `counts` gives the graph's counts
+        the checkpoint records (default: the store's; a sink that writes files knows what
+        the graph will hold once they are imported)."""
         started = time.perf_counter()
         report = IngestReport(str(self.dataset_dir), quarantine_file=str(self.quarantine.path))
         if self.resume:
@@ -408,7 +413,10 @@ class Loader:
             self._write_viewed(viewed)
             if before_complete is not None:
                 before_complete()
-            self.checkpoint.finish(self.store.counts())
+            if counts is None:
+                assert self.store is not None  # checked in __init__ for a store-less Loader
+                counts = self.store.counts
+            self.checkpoint.finish(counts())
         finally:
             self.quarantine.close()
         report.seconds = time.perf_counter() - started

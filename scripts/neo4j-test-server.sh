@@ -3,10 +3,15 @@
 # (tests/neo4j_server). No Docker needed. Once built, starting never touches the network.
 #
 #   scripts/neo4j-test-server.sh start|stop|status|wait|build
+#   scripts/neo4j-test-server.sh import DIR   # neo4j-admin database import of DIR (see
+#                                             # ingest/neo4j_import.py); server stopped
 #
 # Environment (all optional):
 #   NEO4J_BOLT_PORT   (7687)            NEO4J_PASSWORD  (tripgraph-dev)
-#   NEO4J_DATA_DIR    (tests/neo4j_server/run/data)
+#   NEO4J_RUN_DIR     (tests/neo4j_server/run: pid file, log, home; a benchmark's second
+#                      server needs its own, and its own port and data dir)
+#   NEO4J_DATA_DIR    (RUN_DIR/data)
+#   NEO4J_IMPORT_MEMORY (2G: the importer's off-heap memory; it defaults to 90% of RAM)
 #   NEO4J_HEAP        (768m)            NEO4J_PAGECACHE_MB (256)
 #   NEO4J_START_TIMEOUT (120, seconds)  JAVA (java)
 #   NEO4J_JAVA_OPTS   (-XX:TieredStopAtLevel=1: C1 only; on 2 shared cores the C2 compiler
@@ -16,7 +21,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVER_DIR="$ROOT/tests/neo4j_server"
-RUN_DIR="$SERVER_DIR/run"
+RUN_DIR="${NEO4J_RUN_DIR:-$SERVER_DIR/run}"
+DATA_DIR="${NEO4J_DATA_DIR:-$RUN_DIR/data}"
 JAR="$SERVER_DIR/target/neo4j-test-server.jar"
 PID_FILE="$RUN_DIR/neo4j.pid"
 LOG_FILE="$RUN_DIR/neo4j.log"
@@ -88,7 +94,7 @@ start() {
     local java_opts
     read -r -a java_opts <<< "${NEO4J_JAVA_OPTS--XX:TieredStopAtLevel=1}"
     # setsid: the server outlives this shell (CI step, test fixture) until `stop`.
-    NEO4J_HOME_DIR="$RUN_DIR" setsid "$JAVA" \
+    NEO4J_HOME_DIR="$RUN_DIR" NEO4J_DATA_DIR="$DATA_DIR" setsid "$JAVA" \
         -Xms256m "-Xmx${NEO4J_HEAP:-768m}" -XX:+UseG1GC -XX:+ExitOnOutOfMemoryError \
         "${java_opts[@]}" \
         -jar "$JAR" >> "$LOG_FILE" 2>&1 < /dev/null &
@@ -123,6 +129,30 @@ stop() {
     log "stopped"
 }
 
+import_dir() {
+    # The offline importer writes the store files of database `neo4j` directly, replacing
+    # what the data dir held; a running server would keep the old files open.
+    local dir="${1:?usage: $0 import DIR}" pid
+    if pid="$(running_pid)"; then
+        log "the server is running (pid $pid): stop it before an import"
+        return 1
+    fi
+    [[ -f "$dir/neo4j-admin-import.args" ]] || {
+        log "no $dir/neo4j-admin-import.args: run tripgraph ingest --export-neo4j $dir first"
+        return 1
+    }
+    build
+    mkdir -p "$RUN_DIR/conf" "$DATA_DIR"
+    # neo4j-admin reads its data dir from NEO4J_CONF/neo4j.conf, the server from the env.
+    echo "server.directories.data=$DATA_DIR" > "$RUN_DIR/conf/neo4j.conf"
+    NEO4J_HOME="$RUN_DIR" NEO4J_CONF="$RUN_DIR/conf" "$JAVA" -Xmx1g -XX:+UseG1GC \
+        -cp "$SERVER_DIR/target/lib/*" org.neo4j.cli.AdminTool \
+        database import full --overwrite-destination=true \
+        "--max-off-heap-memory=${NEO4J_IMPORT_MEMORY:-2G}" \
+        "--report-file=$RUN_DIR/import.report" \
+        "@$dir/neo4j-admin-import.args" neo4j
+}
+
 status() {
     local pid
     if pid="$(running_pid)" && ready; then
@@ -145,5 +175,6 @@ case "${1:-}" in
         pid="$(running_pid)" || { log "not running"; exit 1; }
         wait_ready "$pid" && print_uri ;;
     build) build ;;
-    *) echo "usage: $0 start|stop|status|wait|build" >&2; exit 2 ;;
+    import) import_dir "${2:-}" ;;
+    *) echo "usage: $0 start|stop|status|wait|build|import DIR" >&2; exit 2 ;;
 esac
