@@ -32,8 +32,8 @@ IdDropout = Annotated[
 def _knobs(dropout: float | None, fusion: str | None, id_dropout: float | None) -> Any:
     from typing import get_args
 
-    from evals.recsys import TransformerKnobs
     from recsys_tools.seqrec.models.layers import Fusion
+    from recsys_tools.travel import TransformerKnobs
 
     allowed = [f for f in get_args(Fusion) if f != "none"]
     if fusion is not None and fusion not in allowed:
@@ -54,7 +54,7 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
         fusion: FusionOpt = None,
         id_dropout: IdDropout = None,
     ) -> None:
-        from evals.recsys import train_travel_model
+        from recsys_tools.travel import train_travel_model
 
         result = train_travel_model(
             kind,
@@ -89,7 +89,7 @@ def _make_embedding_command(name: str) -> Callable[..., None]:
         meta_weight: Annotated[float, typer.Option(help="λ of the metadata loss terms")] = 0.5,
         seed: Annotated[int, typer.Option(help="random seed")] = 0,
     ) -> None:
-        from evals.recsys import train_travel_embeddings
+        from recsys_tools.travel import train_travel_embeddings
 
         lam = meta_weight if name == "meta-prod2vec" else 0.0
         report = train_travel_embeddings(

@@ -14,7 +14,8 @@ pytestmark = pytest.mark.integration
 def test_compare_table_pairs_meta_with_plain_per_seed(
     tiny_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from evals.recsys import TransformerKnobs, compare_travel_models
+    from evals.recsys import compare_travel_models
+    from recsys_tools.travel import TransformerKnobs
     from tripgraph.settings import get_settings
 
     monkeypatch.setenv("TRIPGRAPH_DATA_DIR", str(tiny_data.parent))

@@ -285,17 +285,17 @@ def test_id_dropout_only_in_training_and_never_on_padding_or_mask() -> None:
 
 
 def test_cli_knobs_reach_the_meta_model_only() -> None:
-    from evals.recsys import TransformerKnobs, _model_config
+    from recsys_tools.travel import TransformerKnobs, travel_model_config
 
     data = tiny_data()
     knobs = TransformerKnobs(dropout=0.4, fusion="sum", id_dropout=0.3)
-    plain = _model_config("bert4rec", data, knobs)
-    meta = _model_config("meta-bert4rec", data, knobs)
+    plain = travel_model_config("bert4rec", data, knobs)
+    meta = travel_model_config("meta-bert4rec", data, knobs)
     assert (plain.dropout, plain.fusion, plain.id_dropout) == (0.4, "none", 0.0)
     assert (meta.dropout, meta.fusion, meta.id_dropout) == (0.4, "sum", 0.3)
-    default = _model_config("meta-bert4rec", data)
+    default = travel_model_config("meta-bert4rec", data)
     assert (default.dropout, default.fusion) == (0.2, "sum")
-    assert _model_config("ncf", data, knobs) == default_config("ncf", data)
+    assert travel_model_config("ncf", data, knobs) == default_config("ncf", data)
 
 
 def test_paired_difference_per_seed() -> None:
