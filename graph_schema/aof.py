@@ -27,6 +27,10 @@ and leaves the directory in one of the states that load the data the RDB or AOF 
   manifest-less `appendonlydir/` found there is moved aside, never deleted;
 - neither: a new graph; redis creates its AOF at start.
 
+After a clean stop that saved the RDB, `fold_into_saved_rdb` makes that RDB the AOF's base
+again (same hard link, empty increment), so that the AOF does not keep the graph twice on
+disk and a reopen loads one snapshot.
+
 On doubt (no manifest) the RDB wins: redis's own writes commit through the manifest, so
 files without one hold no acknowledged write that the RDB lacks.
 """
@@ -149,6 +153,46 @@ def adopt_rdb(data_dir: Path, rdb: Path) -> None:
     building.rename(data_dir / AOF_DIR)
     _fsync(data_dir)
     log.info("the graph's RDB %s is now the base of its AOF (%s)", rdb, data_dir / AOF_DIR)
+
+
+def fold_into_saved_rdb(data_dir: Path, rdb: Path) -> bool:
+    """After a server stopped with SHUTDOWN SAVE, make the RDB it saved the AOF's base, with
+    an empty increment: the next start loads one snapshot instead of the old base plus the
+    writes since (a bulk load's GRAPH.BULK calls among them), and the base shares the RDB's
+    inode instead of doubling the graph on disk. Call only while no server runs on
+    `data_dir` and only when `rdb` holds everything the AOF holds (a save at shutdown).
+
+    The manifest's rename is the commit: before it the old AOF is whole, after it the new
+    one; files no manifest names are removed after it (never loaded by redis: leftovers of
+    an earlier fold cut short or of a rewrite killed with its server). Returns whether it
+    folded (False without an AOF)."""
+    aof_dir = Path(data_dir) / AOF_DIR
+    manifest = aof_dir / MANIFEST
+    if not manifest.is_file():
+        return False
+    old = parse_manifest(manifest.read_text())
+    seq = max((e.seq for e in old), default=0) + 1
+    base = ManifestEntry(f"{AOF_PREFIX}.{seq}.base.rdb", seq, "b")
+    incr = ManifestEntry(f"{AOF_PREFIX}.{seq}.incr.aof", seq, "i")
+    for entry in (base, incr):
+        (aof_dir / entry.name).unlink(missing_ok=True)
+    try:
+        os.link(rdb, aof_dir / base.name)
+    except OSError:
+        shutil.copyfile(rdb, aof_dir / base.name)
+        _fsync(aof_dir / base.name)
+    (aof_dir / incr.name).touch()
+    _fsync(aof_dir / incr.name)
+    tmp = aof_dir / f"{MANIFEST}.folding"
+    tmp.write_text(manifest_text([base, incr]))
+    _fsync(tmp)
+    tmp.rename(manifest)
+    _fsync(aof_dir)
+    keep = {MANIFEST, base.name, incr.name}
+    for leftover in aof_dir.iterdir():
+        if leftover.name not in keep and leftover.is_file():
+            leftover.unlink()
+    return True
 
 
 def _fsync(path: Path) -> None:

@@ -23,7 +23,7 @@ import numpy as np
 import redis.exceptions
 
 from graph_schema import dialect_falkordb, model
-from graph_schema.aof import prepare_aof
+from graph_schema.aof import fold_into_saved_rdb, prepare_aof
 from graph_schema.store import (
     VECTOR_SOURCES,
     GraphStore,
@@ -516,6 +516,13 @@ DURABLE_SERVER_CONFIG: dict[str, str] = {
 RDB_NAME = "tripgraph.db"
 
 
+def _inode(path: Path) -> int | None:
+    try:
+        return path.stat().st_ino
+    except FileNotFoundError:
+        return None
+
+
 class EmbeddedFalkorDBStore(_FalkorDBBase):
     """FalkorDBLite: FalkorDB in a child process, data in `<data_dir>/tripgraph.db` and, for
     every write since that snapshot, its append-only file `<data_dir>/appendonlydir/`."""
@@ -644,6 +651,7 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
             if any(c.get("flags", "").upper() in {"N", "U"} for c in others):
                 return  # another process still works on this server: leave it running
             changed = int(raw.info("persistence").get("rdb_changes_since_last_save", 1))
+            rdb_before = _inode(self.data_dir / RDB_NAME)
             with contextlib.suppress(redis.exceptions.ConnectionError):
                 raw.execute_command("SHUTDOWN", "SAVE" if changed else "NOSAVE")
         except redis.exceptions.RedisError:
@@ -653,10 +661,21 @@ class EmbeddedFalkorDBStore(_FalkorDBBase):
         # Done once it is a zombie: whoever reaps it (here PID 1, up to a second later) is
         # not our business, and psutil's wait() would wait for that reaping.
         deadline = time.monotonic() + 30
-        with contextlib.suppress(psutil.NoSuchProcess):
+        stopped = False
+        try:
             process = psutil.Process(pid)
             while process.status() != psutil.STATUS_ZOMBIE and time.monotonic() < deadline:
                 time.sleep(0.01)
+            stopped = process.status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            stopped = True
+        rdb_after = _inode(self.data_dir / RDB_NAME)
+        if stopped and changed and rdb_after is not None and rdb_after != rdb_before:
+            # Redis saves into a temporary file and renames it over the RDB once it is
+            # complete and fsynced: a new inode means the save at shutdown finished, so the
+            # RDB holds everything the AOF holds (a server that died mid-save left the old
+            # one, and its AOF is kept as it is).
+            fold_into_saved_rdb(self.data_dir, self.data_dir / RDB_NAME)
         redis_dir = getattr(client, "redis_dir", None)
         if redis_dir and os.path.isdir(redis_dir):
             import shutil

@@ -259,3 +259,38 @@ def test_bulk_loaded_graph_survives_kill9_of_the_graph_server(
         assert "Index Scan" in plan
     finally:
         store.close()
+
+
+def test_clean_close_folds_the_aof_into_the_rdb_it_saved(graph_dir: Path) -> None:
+    """After a close that saved, the AOF is the saved RDB (one inode, an empty increment):
+    no second copy of the graph on disk, one snapshot to load; later writes go to the new
+    increment and survive a kill -9 on top of it."""
+    namespace: dict[str, object] = {}
+    exec(WRITE_SAME_AS, namespace)
+    store = _open(graph_dir)
+    try:
+        store.ensure_schema()
+        namespace["write"](store)  # type: ignore[operator]
+    finally:
+        store.close()
+    aof = graph_dir / AOF_DIR
+    names = sorted(p.name for p in aof.iterdir())
+    bases = [n for n in names if n.endswith(".base.rdb")]
+    incrs = [n for n in names if n.endswith(".incr.aof")]
+    assert len(bases) == len(incrs) == 1 and len(names) == 3
+    assert os.path.samefile(aof / bases[0], graph_dir / "tripgraph.db")
+    assert (aof / incrs[0]).stat().st_size == 0
+    store = _open(graph_dir)
+    try:
+        store.write("MERGE (:Place {place_id: 'INT-after-fold'})")
+        pid = store.server_pid
+        assert pid is not None
+        _kill9(pid)
+    finally:
+        store.close()
+    assert _same_as(graph_dir) == EXPECTED_SAME_AS
+    store = _open(graph_dir)
+    try:
+        assert _count(store, "MATCH (p:Place {place_id: 'INT-after-fold'}) RETURN count(p) AS n")
+    finally:
+        store.close()

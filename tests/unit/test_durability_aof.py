@@ -11,6 +11,7 @@ from graph_schema.aof import (
     AOF_DIR,
     MANIFEST,
     ManifestEntry,
+    fold_into_saved_rdb,
     has_aof,
     manifest_text,
     parse_manifest,
@@ -107,3 +108,32 @@ def test_a_cut_short_adoption_is_redone(tmp_path: Path) -> None:
 def test_a_new_graph_is_left_to_redis(tmp_path: Path) -> None:
     assert prepare_aof(tmp_path, RDB).action == "fresh"
     assert list(tmp_path.iterdir()) == []
+
+
+def test_fold_makes_the_saved_rdb_the_base_and_drops_the_rest(tmp_path: Path) -> None:
+    rdb = _rdb(tmp_path, b"REDIS0012 saved at shutdown")
+    aof = tmp_path / AOF_DIR
+    aof.mkdir()
+    (aof / MANIFEST).write_text(
+        "file appendonly.aof.3.base.rdb seq 3 type b\n"
+        "file appendonly.aof.2.incr.aof seq 2 type h\n"
+        "file appendonly.aof.4.incr.aof seq 4 type i\n"
+    )
+    for name in ("appendonly.aof.3.base.rdb", "appendonly.aof.4.incr.aof", "temp-rewrite.aof"):
+        (aof / name).write_bytes(b"old")
+    (aof / "appendonly.aof.5.base.rdb").write_bytes(b"from a fold cut short")
+    assert fold_into_saved_rdb(tmp_path, rdb)
+    entries = parse_manifest((aof / MANIFEST).read_text())
+    assert entries == [
+        ManifestEntry("appendonly.aof.5.base.rdb", 5, "b"),
+        ManifestEntry("appendonly.aof.5.incr.aof", 5, "i"),
+    ]
+    assert os.path.samefile(aof / entries[0].name, rdb)
+    assert (aof / entries[1].name).read_bytes() == b""
+    assert sorted(p.name for p in aof.iterdir()) == sorted([MANIFEST, *(e.name for e in entries)])
+
+
+def test_fold_without_an_aof_does_nothing(tmp_path: Path) -> None:
+    rdb = _rdb(tmp_path)
+    assert not fold_into_saved_rdb(tmp_path, rdb)
+    assert [p.name for p in tmp_path.iterdir()] == [RDB]
