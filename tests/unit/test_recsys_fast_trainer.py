@@ -149,3 +149,20 @@ def test_tiny_model_learns_through_the_chunked_loss(kind: str) -> None:
     result = train(model, data, train_cfg)
     assert untrained.best_metric < 0.3
     assert result.best_metric > 0.5  # validation NDCG@10
+
+
+def test_chunked_ce_fp16_path_with_loss_scaling() -> None:
+    # The CUDA recipe (fp16 autocast + GradScaler) run on CPU kernels: the matmuls in fp16,
+    # softmax and accumulation in fp32, gradients back in fp32 and following the loss scale.
+    gen = torch.Generator().manual_seed(3)
+    h0, w0 = torch.randn(40, 16, generator=gen), torch.randn(25, 16, generator=gen)
+    targets = torch.randint(0, 25, (40,), generator=gen)
+    exact = _loss_and_grads(lambda h, w: full_softmax_ce(h, w, targets), h0, w0)
+    with torch.autocast("cpu", dtype=torch.float16):
+        got = _loss_and_grads(
+            lambda h, w: chunked_softmax_ce(h, w, targets, 16), h0, w0, scale=65536.0
+        )
+    assert got[1].dtype == torch.float32 and torch.isfinite(got[1]).all()
+    assert abs(got[0] - exact[0]) < 1e-2
+    assert torch.allclose(got[1] / 65536.0, exact[1], atol=1e-3)
+    assert torch.allclose(got[2] / 65536.0, exact[2], atol=1e-3)

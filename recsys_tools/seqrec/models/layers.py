@@ -1,5 +1,6 @@
 """Building blocks shared by the transformer recommenders: item encoder with optional side
-information (the "Meta" part of Meta-BERT4Rec), right-aligned positions, transformer block."""
+information (the "Meta" part of Meta-BERT4Rec), right-aligned positions, transformer block,
+and the dropout they use."""
 
 from __future__ import annotations
 
@@ -94,6 +95,38 @@ class ItemEncoder(nn.Module):
         return ids + g * side
 
 
+class Dropout(nn.Module):
+    """Inverted dropout; with `fast` (the default) its CPU masks come from raw random bits.
+
+    torch's CPU dropout draws one Bernoulli variate per element (bernoulli_), which was a
+    fifth of an ML-1m SASRec step once the softmax was chunked (issue 16). Here one int64
+    draw gives four 16-bit words; the low 15 bits of each (the top word's sign bit is never
+    set by random_) are compared with p * 2^15: the drop rate is p to within 2^-16, the
+    kept values are scaled by 1 / (1 - p) as usual. Other devices keep F.dropout, which is
+    fused there."""
+
+    def __init__(self, p: float, fast: bool = True) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout must be in [0, 1), got {p}")
+        self.p, self.fast = p, fast
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return dropout(x, self.p, self.training, self.fast)
+
+
+def dropout(x: torch.Tensor, p: float, training: bool, fast: bool = True) -> torch.Tensor:
+    if not training or p == 0.0:
+        return x
+    if not fast or x.device.type != "cpu":
+        return F.dropout(x, p, training=True)
+    n = x.numel()
+    words = torch.empty((n + 3) // 4, dtype=torch.int64, device=x.device).random_()
+    bits = words.view(torch.int16)[:n].view(x.shape) & 0x7FFF  # 15 uniform bits each
+    keep = bits >= round(p * 32768)
+    return x * (keep * (1.0 / (1.0 - p))).to(x.dtype)
+
+
 def right_aligned_positions(length: int, device: torch.device) -> torch.Tensor:
     """Position ids counted from the most recent item (0 = last column).
 
@@ -106,7 +139,14 @@ def right_aligned_positions(length: int, device: torch.device) -> torch.Tensor:
 class TransformerBlock(nn.Module):
     """Pre-LayerNorm transformer block (multi-head self-attention + GELU feed-forward)."""
 
-    def __init__(self, hidden: int, n_heads: int, dropout: float, ff_mult: int = 4) -> None:
+    def __init__(
+        self,
+        hidden: int,
+        n_heads: int,
+        dropout: float,
+        ff_mult: int = 4,
+        fast_dropout: bool = True,
+    ) -> None:
         super().__init__()
         self.n_heads = n_heads
         self.ln1 = nn.LayerNorm(hidden)
@@ -116,11 +156,12 @@ class TransformerBlock(nn.Module):
         self.ff = nn.Sequential(
             nn.Linear(hidden, ff_mult * hidden),
             nn.GELU(),
-            nn.Dropout(dropout),
+            Dropout(dropout, fast_dropout),
             nn.Linear(ff_mult * hidden, hidden),
         )
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout, fast_dropout)
         self.attn_dropout = dropout
+        self.fast_dropout = fast_dropout
 
     def forward(self, x: torch.Tensor, allowed: torch.Tensor) -> torch.Tensor:
         """x: [B L H]; allowed: [B 1 L L] bool, True where query i may attend to key j."""
@@ -128,13 +169,20 @@ class TransformerBlock(nn.Module):
         q, k, v = (
             self.qkv(self.ln1(x)).view(b, length, 3, self.n_heads, h // self.n_heads).unbind(2)
         )
-        att = F.scaled_dot_product_attention(
-            q.transpose(1, 2),  # [B heads L d]
-            k.transpose(1, 2),
-            v.transpose(1, 2),
-            attn_mask=allowed,
-            dropout_p=self.attn_dropout if self.training else 0.0,
-        )  # [B heads L d]
+        q, k, v = q.transpose(1, 2), k.transpose(1, 2), v.transpose(1, 2)  # [B heads L d]
+        if self.training and self.attn_dropout > 0 and self.fast_dropout and x.is_cpu:
+            # SDPA's CPU training path is this same math, but with bernoulli_ masks.
+            scores = (q @ k.transpose(-2, -1)) * (h // self.n_heads) ** -0.5  # [B heads L L]
+            weights = torch.softmax(scores.masked_fill(~allowed, float("-inf")), dim=-1)
+            att = dropout(weights, self.attn_dropout, True).to(v.dtype) @ v  # [B heads L d]
+        else:
+            att = F.scaled_dot_product_attention(
+                q,
+                k,
+                v,
+                attn_mask=allowed,
+                dropout_p=self.attn_dropout if self.training else 0.0,
+            )  # [B heads L d]
         x = x + self.drop(self.out(att.transpose(1, 2).reshape(b, length, h)))
         return x + self.drop(self.ff(self.ln2(x)))
 

@@ -24,6 +24,7 @@ from torch import nn
 from recsys_tools.seqrec.data import Batch
 from recsys_tools.seqrec.models.base import Recommender, pad_column_to_ninf
 from recsys_tools.seqrec.models.layers import (
+    Dropout,
     Fusion,
     ItemEncoder,
     TransformerBlock,
@@ -59,6 +60,9 @@ class TransformerConfig:
     # forward pass (models/losses.py): same loss, without the [P n_items] logits that made
     # the softmax two thirds of an ML-1m step. 0 = the reference, all logits at once.
     ce_chunk: int = 256
+    # Dropout masks from raw random bits on CPU (layers.Dropout): same rate, a fraction of
+    # the cost of bernoulli_. False = torch's dropout and SDPA's attention dropout.
+    fast_dropout: bool = True
 
 
 class _TransformerRecommender(Recommender):
@@ -90,9 +94,11 @@ class _TransformerRecommender(Recommender):
         )
         self.positions = nn.Embedding(config.max_len, config.hidden)
         self.emb_norm = nn.LayerNorm(config.hidden)
-        self.emb_drop = nn.Dropout(config.dropout)
+        self.emb_drop = Dropout(config.dropout, config.fast_dropout)
         self.blocks = nn.ModuleList(
-            TransformerBlock(config.hidden, config.n_heads, config.dropout, config.ff_mult)
+            TransformerBlock(
+                config.hidden, config.n_heads, config.dropout, config.ff_mult, config.fast_dropout
+            )
             for _ in range(config.n_layers)
         )
         self.final_norm = nn.LayerNorm(config.hidden)
