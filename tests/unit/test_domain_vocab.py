@@ -6,12 +6,17 @@ from __future__ import annotations
 
 import tomllib
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from tripgraph import vocab as V
-from tripgraph.vocab.understanding import UNDERSTANDING_PATH, load_understanding_vocab
+from tripgraph.vocab.understanding import (
+    UNDERSTANDING_PATH,
+    load_understanding_vocab,
+    parse_understanding_vocab,
+)
 
 # Jeju island with its near islets (마라도 33.11 N, 우도 126.97 E); the 추자 islands lie
 # 45 km north of it (33.96 N) and are the only region outside this box, inside their own.
@@ -154,6 +159,29 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     assert v.complaint_markers and "별로" in v.complaint_markers
     words = [w for u in v.unheld for w in u.words]
     assert not _dupes(words) and not _dupes([u.label for u in v.unheld])
+    assert v.version == 2
+    for table in (v.intent_words, v.followup_words):
+        lists = vars(table)
+        assert all(ws and not _dupes(list(ws)) for ws in lists.values()), lists
+    assert set(v.product_types) == {"package", "hotel", "activity"}
+    assert set(v.attribute_cues) <= attrs and all(v.attribute_cues.values())
+
+
+def test_an_intent_word_is_a_data_change() -> None:
+    """A word added to `[intent]` is read by the parser with no code change; a misspelt
+    list name is refused rather than silently unread."""
+    from agent.understand import Vocabulary, parse_question
+
+    data = tomllib.loads(UNDERSTANDING_PATH.read_text(encoding="utf-8"))
+    q = "부모님이랑 조용한 데 가볼래"
+    base = Vocabulary.from_gazetteer()
+    assert parse_question(q, base).intent == "out_of_scope"
+    data["intent"]["recommend"].append("가볼래")
+    extended = replace(base, extra=parse_understanding_vocab(data))
+    assert parse_question(q, extended).intent == "recommend_place"
+    data["intent"]["recomend"] = ["골라봐"]
+    with pytest.raises(KeyError, match="recomend"):
+        parse_understanding_vocab(data)
 
 
 def _categories_data() -> dict:

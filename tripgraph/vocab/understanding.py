@@ -9,7 +9,7 @@ vocabulary (`tripgraph.vocab`) and the graph's own names.
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,38 @@ class Unheld:
 
 
 @dataclass(frozen=True)
+class IntentWords:
+    """The words that say what an ask is for (`[intent]`; see the file for each list)."""
+
+    recommend: tuple[str, ...]
+    graph: tuple[str, ...]
+    graph_subjects: tuple[str, ...]
+    product: tuple[str, ...]
+    viewed: tuple[str, ...]
+    itinerary: tuple[str, ...]
+    itinerary_asks: tuple[str, ...]
+    mapping: tuple[str, ...]
+    package: tuple[str, ...]
+    place_db: tuple[str, ...]
+    offtopic: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FollowupWords:
+    """How a follow-up changes the last recommendation (`[followup]`)."""
+
+    markers: tuple[str, ...]
+    cheaper: tuple[str, ...]
+    pricier: tuple[str, ...]
+    other: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class UnderstandingVocab:
     version: int
+    intent_words: IntentWords
+    followup_words: FollowupWords
+    product_types: dict[str, tuple[str, ...]]  # product type → words, first match wins
     party_order: tuple[str, ...]
     party_words: dict[str, tuple[str, ...]]
     party_not_inside: tuple[str, ...]
@@ -57,6 +87,7 @@ class UnderstandingVocab:
     price_words: dict[str, tuple[str, ...]]
     category_aliases: dict[str, tuple[str, ...]]
     attribute_words: dict[str, tuple[str, ...]]
+    attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
     menu_aliases: dict[str, str]
     related_categories: dict[str, tuple[str, ...]]
     unheld: tuple[Unheld, ...]
@@ -72,12 +103,25 @@ def _strs(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
 
+def _word_lists[T](cls: type[T], table: dict[str, Any], where: str) -> T:
+    """`cls` (a dataclass of word lists) from `table`, which must name each field once: a
+    misspelt key would otherwise leave its list silently unread."""
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    unknown = sorted(set(table) - set(names))
+    if unknown:
+        raise KeyError(f"[{where}]: unknown lists {unknown}; known: {names}")
+    return cls(**{name: _strs(table[name]) for name in names})
+
+
 def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
     """The typed tables of a parsed `understanding.toml` (KeyError names a missing table)."""
     party = data["party"]
     group = data["group"]
     return UnderstandingVocab(
         version=int(data["version"]),
+        intent_words=_word_lists(IntentWords, data["intent"], "intent"),
+        followup_words=_word_lists(FollowupWords, data["followup"], "followup"),
+        product_types={k: _strs(v) for k, v in data["product_types"].items()},
         party_order=_strs(party["order"]),
         party_words={k: _strs(v) for k, v in party["words"].items()},
         party_not_inside=_strs(party.get("not_inside", ())),
@@ -102,6 +146,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         price_words={k: _strs(v) for k, v in data["price"].items()},
         category_aliases={k: _strs(v) for k, v in data["category"]["aliases"].items()},
         attribute_words={k: _strs(v) for k, v in data["attribute"]["words"].items()},
+        attribute_cues={k: _strs(v) for k, v in data["attribute"]["cues"].items()},
         menu_aliases={str(k): str(v) for k, v in data["menu"]["aliases"].items()},
         related_categories={k: _strs(v) for k, v in data["related"].items()},
         unheld=tuple(
