@@ -1,9 +1,11 @@
 """Trainer speed at equal quality (issue 16 item 4): today's path against the fast path, in one
 process, on the same data and the same seed, for the same number of epochs.
 
-Variants (same model config apart from `ce_chunk`, same TrainConfig apart from threads):
-  baseline  the path before issue 16: softmax CE over all items from the full [P n_items]
-            logits (ce_chunk=0), one thread (the benchmarks' default on the shared box)
+Variants (same model config apart from `ce_chunk` and `fast_dropout`, same TrainConfig apart
+from threads):
+  before    the trainer before issue 16: softmax CE over all items from the full [P n_items]
+            logits (ce_chunk=0), torch's dropout, one thread (the benchmarks' default here)
+  baseline  as before, with the fast CPU dropout masks (`fast_dropout`, on by default)
   fast-1t   chunked, fused CE (ce_chunk=256, the default now), one thread: the algorithmic
             share of the gain
   fast      chunked, fused CE on both cores (the whole machine: run under HEAVY_SLOTS=2)
@@ -63,9 +65,12 @@ class Variant:
     seed_offset: int = 0
     amp: str = "off"
     device: str = "cpu"
+    fast_dropout: bool = True  # dropout masks from raw random bits on CPU (layers.Dropout)
 
 
 VARIANTS = {
+    # The trainer before issue 16 as a whole: full-logits CE and torch's own dropout.
+    "before": Variant("before", ce_chunk=0, threads=1, fast_dropout=False),
     "baseline": Variant("baseline", ce_chunk=0, threads=1),
     "fast-1t": Variant("fast-1t", ce_chunk=256, threads=1),
     "fast": Variant("fast", ce_chunk=256, threads=2),
@@ -90,6 +95,7 @@ def run_variant(
         dropout=args.dropout,
         mask_prob=args.mask_prob,
         ce_chunk=variant.ce_chunk,
+        fast_dropout=variant.fast_dropout,
     )
     train_cfg = TrainConfig(
         epochs=args.epochs,
