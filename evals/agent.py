@@ -50,6 +50,7 @@ from agent.service import AgentAnswer, AgentService
 from agent.state import Turn
 from agent.understand import Understander, UnderstandingPolicy, Vocabulary, haversine_km
 from evals import agent_ragas
+from evals.paraphrase import load_paraphrase_gold, score_paraphrase_understanding
 from graph_schema.store import GraphStore, GraphStoreError
 from tripgraph.provenance import git_sha
 from tripgraph.vocab import ATTRIBUTES
@@ -654,6 +655,12 @@ def run_agent_eval(
             else {}
         )
         metrics["understanding_heldout"] = heldout_understanding(service.deps.vocab)
+        paraphrase = score_paraphrase_understanding(
+            load_paraphrase_gold("test"), service.deps.vocab
+        )
+        metrics["understanding_paraphrase_test"] = {
+            k: v for k, v in paraphrase.items() if k != "misses"
+        }
         metrics["understanding"] = {
             policy: {
                 k: v[k]
