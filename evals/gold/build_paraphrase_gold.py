@@ -142,8 +142,8 @@ CATEGORIES: dict[str, tuple[list[str], list[str], list[str]]] = {
         ["배이커리", "베이 커리"],
     ),
     "한식": (["한식"], ["한정식집", "집밥 같은 식당", "백반 집"], ["한싴", "한식 집"]),
-    "분식": (["분식"], ["떡볶이 집", "분식 먹을 데"], ["분싴", "분식 집"]),
-    "중식": (["중식"], ["중국 음식점", "짜장 짬뽕 집", "중화요리"], ["중식 집", "중화 요리"]),
+    "분식": (["분식"], ["분식집", "분식 먹을 데", "분식 파는 가게"], ["분싴", "분식 집"]),
+    "중식": (["중식"], ["중국 음식점", "중국집", "중화요리"], ["중식 집", "중화 요리"]),
     "일식": (["일식"], ["초밥집", "스시 먹을 곳", "일본 가정식"], ["일싴", "일식 집"]),
     "브런치": (["브런치"], ["브런치 카페", "아점 먹을 데"], ["브런 치", "브런취"]),
     "해장국": (["해장국"], ["해장국집", "속 풀 데", "국밥집"], ["해장 국", "해장꾹"]),
@@ -212,7 +212,7 @@ OCCASIONS: dict[str, tuple[list[str], str | None]] = {
     "anniversary": (["결혼기념일", "기념일", "1주년"], "커플"),
     "date": (["데이트", "소개팅"], "커플"),
     "company_dinner": (["회식", "팀 회식", "송년회"], None),
-    "family_meal": (["상견례", "가족 모임", "어버이날 식사"], "부모님"),
+    "family_meal": (["상견례", "어버이날 식사", "양가 상견례"], "부모님"),
 }
 ELDER_BIRTHDAYS = ["환갑", "칠순", "팔순"]  # a birthday of an elder: party 부모님
 
@@ -285,46 +285,58 @@ class Draw:
 
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
+        self.split = "test"  # whose share of the surface forms `forms` draws from
 
     def pick(self, xs: list[Any]) -> Any:
         return self.rng.choice(xs)
+
+    def forms(self, xs: list[str]) -> list[str]:
+        """This split's share of a list of surface forms: of two or more, dev takes the
+        1st, 3rd … and test the 2nd, 4th …, so that a word list grown from dev misses
+        never learns a test form; a lone form (most often the plain name) is shared."""
+        if len(xs) < 2:
+            return xs
+        return xs[0::2] if self.split == "dev" else xs[1::2]
+
+    def form(self, xs: list[str]) -> str:
+        return str(self.pick(self.forms(xs)))
 
     def region(self, e: Expected, kinds: tuple[str, ...] = ("plain", "landmark")) -> str:
         name = self.pick(list(REGIONS))
         city, plain, landmark, roman, typo = REGIONS[name]
         forms = {"plain": plain, "landmark": landmark, "roman": roman, "typo": typo}
         e["region"], e["city"] = name, city
-        return str(self.pick([f for k in kinds for f in forms[k]]))
+        return str(self.pick([f for k in kinds for f in self.forms(forms[k])]))
 
     def city(self, e: Expected) -> str:
         name = self.pick(list(CITIES))
         e["city"] = name
-        return str(self.pick(CITIES[name]))
+        return self.form(CITIES[name])
 
     def category(self, e: Expected, kinds: tuple[str, ...] = ("plain", "colloquial")) -> str:
         name = self.pick(list(CATEGORIES))
         plain, colloquial, typo = CATEGORIES[name]
         forms = {"plain": plain, "colloquial": colloquial, "typo": typo}
         e["category"] = name
-        return str(self.pick([f for k in kinds for f in forms[k]]))
+        return str(self.pick([f for k in kinds for f in self.forms(forms[k])]))
 
     def menu(self, e: Expected) -> str:
         name = self.pick(list(MENUS))
         e["menu"] = name
         e.pop("category", None)  # a dish may belong to several categories: unscored
-        return str(self.pick(MENUS[name]))
+        return self.form(MENUS[name])
 
     def party(self, e: Expected, parties: list[str] | None = None) -> str:
         name = self.pick(parties or list(PARTIES))
         e["party"] = name
-        return str(self.pick(PARTIES[name]))
+        return self.form(PARTIES[name])
 
     def size(self, e: Expected, minimum: int = 2) -> str:
         n, forms = self.pick([s for s in SIZES if s[0] >= minimum])
         e["party_size"] = n
         if n >= GROUP_SIZE:
             add(e, "group_seating")
-        return str(self.pick(forms))
+        return self.form(forms)
 
     def occasion(self, e: Expected, occasions: list[str] | None = None) -> str:
         name = self.pick(occasions or list(OCCASIONS))
@@ -334,22 +346,22 @@ class Draw:
             e["party"] = implied
         if name == "company_dinner":
             add(e, "group_seating")
-        return str(self.pick(forms))
+        return self.form(forms)
 
     def price(self, e: Expected) -> str:
         name = self.pick(list(PRICES))
         e["price"] = name
-        return str(self.pick(PRICES[name]))
+        return self.form(PRICES[name])
 
     def must(self, e: Expected, exclude: tuple[str, ...] = ()) -> str:
         name = self.pick([m for m in MUST_HAVES if m not in exclude and m not in e["must_haves"]])
         add(e, name)
-        return str(self.pick(MUST_HAVES[name]))
+        return self.form(MUST_HAVES[name])
 
     def unheld(self, e: Expected, table: list[tuple[str, list[str]]]) -> str:
         label, forms = self.pick(table)
         e["not_in_graph"] = [*e["not_in_graph"], label]
-        return str(self.pick(forms))
+        return self.form(forms)
 
 
 def add(e: Expected, must: str) -> None:
@@ -445,8 +457,11 @@ def f_multi_constraint(d: Draw) -> list[Turn]:
     e = blank()
     p = d.party(e, ["부모님", "가족", "아이"])
     r = d.region(e)
-    m1 = d.must(e, exclude=("pet_friendly",))
-    m2 = d.must(e, exclude=("pet_friendly",))
+    # a need for children's chairs belongs to a party with children (with 가족 it would
+    # make the party ambiguous: 온 가족 + 아이 동반 reads as either)
+    skip = ("pet_friendly",) if e["party"] == "아이" else ("pet_friendly", "kid_friendly")
+    m1 = d.must(e, exclude=skip)
+    m2 = d.must(e, exclude=skip)
     c = d.category(e)
     return [
         (
@@ -464,13 +479,14 @@ def f_followup_change(d: Draw) -> list[Turn]:
     e2 = json.loads(json.dumps(e1))
     if d.rng.random() < 0.5:
         m = d.must(e2, exclude=("kid_friendly",))
-        second = f"음 {m} 곳으로 다시 골라줘"
+        lead = d.pick(["음", "그럼", "아니면", "혹시"])
+        second = f"{lead} {m} 곳으로 다시 골라줘"
     else:
         e2["region"] = None
         r2 = d.region(e2, kinds=("plain",))
         while e2["region"] == e1["region"]:
             r2 = d.region(e2, kinds=("plain",))
-        second = f"거기 말고 {r2} 쪽은 어때?"
+        second = d.pick([f"거기 말고 {r2} 쪽은 어때?", f"{r2} 쪽으로 바꾸면?"])
     return [(first, e1), (second, e2)]
 
 
@@ -487,7 +503,7 @@ def f_keyword(d: Draw) -> list[Turn]:
 
 def f_outside(d: Draw) -> list[Turn]:
     e = blank()
-    place = d.pick(OUTSIDE)
+    place = d.form(OUTSIDE)
     e["not_in_graph"] = [place]
     c = d.category(e, kinds=("plain",))
     tail = d.pick(["맛집 알려줘", "잘하는 식당 추천", "먹으러 갈 데 있어?"])
@@ -523,10 +539,12 @@ def f_followup_party(d: Draw) -> list[Turn]:
     e2 = json.loads(json.dumps(e1))
     if d.rng.random() < 0.5:
         o = d.occasion(e2, ["birthday", "company_dinner"])
-        second = f"{o} 자리라서 그걸로 다시 추천해줘"
+        lead = d.pick(["아 맞다", "참", "그리고"])
+        second = f"{lead} {o} 자리라서 그걸로 다시 추천해줘"
     else:
         s = d.size(e2, minimum=GROUP_SIZE)
-        second = f"아 {s} 갈 거라 다시 찾아줘"
+        lead = d.pick(["아", "참", "근데"])
+        second = f"{lead} {s} 갈 거라 다시 찾아줘"
     return [(first, e1), (second, e2)]
 
 
@@ -556,8 +574,13 @@ def build(seed: int = SEED, per_family: int = PER_FAMILY) -> list[dict[str, Any]
     items: list[dict[str, Any]] = []
     seen: set[str] = set()
     for family, (split, make) in FAMILIES.items():
+        draw.split = split
         made = 0
+        tries = 0
         while made < per_family:
+            tries += 1
+            if tries > 100 * per_family:
+                raise RuntimeError(f"{family}: cannot write {per_family} distinct items")
             turns = make(draw)
             if any(q in seen for q, _ in turns):
                 continue
