@@ -35,8 +35,11 @@ from typing import TYPE_CHECKING, Any
 from evals.understanding import FIELDS, ParseFn, field_ok, score_understanding
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from agent.service import AgentService
-    from agent.understand import Vocabulary
+    from agent.state import Turn
+    from agent.understand import Parsed, Vocabulary
 
 GOLD = Path(__file__).parent / "gold" / "paraphrase_gold.jsonl"
 SPLITS = ("test", "dev")
@@ -48,18 +51,24 @@ def load_paraphrase_gold(split: str | None = "test", path: Path = GOLD) -> list[
     return [i for i in items if split is None or i["split"] == split]
 
 
-def conversation_parser(items: list[dict[str, Any]], vocab: Vocabulary) -> ParseFn:
+def conversation_parser(
+    items: list[dict[str, Any]],
+    vocab: Vocabulary,
+    parse_question: Callable[[str, Vocabulary, Turn | None], Parsed] | None = None,
+) -> ParseFn:
     """A parse function for `score_understanding` that reads a follow-up with its
-    conversation's previous turn (as read by the parser), as the agent's memory does."""
+    conversation's previous turn (as read by the parser), as the agent's memory does.
+    `parse_question`: the parser (default: `agent.understand.parse_question`)."""
     from agent.state import Turn
-    from agent.understand import parse_question
+    from agent.understand import parse_question as default_parser
 
+    read = parse_question or default_parser
     by_question = {i["question"]: i for i in items}
     previous: dict[str, Turn] = {}
 
     def parse(question: str) -> tuple[str, dict[str, Any]]:
         conv = by_question[question].get("conversation")
-        parsed = parse_question(question, vocab, previous.get(conv) if conv else None)
+        parsed = read(question, vocab, previous.get(conv) if conv else None)
         if conv:
             previous[conv] = Turn(question=question, intent=parsed.intent, slots=parsed.slots)
         return parsed.intent, parsed.slots.model_dump()
