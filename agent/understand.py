@@ -121,7 +121,8 @@ class Vocabulary:
         v = cls()
         jeju, dining = load_jeju(), load_categories()
         for r in jeju.regions:
-            for alias in (r.name, *r.aliases, *_romanised(r.name_en)):
+            own = v.extra.region_aliases.get(r.name, ())
+            for alias in (r.name, *r.aliases, *_romanised(r.name_en), *own):
                 v.regions[alias.lower()] = r.name
             v.region_city[r.name] = r.city
             v.region_coords[r.name] = (r.lat, r.lon)
@@ -470,6 +471,10 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
             signals.append("occasion")
             if slots.party is None and occ.party:
                 slots.party = occ.party
+            for need in occ.needs:
+                if need not in slots.must_haves:
+                    slots.must_haves.append(need)
+                    signals.append("must_have")
             break
     for band, words in people.age_words.items():
         if _has(text, words):
@@ -506,7 +511,8 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
         signals.append("price")
 
 
-_SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인\s*(?:가족|이서|석|테이블)")
+# 'N인' is a party unless a price or a portion follows it ('1인 2만원', '2인분', '1인당').
+_SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:분|당|기준|\d))")
 
 
 def party_size(text: str, vocab: Vocabulary) -> int | None:

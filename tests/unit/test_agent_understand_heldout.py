@@ -102,12 +102,22 @@ def test_outside_jeju_is_recorded_only_for_dining_asks(vocab: Vocabulary) -> Non
         ("넷이서", 4),
         ("1인 2만원 이하", None),
         ("2인분 포장", None),
+        ("6인 갈 거라 다시 찾아줘", 6),
+        ("8인 모슬포항에서", 8),
+        ("1인당 3만원", None),
     ],
 )
 def test_party_size(vocab: Vocabulary, question: str, size: int | None) -> None:
     from agent.understand import party_size
 
     assert party_size(question, vocab) == size
+
+
+def test_an_occasion_can_need_a_must_have(vocab: Vocabulary) -> None:
+    # A company dinner is a group whether or not it says how many (understanding.toml
+    # `needs`); a birthday only wishes for group seating (soft).
+    assert "group_seating" in parse_question("송년회 자리 노형 흑돼지", vocab).slots.must_haves
+    assert parse_question("생일이라 노형 흑돼지", vocab).slots.must_haves == []
 
 
 def test_typos_spacing_and_romanised_names(vocab: Vocabulary) -> None:

@@ -147,7 +147,7 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     assert set(v.menu_aliases.values()) <= menus
     assert set(v.price_words) == {"cheap", "expensive"}
     for o in v.occasions:
-        assert o.words and set(o.wishes) <= attrs
+        assert o.words and set(o.wishes) <= attrs and set(o.needs) <= attrs
         assert o.party is None or o.party in parties
     for u in v.unheld:
         assert u.kind in ("category", "menu") and u.words and set(u.nearest) <= cats
@@ -159,7 +159,14 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     assert v.complaint_markers and "별로" in v.complaint_markers
     words = [w for u in v.unheld for w in u.words]
     assert not _dupes(words) and not _dupes([u.label for u in v.unheld])
-    assert v.version == 2
+    assert v.version == 3
+    # the parser's own region names: for regions of jeju.toml, never another region's name
+    jeju = V.load_jeju()
+    names = {r.name: {r.name, *r.aliases} for r in jeju.regions}
+    assert set(v.region_aliases) <= set(names)
+    for region, aliases in v.region_aliases.items():
+        others = set().union(*(n for k, n in names.items() if k != region))
+        assert aliases and not set(aliases) & others, region
     for table in (v.intent_words, v.followup_words):
         lists = vars(table)
         assert all(ws and not _dupes(list(ws)) for ws in lists.values()), lists

@@ -27,6 +27,7 @@ class Occasion:
     wishes: tuple[str, ...]  # Merchant attributes it makes welcome; never a filter
     evidence: tuple[str, ...]  # review words showing a place suits it
     party: str | None = None  # the party it implies when none is named
+    needs: tuple[str, ...] = ()  # Merchant attributes it makes must-haves (a company dinner)
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,7 @@ class UnderstandingVocab:
     solo_markers: tuple[str, ...]
     occasions: tuple[Occasion, ...]
     price_words: dict[str, tuple[str, ...]]
+    region_aliases: dict[str, tuple[str, ...]]  # 읍면동 → names only the parser reads
     category_aliases: dict[str, tuple[str, ...]]
     attribute_words: dict[str, tuple[str, ...]]
     attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
@@ -140,10 +142,12 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
                 wishes=_strs(o.get("wishes", ())),
                 evidence=_strs(o.get("evidence", ())),
                 party=o.get("party"),
+                needs=_strs(o.get("needs", ())),
             )
             for key, o in data["occasion"].items()
         ),
         price_words={k: _strs(v) for k, v in data["price"].items()},
+        region_aliases={k: _strs(v) for k, v in data["region"]["aliases"].items()},
         category_aliases={k: _strs(v) for k, v in data["category"]["aliases"].items()},
         attribute_words={k: _strs(v) for k, v in data["attribute"]["words"].items()},
         attribute_cues={k: _strs(v) for k, v in data["attribute"]["cues"].items()},
