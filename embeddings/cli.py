@@ -27,7 +27,9 @@ def eval_embeddings(
         typer.echo(
             f"{m.model:8s} recall@10={m.recall_at_10:.3f} MRR={m.mrr:.3f} "
             f"docs/s={m.docs_per_s:.1f} queries/s={m.queries_per_s:.1f} "
-            f"query p50/p95={m.query_p50_ms:.1f}/{m.query_p95_ms:.1f}ms"
+            f"query p50/p95={m.query_p50_ms:.1f}/{m.query_p95_ms:.1f}ms "
+            f"merchant/aspect P@10={m.merchant_precision_at_10:.3f}/"
+            f"{m.aspect_precision_at_10:.3f}"
         )
     typer.echo(f"best quality: {result.best_quality}; recommended: {result.recommended}")
 

@@ -321,6 +321,114 @@ def dataset_retrieval_set(
     return RetrievalSet(f"dataset:{dataset_dir}", docs, cases)
 
 
+@dataclass(frozen=True)
+class MerchantCase:
+    query: str  # the agent's offline HyDE review for (category, aspects), embedded as a query
+    category: str
+    aspects: tuple[str, ...]
+    relevant: frozenset[str]  # merchants of the category with every aspect
+
+
+@dataclass(frozen=True)
+class MerchantSet:
+    """Reviews of a sample of merchants, and asks whose answers are merchants."""
+
+    source: str
+    docs: list[str]
+    doc_merchant: list[str]  # the merchant each review is about
+    has_aspects: dict[str, frozenset[str]]  # merchant → its true aspects
+    category_of: dict[str, str]
+    cases: list[MerchantCase]
+
+
+def merchant_retrieval_set(
+    dataset_dir: Path,
+    seed: int = 42,
+    n_merchants: int = 400,
+    reviews_per_merchant: int = 10,
+    n_queries: int = 150,
+) -> MerchantSet | None:
+    """The question → merchant check (issue 15.1): does the vector search, queried the way
+    the agent queries it, find merchants whose reviews match the asked aspects? Queries are
+    the agent's own offline HyDE texts for a category and one or two aspects (the region is
+    a graph filter in the agent, so it is left out); a merchant answers when it has the
+    category and every aspect. None when the dataset is missing."""
+    import pandas as pd
+
+    from agent.retrieval import offline_hyde_text
+    from agent.state import Slots
+
+    reviews_path, merchants_path = (
+        dataset_dir / "reviews.parquet",
+        dataset_dir / "merchants.parquet",
+    )
+    if not (reviews_path.exists() and merchants_path.exists()):
+        return None
+    merchants = pd.read_parquet(merchants_path)
+    attributes = [a for a in _ATTRIBUTE_WORDS if a in merchants.columns]
+    if not {"merchant_id", "category"} <= set(merchants.columns) or not attributes:
+        return None
+    rng = np.random.default_rng(seed)
+    sample = merchants.iloc[np.sort(rng.permutation(len(merchants))[:n_merchants])]
+    ids = set(sample["merchant_id"].astype(str))
+    reviews = pd.read_parquet(reviews_path, columns=["merchant_id", "text"])
+    reviews = reviews[reviews["merchant_id"].astype(str).isin(ids)]
+    reviews = reviews.groupby("merchant_id", sort=True).head(reviews_per_merchant)
+    has = {
+        str(row.merchant_id): frozenset(a for a in attributes if bool(getattr(row, a)))
+        for row in sample.itertuples()
+    }
+    category_of = dict(zip(sample["merchant_id"].astype(str), sample["category"], strict=True))
+    wanted = [(a,) for a in attributes] + [
+        (a, b) for i, a in enumerate(attributes) for b in attributes[i + 1 :]
+    ]
+    categories = sorted(set(category_of.values()))
+    cases: list[MerchantCase] = []
+    for aspects in (wanted[i] for i in rng.permutation(len(wanted))):
+        for category in (categories[i] for i in rng.permutation(len(categories))):
+            relevant = frozenset(
+                m for m, c in category_of.items() if c == category and set(aspects) <= has[m]
+            )
+            if len(relevant) < 2:
+                continue
+            query = offline_hyde_text(Slots(category=category, must_haves=list(aspects)))
+            cases.append(MerchantCase(query, category, aspects, relevant))
+    cases = [cases[i] for i in np.sort(rng.permutation(len(cases))[:n_queries])]
+    return MerchantSet(
+        source=f"dataset:{dataset_dir}",
+        docs=reviews["text"].astype(str).tolist(),
+        doc_merchant=reviews["merchant_id"].astype(str).tolist(),
+        has_aspects=has,
+        category_of=category_of,
+        cases=cases,
+    )
+
+
+def top_merchants(
+    scores: np.ndarray, doc_merchant: Sequence[str], k: int = 10, pool: int = 100
+) -> list[str]:
+    """The first `k` distinct merchants among the `pool` best-scoring reviews (a review
+    stands for its merchant, as in the agent's HyDE search)."""
+    best = np.argsort(-scores, kind="stable")[:pool]
+    return list(dict.fromkeys(doc_merchant[i] for i in best))[:k]
+
+
+def merchant_scores(
+    embedder: Embedder, data: MerchantSet, batch_size: int, k: int = 10
+) -> dict[str, list[float]]:
+    """Per case: precision@k of merchants meeting the ask (category and aspects), and of
+    merchants having the aspects whatever their category (the agent filters the category
+    in the graph, so this is what its vector search must get right)."""
+    docs = embedder.embed_documents(data.docs, batch_size)  # [N D]
+    queries = embedder.embed_queries([c.query for c in data.cases], batch_size)  # [Q D]
+    exact, aspects = [], []
+    for case, q in zip(data.cases, queries, strict=True):
+        top = top_merchants(docs @ q, data.doc_merchant, k)
+        exact.append(sum(m in case.relevant for m in top) / k)
+        aspects.append(sum(set(case.aspects) <= data.has_aspects[m] for m in top) / k)
+    return {"merchant_precision": exact, "aspect_precision": aspects}
+
+
 def load_retrieval_set(settings: Settings) -> RetrievalSet:
     return dataset_retrieval_set(settings.dataset_dir(), settings.seed) or builtin_retrieval_set(
         settings.seed
@@ -350,6 +458,9 @@ class ModelMetrics:
     load_s: float
     query_p50_ms: float = float("nan")  # one embed_query call, after the batch runs
     query_p95_ms: float = float("nan")
+    # the question → merchant check (`merchant_retrieval_set`), when a dataset exists
+    merchant_precision_at_10: float = float("nan")
+    aspect_precision_at_10: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -392,6 +503,7 @@ def evaluate_model(
     k: int = 10,
     model_dir: Path | None = None,
     latency_queries: int = 60,
+    merchants: MerchantSet | None = None,
 ) -> ModelMetrics:
     embedder = build_model(name, model_dir)
     t0 = time.perf_counter()
@@ -409,6 +521,7 @@ def evaluate_model(
     recalls = [recall_at_k(top[i, :k].tolist(), c.relevant, k) for i, c in enumerate(data.cases)]
     rrs = [reciprocal_rank(top[i].tolist(), c.relevant) for i, c in enumerate(data.cases)]
     p50, p95 = query_latency_ms(embedder, [c.query for c in data.cases[:latency_queries]])
+    by_merchant = merchant_scores(embedder, merchants, batch_size) if merchants else {}
     return ModelMetrics(
         model=name,
         dimension=embedder.dimension,
@@ -419,7 +532,13 @@ def evaluate_model(
         load_s=load_s,
         query_p50_ms=p50,
         query_p95_ms=p95,
+        merchant_precision_at_10=_mean(by_merchant.get("merchant_precision")),
+        aspect_precision_at_10=_mean(by_merchant.get("aspect_precision")),
     )
+
+
+def _mean(values: Sequence[float] | None) -> float:
+    return float(np.mean(values)) if values else float("nan")
 
 
 def recommend(metrics: Sequence[ModelMetrics], tolerance: float = 0.02) -> str:
@@ -462,9 +581,11 @@ def run_embedding_eval(
         raise ValueError("no models to evaluate")
     out_path = out_path or settings.run_dir / "evals" / "embeddings.json"
     data = load_retrieval_set(settings)
+    merchants = merchant_retrieval_set(settings.dataset_dir(), settings.seed)
     batch_size = settings.embedding.batch_size
     metrics = [
-        evaluate_model(name, data, batch_size, model_dir=settings.model_dir) for name in models
+        evaluate_model(name, data, batch_size, model_dir=settings.model_dir, merchants=merchants)
+        for name in models
     ]
     import os
 
@@ -475,6 +596,13 @@ def run_embedding_eval(
             "n_docs": len(data.docs),
             "n_queries": len(data.cases),
             "mean_relevant_per_query": float(np.mean([len(c.relevant) for c in data.cases])),
+            "merchant_check": None
+            if merchants is None
+            else {
+                "n_reviews": len(merchants.docs),
+                "n_merchants": len(merchants.category_of),
+                "n_queries": len(merchants.cases),
+            },
             "batch_size": batch_size,
             "seed": settings.seed,
             "k": 10,
@@ -488,6 +616,9 @@ def run_embedding_eval(
         recommended=recommend(metrics),
         notes=[
             "recall@10 = |relevant ∩ top10| / min(|relevant|, 10)",
+            "merchant / aspect precision@10: the first 10 distinct merchants among the 100 "
+            "nearest reviews to the agent's HyDE text; a hit has the category and every "
+            "asked aspect / every asked aspect",
             "throughput is wall-clock on a shared 2-core machine; compare within one run",
         ],
     )

@@ -191,3 +191,56 @@ def test_dataset_retrieval_set_labels_by_category_attribute_and_mention(tmp_path
     for case in data.cases:
         for i in case.relevant:
             assert "주차" in data.docs[i] or "조용" in data.docs[i]
+
+
+def test_top_merchants_are_distinct_in_order_of_their_best_review() -> None:
+    from evals.embeddings import top_merchants
+
+    scores = np.array([0.1, 0.9, 0.8, 0.7, 0.2])
+    assert top_merchants(scores, ["A", "B", "B", "C", "A"], k=2) == ["B", "C"]
+    assert top_merchants(scores, ["A", "B", "B", "C", "A"], k=5, pool=2) == ["B"]
+
+
+def test_the_merchant_check_scores_hits_by_category_and_aspects(tmp_path: Path) -> None:
+    """Merchants answer an ask when they have its category and every aspect; a model whose
+    vectors find the right reviews scores higher than one that finds none of them."""
+    import pandas as pd
+
+    from evals.embeddings import merchant_retrieval_set, merchant_scores
+
+    n = 24
+    merchants = pd.DataFrame(
+        {
+            "merchant_id": [f"M{i:02d}" for i in range(n)],
+            "category": ["흑돼지" if i % 2 else "카페" for i in range(n)],
+            "parking": [i % 3 == 0 for i in range(n)],
+            "quiet": [i % 4 == 0 for i in range(n)],
+        }
+    )
+    phrases = {"parking": "주차장이 넓어요.", "quiet": "조용해요."}
+    texts, ids = [], []
+    for row in merchants.itertuples():
+        food = "흑돼지 오겹살이 맛있어요." if row.category == "흑돼지" else "커피가 맛있어요."
+        extra = " ".join(phrases[a] for a in phrases if getattr(row, a))
+        texts += [f"{food} {extra}".strip()] * 2
+        ids += [row.merchant_id] * 2
+    pd.DataFrame({"merchant_id": ids, "text": texts}).to_parquet(tmp_path / "reviews.parquet")
+    merchants.to_parquet(tmp_path / "merchants.parquet")
+    data = merchant_retrieval_set(tmp_path, n_merchants=n, n_queries=50)
+    assert data is not None and data.cases
+    for case in data.cases:
+        assert len(case.relevant) >= 2 and case.query  # the agent's HyDE text
+        assert all(data.category_of[m] == case.category for m in case.relevant)
+        assert all(set(case.aspects) <= data.has_aspects[m] for m in case.relevant)
+
+    class Reversed(HashingEmbedder):
+        """Queries point away from every review: the worst possible ranking signal."""
+
+        def _encode(self, texts: list[str], *, is_query: bool) -> np.ndarray:
+            vectors = super()._encode(texts, is_query=is_query)
+            return -vectors if is_query else vectors
+
+    good = merchant_scores(HashingEmbedder(), data, 16)
+    bad = merchant_scores(Reversed(), data, 16)
+    assert np.mean(good["aspect_precision"]) > np.mean(bad["aspect_precision"])
+    assert all(0 <= p <= 1 for p in good["merchant_precision"])
