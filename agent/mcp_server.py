@@ -80,7 +80,6 @@ class ServiceHandle:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._service: AgentService | None = None
-        self._tools: AgentTools | None = None
         self._lock = threading.Lock()
 
     def service(self) -> AgentService:
@@ -91,13 +90,7 @@ class ServiceHandle:
             return self._service
 
     def tools(self) -> AgentTools:
-        service = self.service()
-        with self._lock:
-            if self._tools is None:
-                from agent.tools import AgentTools
-
-                self._tools = AgentTools(service.deps.store, self.settings.dataset_dir())
-            return self._tools
+        return self.service().deps.tools
 
     def close(self) -> None:
         with self._lock:

@@ -33,7 +33,7 @@ from agent.llm import LLMError, parse_json_object, strip_fences
 from agent.profile import read_profile
 from agent.state import Candidate, CypherAttempt, Slots, State, StepMode, Turn
 from agent.tools import AgentTools
-from agent.understand import Parsed, Understander, get_understander
+from agent.understand import Parsed, Understander
 from graph_schema.model import schema_text
 from graph_schema.readonly import UnsafeCypherError, check_read_only
 from graph_schema.store import GraphStoreError, QueryResult, ReadOnlyViolation
@@ -119,9 +119,8 @@ class AgentNodes:
 
     def __init__(self, deps: AgentDeps, understander: Understander | None = None) -> None:
         self.deps = deps
-        # Process-wide by default: the NER model is loaded once, on the first question.
-        self.understander = understander or get_understander()
-        self.tools = AgentTools(deps.store)
+        self.understander = understander or deps.understander
+        self.tools: AgentTools = deps.tools
 
     @property
     def llm(self) -> Any:

@@ -23,7 +23,6 @@ from agent.deps import AgentDeps
 from agent.graph import build_graph
 from agent.memory import sqlite_checkpointer
 from agent.state import CypherAttempt, Intent, Mode, Pick, Slots, StepMode
-from agent.understand import get_understander
 from embeddings.text.cache import CachedQueryEmbedder
 from graph_schema.store import VectorStatus
 
@@ -127,7 +126,7 @@ class AgentService:
         embed_s = time.perf_counter() - started
         # The warm-up question is a recommendation, which the hybrid understanding answers
         # without the NER model; load it here so that the first other question does not.
-        get_understander().load()
+        self.deps.understander.load()
         question_s: float | None = None
         error = None
         try:

@@ -200,9 +200,17 @@ def _place_databases(dataset_dir: Path) -> PlaceDatabases | None:
 class AgentTools:
     """The tool adapters over one graph store. Lookup tables load on first use."""
 
-    def __init__(self, store: GraphStore, dataset_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        dataset_dir: Path | None = None,
+        toolbox: recsys.RecsysToolbox | None = None,
+    ) -> None:
+        """`dataset_dir`: where the place databases are (None: the mapping tool says it has
+        none); `toolbox`: the trained recommenders (None: `recsys_tools.tools`' own)."""
         self.store = store
         self.dataset_dir = dataset_dir
+        self.toolbox = toolbox
         self._poi_table: dict[str, str] | None = None
         self._areas: set[str] = set()  # names of regions and cities (not visitable POIs)
         self._lock = threading.Lock()
@@ -224,10 +232,12 @@ class AgentTools:
 
     def _places(self) -> PlaceDatabases | None:
         if self.dataset_dir is None:
-            from tripgraph.settings import get_settings
-
-            self.dataset_dir = get_settings().dataset_dir()
+            return None
         return _place_databases(self.dataset_dir)
+
+    def _recommender(self, name: str) -> Callable[..., Any]:
+        """The toolbox's `name` tool, or the module-level one without a toolbox."""
+        return getattr(self.toolbox if self.toolbox is not None else recsys, name)
 
     # -------------------------------------------------------------- dispatch
     def run(
@@ -251,7 +261,8 @@ class AgentTools:
                 True, FEATURES["recommend_products"], detail="사용자 ID(예: U000123)를 알려주세요"
             )
         return self._recommender_call(
-            "recommend_products", lambda: recsys.recommend_products(user_id=slots.user_id, k=10)
+            "recommend_products",
+            lambda: self._recommender("recommend_products")(user_id=slots.user_id, k=10),
         )
 
     def viewed_together(self, slots: Any) -> ToolOutcome:
@@ -260,7 +271,8 @@ class AgentTools:
                 True, FEATURES["viewed_together"], detail="상품 ID(예: P00012)를 알려주세요"
             )
         return self._recommender_call(
-            "viewed_together", lambda: recsys.viewed_together(product_id=slots.product_id, k=10)
+            "viewed_together",
+            lambda: self._recommender("viewed_together")(product_id=slots.product_id, k=10),
         )
 
     @staticmethod

@@ -967,12 +967,8 @@ def _model_has_evidence(
 
 @lru_cache(maxsize=8)
 def get_understander(
-    model_dir: Path | None = None, policy: UnderstandingPolicy = DEFAULT_POLICY
+    model_dir: Path | None, policy: UnderstandingPolicy = DEFAULT_POLICY
 ) -> Understander:
     """One understander (and so one model load) per model directory and policy in a
-    process; `model_dir` None: `<settings.model_dir>/ner`."""
-    if model_dir is None:
-        from tripgraph.settings import get_settings
-
-        model_dir = get_settings().model_dir / "ner"
+    process (`AgentDeps.open` passes `<settings.model_dir>/ner`)."""
     return Understander(model_dir, policy)
