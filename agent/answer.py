@@ -37,6 +37,12 @@ def with_particle(word: str) -> str:
     return word + "와"
 
 
+def topic_particle(word: str) -> str:
+    """은 after a final consonant, 는 otherwise (Latin letters: 는)."""
+    ch = word[-1:] or " "
+    return "은" if "가" <= ch <= "힣" and (ord(ch) - 0xAC00) % 28 else "는"
+
+
 def object_particle(word: str) -> str:
     """'횟집' → '횟집을', '카페' → '카페를'."""
     last = word[-1]
@@ -89,6 +95,9 @@ def recommendation_text(
     pick with its match, reasons, evidence and what it relaxes, then the notes."""
     where, what = _where_what(slots)
     lines = not_in_graph_lines(slots)
+    if slots.unknown_place and not (slots.region or slots.city):
+        place = slots.unknown_place
+        lines.append(P.ANSWER_UNKNOWN_PLACE.format(place=place, particle=topic_particle(place)))
     exact = sum(1 for p in picks if not p.relaxed)
     if not picks:
         lines.append(P.ANSWER_NONE.format(where=where, what=what, mode=mode))

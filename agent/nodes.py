@@ -411,6 +411,10 @@ class AgentNodes:
                 )
         if not picks:
             picks = SEL.offline_select(pool, slots, cfg.evidence_per_pick, profile)
+        if slots.unknown_place and not (slots.region or slots.city):
+            # The asked place could not be applied: every pick says so, as a relaxation.
+            note = P.RELAXED_UNKNOWN_PLACE.format(place=slots.unknown_place)
+            picks = [p.model_copy(update={"relaxed": [note, *p.relaxed]}) for p in picks]
         return {"picks": picks, "steps": _steps(state, step)}
 
     # ------------------------------------------------------------ graph question

@@ -49,6 +49,11 @@ class Slots(BaseModel):
         default_factory=list,
         description="asked for but not in the graph (술집, 부산); the answer says so",
     )
+    unknown_place: str | None = Field(
+        None,
+        description="a place word the vocabulary does not hold (금능에서): the answer says it "
+        "searched all of Jeju instead",
+    )
     stand_ins: list[str] = Field(
         default_factory=list,
         description="categories searched instead of what the graph does not hold, nearest first",

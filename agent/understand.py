@@ -527,6 +527,86 @@ def party_size(text: str, vocab: Vocabulary) -> int | None:
     return None
 
 
+# A word right before a place postposition ('금능에서', '용연구름다리 쪽'), or one that ends
+# like a Jeju place name ('광치기해변', '평대리'): where the ask is, when no known name says it.
+_PLACE_BEFORE = re.compile(
+    r"([가-힣A-Za-z][가-힣A-Za-z0-9]{1,14})\s*(?:에서|근처|쪽|부근|주변|인근|앞에서)"
+)
+_PLACE_SUFFIX = re.compile(
+    r"(?:^|\s)([가-힣]{1,12}(?:해변|해수욕장|해안|포구|항|거리|오름|폭포|관광단지|마을|리))(?=\s|$|에|의|쪽)"
+)
+# Words in those positions that are not places ('여기서', '식당 근처', '요리').
+_NOT_PLACES = frozenset(
+    [
+        "여기",
+        "거기",
+        "저기",
+        "이곳",
+        "그곳",
+        "저곳",
+        "이쪽",
+        "그쪽",
+        "저쪽",
+        "어디",
+        "제주",
+        "제주도",
+        "시내",
+        "동네",
+        "우리",
+        "회사",
+        "집",
+        "식당",
+        "가게",
+        "호텔",
+        "숙소",
+        "바다",
+        "해변",
+        "해안",
+        "근처",
+        "주변",
+        "요리",
+        "자리",
+        "거리",
+        "머리",
+        "소리",
+        "오늘",
+        "내일",
+        "주말",
+        "점심",
+        "저녁",
+        "아침",
+        "밤",
+        "창가",
+        "안쪽",
+        "바깥쪽",
+        "위쪽",
+        "아래쪽",
+        "마을",
+        "항",
+    ]
+)
+
+
+_JEJU_NAMES = ("제주", "제주도", "제주시", "서귀포", "서귀포시")
+
+
+def unknown_place(text: str, vocab: Vocabulary) -> str | None:
+    """A place the ask names that no table of the vocabulary holds ('금능에서 카페' when
+    금능 is not a known name): the agent cannot narrow to it, and the answer must say so
+    instead of answering from anywhere as if it had."""
+    pois = dict.fromkeys(vocab.pois, "")
+    tables = (vocab.categories, vocab.menus, vocab.regions, vocab.cities, pois)
+    for pattern in (_PLACE_BEFORE, _PLACE_SUFFIX):
+        for m in pattern.finditer(text):
+            word = m.group(1)
+            if word.lower() in _NOT_PLACES or (word.isascii() and len(word) <= 3):
+                continue  # not a place, or an acronym ('DB에서')
+            if any(find_all(word, table) for table in tables):
+                continue  # a known name, or a word holding one ('흑돼지집 근처')
+            return word
+    return None
+
+
 def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
     """A dining place outside Jeju named in a recommendation ('부산', '강남'), when no Jeju
     place is named: every merchant of the graph is in Jeju, and the answer says so."""
@@ -627,6 +707,13 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     if _has(q, iw.mapping):
         return Parsed("place_mapping", slots, signals=signals)
 
+    # Only a dining ask can be answered "from all of Jeju" (tool asks name places of their own),
+    # and only when no place outside Jeju is named ('오사카 도톤보리' is a trip, not a 리).
+    abroad = slots.product_city not in (None, *_JEJU_NAMES)
+    if not (slots.region or slots.city or outside or abroad):
+        slots.unknown_place = unknown_place(q, vocab)
+        if slots.unknown_place:
+            signals.append("unknown_place")
     is_followup = (
         previous is not None
         and previous.intent == "recommend_place"
@@ -646,11 +733,21 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
 
     food = _has(q, iw.recommend) or bool({"category", "menu", "unheld"} & set(signals))
     if _has(q, iw.offtopic) or not (
-        domain or (food and {"party", "must_have", "price"} & set(signals))
+        domain or (food and {"party", "must_have", "price", "unknown_place"} & set(signals))
     ):
         return Parsed("out_of_scope", slots, signals=signals)
     if not (
-        {"region", "city", "category", "menu", "party", "must_have", "unheld", "outside"}
+        {
+            "region",
+            "city",
+            "category",
+            "menu",
+            "party",
+            "must_have",
+            "unheld",
+            "outside",
+            "unknown_place",
+        }
         & set(signals)
     ):
         return Parsed("out_of_scope", slots, signals=signals)
@@ -669,8 +766,14 @@ def refine(
     out = previous.slots.model_copy(deep=True)
     if "region" in signals:
         out.region, out.city, out.poi = new.region, new.city, new.poi
+        out.unknown_place = None
     elif "city" in signals:
         out.region, out.poi, out.city = None, None, new.city
+        out.unknown_place = None
+    elif new.unknown_place:
+        # moved to a place the vocabulary does not hold: the last place no longer applies
+        out.region = out.city = out.poi = None
+        out.unknown_place = new.unknown_place
     if "category" in signals:
         out.category = new.category
         out.menu = new.menu

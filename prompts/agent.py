@@ -209,6 +209,20 @@ ANSWER_OUTSIDE = PromptTemplate(
     "그래프에는 제주 가게만 있어서 {place}의 가게는 추천할 수 없어요. 대신 제주에서 찾았어요.",
     ("place",),
 )
+# A place the vocabulary does not know: the picks come from all of Jeju, and the answer
+# says so instead of implying they are near it.
+ANSWER_UNKNOWN_PLACE = PromptTemplate(
+    "answer.unknown_place",
+    "'{place}'{particle} 제가 아는 제주 지명에 없어서 제주 전체에서 골랐어요. 읍·면·동 이름"
+    "(예: 애월읍, 성산읍)으로 알려 주시면 그 근처로 좁혀 드릴게요.",
+    ("place", "particle"),
+)
+# The note each pick then carries (a `지역:` relaxation: the place was not applied).
+RELAXED_UNKNOWN_PLACE = PromptTemplate(
+    "answer.relaxed_unknown_place",
+    "지역: '{place}' 위치를 몰라 제주 전체에서 찾음",
+    ("place",),
+)
 ANSWER_BEYOND = PromptTemplate(
     "answer.beyond",
     "{where}에서 {km}km 안에는 조건에 맞는 곳이 없어요. 가장 가까운 곳은 {closest}km "

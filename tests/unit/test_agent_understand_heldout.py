@@ -151,3 +151,56 @@ def test_followups_keep_the_party_and_drop_what_was_replaced(vocab: Vocabulary) 
     )
     assert moved.slots.category == "흑돼지"
     assert moved.slots.not_in_graph == [] and moved.slots.stand_ins == []
+
+
+@pytest.mark.parametrize(
+    ("question", "place"),
+    [
+        ("금능에서 카페 먹을 건데 애견 동반 가능한 데 있냐", "금능"),
+        ("광치기해변 집밥 같은 식당 추천해 줄래?", "광치기해변"),
+        ("평대리 해장국 추천", "평대리"),
+        # known names, words holding one, and words that are not places
+        ("애월 흑돼지 추천", None),
+        ("흑돼지집 근처 카페 추천", None),
+        ("여기서 가까운 카페 추천", None),
+        ("전복 요리 맛집 추천", None),
+        ("중문 관광단지 횟집", None),
+    ],
+)
+def test_a_place_the_vocabulary_does_not_hold_is_kept(
+    vocab: Vocabulary, question: str, place: str | None
+) -> None:
+    parsed = parse_question(question, vocab)
+    assert parsed.slots.unknown_place == place
+    if place:
+        # an unknown place is still a dining ask, answered for all of Jeju
+        assert parsed.intent == "recommend_place" and parsed.slots.region is None
+
+
+def test_a_followup_to_a_known_place_drops_the_unknown_one(vocab: Vocabulary) -> None:
+    from agent.state import Turn
+
+    first = parse_question("금능에서 카페 추천해줘", vocab)
+    turn = Turn(question="q", intent=first.intent, slots=first.slots)
+    moved = parse_question("그럼 애월 쪽은?", vocab, turn)
+    assert (moved.slots.region, moved.slots.unknown_place) == ("애월읍", None)
+    assert moved.slots.category == "카페"
+
+
+def test_the_answer_says_an_unknown_place_was_not_applied() -> None:
+    from agent.answer import recommendation_text
+    from agent.state import Pick, Slots
+
+    slots = Slots(category="카페", unknown_place="금능")
+    pick = Pick(
+        merchant_id="M1",
+        name="카페",
+        region="한림읍",
+        category="카페",
+        reasons=["평점 4.9"],
+        evidence=[],
+        relaxed=["지역: '금능' 위치를 몰라 제주 전체에서 찾음"],
+    )
+    text = recommendation_text(slots, [pick], [], "오프라인 모드")
+    assert "'금능'은 제가 아는 제주 지명에 없어서 제주 전체에서 골랐어요" in text
+    assert "위치를 몰라" in text
