@@ -159,24 +159,21 @@ class AgentService:
         timings = dict(state.get("timings_ms") or {})
         if total_ms is not None:
             timings["total"] = round(total_ms, 2)
-        return AgentAnswer(
-            thread_id=thread_id,
-            question=question,
-            mode=mode,
-            mode_reason=reason,
-            intent=state["intent"],
-            slots=state["slots"],
-            picks=state.get("picks") or [],
-            cypher=state.get("cypher"),
-            cypher_params=state.get("cypher_params") or {},
-            cypher_attempts=state.get("cypher_attempts") or [],
-            hyde_text=state.get("hyde_text"),
-            graph_rows=state.get("graph_rows") or [],
-            tool_result=state.get("tool_result"),
-            steps=steps,
-            notes=[n for n in state.get("notes") or [] if n] + self._vector_notes(),
-            timings_ms=timings,
-            answer=state.get("answer", ""),
+        # The answer is the output state validated, plus what only the service knows.
+        reported = {
+            k: v for k, v in state.items() if k in AgentAnswer.model_fields and v is not None
+        }
+        return AgentAnswer.model_validate(
+            {
+                **reported,
+                "thread_id": thread_id,
+                "question": question,
+                "mode": mode,
+                "mode_reason": reason,
+                "notes": [n for n in state.get("notes") or [] if n] + self._vector_notes(),
+                "timings_ms": timings,
+                "answer": state.get("answer", ""),
+            }
         )
 
     def _vector_notes(self) -> list[str]:

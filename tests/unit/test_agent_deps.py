@@ -59,3 +59,15 @@ def test_no_library_module_reads_the_global_settings() -> None:
             if re.search(r"\bget_settings\(", path.read_text(encoding="utf-8")):
                 readers.add(str(path.relative_to(ROOT)))
     assert readers - ENTRY_POINTS - NOT_YET == set()
+
+
+def test_the_answer_is_the_output_state_and_what_only_the_service_knows() -> None:
+    """`AgentAnswer` is validated from the output state: every reported key is one of its
+    fields (a key added to one and not the other would be lost silently)."""
+    from agent.service import AgentAnswer
+    from agent.state import OutputState
+
+    internal = {"understanding"}  # reported in steps, not as a field of its own
+    assert set(OutputState.__annotations__) - internal <= set(AgentAnswer.model_fields)
+    service_only = {"thread_id", "question", "mode", "mode_reason"}
+    assert set(AgentAnswer.model_fields) - set(OutputState.__annotations__) == service_only
