@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from recsys_tools.mapping.batch import BatchExecutor, BatchRequest, OfflineBatchExecutor
 from recsys_tools.mapping.candidates import BlockingConfig, CandidateIndex, offline_pick
-from recsys_tools.mapping.prompts import PICK, VERIFY
+from recsys_tools.mapping.prompts import PICK, VERIFY, chat_messages
 from recsys_tools.mapping.records import (
     EXTERNAL_PREFIX,
     INTERNAL_PREFIX,
@@ -178,7 +178,8 @@ class MappingPipeline:
             ],
         }
         messages = (
-            PICK.render(
+            chat_messages(
+                PICK,
                 internal=p.prompt_line(),
                 candidates="\n".join(
                     f"{i + 1}. {c.external.name} / {c.external.name_en} | {c.external.category} | "
@@ -193,7 +194,7 @@ class MappingPipeline:
 
     def _verify_request(self, p: PlaceRecord, ext: PlaceRecord) -> BatchRequest:
         messages = (
-            VERIFY.render(internal=p.prompt_line(), external=ext.prompt_line())
+            chat_messages(VERIFY, internal=p.prompt_line(), external=ext.prompt_line())
             if self.use_llm_prompts
             else []
         )

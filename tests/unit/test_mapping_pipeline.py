@@ -8,6 +8,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from graph_schema.store import GraphStore
+from prompts.base import PromptInputError
 from recsys_tools.mapping.batch import BatchRequest, OfflineBatchExecutor
 from recsys_tools.mapping.pipeline import (
     MappingConfig,
@@ -16,7 +17,7 @@ from recsys_tools.mapping.pipeline import (
     offline_handler,
     write_same_as,
 )
-from recsys_tools.mapping.prompts import PICK
+from recsys_tools.mapping.prompts import PICK, chat_messages
 from recsys_tools.mapping.records import PlaceRecord
 from recsys_tools.mapping.scoring import verify
 
@@ -170,6 +171,6 @@ def test_same_as_rows_go_through_the_graph_store(tmp_path: Path) -> None:
 
 
 def test_prompt_refuses_missing_inputs() -> None:
-    with pytest.raises(KeyError):
-        PICK.render(internal="x")
-    assert "Hozenji" in PICK.render(internal="a", candidates="b")[1]["content"]
+    with pytest.raises(PromptInputError):
+        chat_messages(PICK, internal="x")
+    assert "Hozenji" in chat_messages(PICK, internal="a", candidates="b")[1]["content"]
