@@ -22,7 +22,6 @@ from pydantic import BaseModel, Field
 
 DEFAULT_RECOMMENDER = "meta-bert4rec"
 DEFAULT_EMBEDDINGS = "meta-prod2vec"
-SEQUENTIAL_KINDS = {"sasrec", "sasrec-bce", "bert4rec", "meta-bert4rec", "meta-sasrec"}
 
 
 class ScoredProduct(BaseModel):
@@ -129,7 +128,7 @@ class RecsysToolbox:
 
         if len(seq) == 0:
             return popular("unknown user and no known product in the history")
-        if bundle.kind not in SEQUENTIAL_KINDS and user is None:
+        if not bundle.model.reads_history and user is None:
             return popular(f"{bundle.kind} needs a known user")
         batch = Batch(
             users=torch.tensor([user if user is not None else 0]),

@@ -13,6 +13,7 @@ the model's, so that every model is evaluated identically.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -24,6 +25,9 @@ class Recommender(nn.Module, ABC):
     """Base class: subclasses implement the four methods of the contract."""
 
     n_items: int
+    #: Scores from the item sequence alone, so a new user's history works; False: the model
+    #: needs a known user (its row of the user table).
+    reads_history: ClassVar[bool] = True
 
     @abstractmethod
     def calculate_loss(self, batch: Batch) -> torch.Tensor: ...

@@ -21,6 +21,8 @@ class Popularity(Recommender):
     """Scores every item by its training interaction count, whoever the user is. Also the
     cold-start fallback of the agent tools."""
 
+    reads_history = False
+
     def __init__(self, counts: torch.Tensor) -> None:  # counts: [n_items+1]
         super().__init__()
         self.n_items = counts.shape[0] - 1
@@ -63,6 +65,8 @@ class NCF(Recommender):
     """NeuMF (He et al., "Neural Collaborative Filtering", WWW 2017):
     ŷ_ui = h^T [p_u ⊙ q_i ; MLP([p'_u ; q'_i])], trained with log loss on sampled negatives.
     Knows users, not sequences: an unseen user has no representation (tools fall back)."""
+
+    reads_history = False
 
     def __init__(self, config: NCFConfig) -> None:
         super().__init__()
@@ -131,6 +135,8 @@ class DeepFM(Recommender):
     Fields: user, candidate item, the previously viewed item (so the model has the
     immediate context every sequential model gets) and each side feature of the candidate
     (city, country, category, … when the data set has them)."""
+
+    reads_history = False
 
     def __init__(
         self,
