@@ -13,7 +13,7 @@ import json
 import time
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar, cast, get_args
 
 from langgraph.config import get_stream_writer
 from pydantic import ValidationError
@@ -31,7 +31,7 @@ from agent.answer import (
 from agent.deps import AgentDeps
 from agent.llm import LLMError, parse_json_object, strip_fences
 from agent.profile import read_profile
-from agent.state import Candidate, CypherAttempt, Slots, State, StepMode, Turn
+from agent.state import Candidate, CypherAttempt, Intent, Slots, State, StepMode, Turn
 from agent.tools import AgentTools
 from agent.understand import Parsed, Understander
 from graph_schema.model import schema_text
@@ -41,15 +41,7 @@ from prompts import agent as P
 from prompts.base import ChatMessage
 from tripgraph.vocab import ATTRIBUTES
 
-INTENTS = (
-    "recommend_place",
-    "graph_question",
-    "recommend_products",
-    "viewed_together",
-    "itinerary",
-    "place_mapping",
-    "out_of_scope",
-)
+INTENTS: tuple[str, ...] = get_args(Intent)  # what the LLM's intent may be
 
 
 def _emit(event: dict[str, Any]) -> None:

@@ -438,12 +438,6 @@ def load_retrieval_set(settings: Settings) -> RetrievalSet:
 # --------------------------------------------------------------------------- scorers
 
 
-def recall_at_k(ranked: Sequence[int], relevant: frozenset[int], k: int) -> float:
-    """Relevant items in the top k over min(#relevant, k): 1.0 means the top k is as full of
-    relevant items as it can be (the shared metric in its capped form)."""
-    return list_recall_at_k(ranked, relevant, k, capped=True)
-
-
 # --------------------------------------------------------------------------- runner
 
 
@@ -518,7 +512,12 @@ def evaluate_model(
     queries_s = time.perf_counter() - t0
     scores = query_vecs @ doc_vecs.T  # [Q N] cosine (rows are unit length)
     top = np.argsort(-scores, axis=1, kind="stable")
-    recalls = [recall_at_k(top[i, :k].tolist(), c.relevant, k) for i, c in enumerate(data.cases)]
+    # capped: relevant items in the top k over min(#relevant, k), so a query with 30 relevant
+    # reviews can still score 1
+    recalls = [
+        list_recall_at_k(top[i, :k].tolist(), c.relevant, k, capped=True)
+        for i, c in enumerate(data.cases)
+    ]
     rrs = [reciprocal_rank(top[i].tolist(), c.relevant) for i, c in enumerate(data.cases)]
     p50, p95 = query_latency_ms(embedder, [c.query for c in data.cases[:latency_queries]])
     by_merchant = merchant_scores(embedder, merchants, batch_size) if merchants else {}

@@ -13,10 +13,10 @@ from embeddings.text.hashing import HashingEmbedder
 from evals.embeddings import (
     ModelMetrics,
     builtin_retrieval_set,
-    recall_at_k,
     reciprocal_rank,
     recommend,
 )
+from recsys_tools.seqrec.metrics import list_recall_at_k
 from tripgraph.settings import Settings
 
 REVIEWS = [
@@ -104,9 +104,9 @@ def test_a_provider_returning_the_wrong_shape_is_caught() -> None:
 
 
 def test_recall_and_reciprocal_rank() -> None:
-    assert recall_at_k([5, 1, 2], frozenset({1, 9}), k=2) == 0.5
-    # more relevant items than k: a top k full of relevant items scores 1
-    assert recall_at_k([1, 2], frozenset({1, 2, 3}), k=2) == 1.0
+    # the eval's recall is the shared metric, capped: a top k full of relevant items is 1
+    assert list_recall_at_k([5, 1, 2], frozenset({1, 9}), k=2, capped=True) == 0.5
+    assert list_recall_at_k([1, 2], frozenset({1, 2, 3}), k=2, capped=True) == 1.0
     assert reciprocal_rank([7, 8, 1], frozenset({1})) == pytest.approx(1 / 3)
     assert reciprocal_rank([7, 8], frozenset({1})) == 0.0
 
@@ -134,7 +134,10 @@ def test_hashing_beats_chance_on_the_builtin_set() -> None:
     queries = embedder.embed_queries([c.query for c in data.cases])
     top = np.argsort(-(queries @ docs.T), axis=1)[:, :10]
     recall = np.mean(
-        [recall_at_k(top[i].tolist(), c.relevant, 10) for i, c in enumerate(data.cases)]
+        [
+            list_recall_at_k(top[i].tolist(), c.relevant, 10, capped=True)
+            for i, c in enumerate(data.cases)
+        ]
     )
     chance = np.mean([min(len(c.relevant), 10) / len(data.docs) * 10 for c in data.cases])
     assert recall > 5 * chance

@@ -22,7 +22,11 @@ from recsys_tools.seqrec.data import Batch
 
 
 class Recommender(nn.Module, ABC):
-    """Base class: subclasses implement the four methods of the contract."""
+    """The one recommender contract, three methods each taking a `Batch` (users and their
+    item sequences): `calculate_loss` (training), `predict` (scores [B C] of the batch's
+    `candidates`, the sampled protocol) and `full_sort_predict` (scores [B n_items] of every
+    item, full ranking). The one trainer and the one evaluator (`seqrec/trainer.py`,
+    `seqrec/evaluator.py`) call nothing else."""
 
     n_items: int
     #: Scores from the item sequence alone, so a new user's history works; False: the model
