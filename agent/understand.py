@@ -26,7 +26,7 @@ import pickle
 import re
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -527,64 +527,20 @@ def party_size(text: str, vocab: Vocabulary) -> int | None:
     return None
 
 
-# A word right before a place postposition ('금능에서', '용연구름다리 쪽'), or one that ends
-# like a Jeju place name ('광치기해변', '평대리'): where the ask is, when no known name says it.
-_PLACE_BEFORE = re.compile(
-    r"([가-힣A-Za-z][가-힣A-Za-z0-9]{1,14})\s*(?:에서|근처|쪽|부근|주변|인근|앞에서)"
-)
-_PLACE_SUFFIX = re.compile(
-    r"(?:^|\s)([가-힣]{1,12}(?:해변|해수욕장|해안|포구|항|거리|오름|폭포|관광단지|마을|리))(?=\s|$|에|의|쪽)"
-)
-# Words in those positions that are not places ('여기서', '식당 근처', '요리').
-_NOT_PLACES = frozenset(
-    [
-        "여기",
-        "거기",
-        "저기",
-        "이곳",
-        "그곳",
-        "저곳",
-        "이쪽",
-        "그쪽",
-        "저쪽",
-        "어디",
-        "제주",
-        "제주도",
-        "시내",
-        "동네",
-        "우리",
-        "회사",
-        "집",
-        "식당",
-        "가게",
-        "호텔",
-        "숙소",
-        "바다",
-        "해변",
-        "해안",
-        "근처",
-        "주변",
-        "요리",
-        "자리",
-        "거리",
-        "머리",
-        "소리",
-        "오늘",
-        "내일",
-        "주말",
-        "점심",
-        "저녁",
-        "아침",
-        "밤",
-        "창가",
-        "안쪽",
-        "바깥쪽",
-        "위쪽",
-        "아래쪽",
-        "마을",
-        "항",
-    ]
-)
+@cache
+def _place_patterns(
+    before: tuple[str, ...], suffixes: tuple[str, ...]
+) -> tuple[re.Pattern[str], ...]:
+    """A word right before a place postposition ('금능에서', '용연구름다리 쪽'), and a word
+    that ends like a Jeju place name ('광치기해변', '평대리'); from `understanding.toml`."""
+
+    def alt(words: tuple[str, ...]) -> str:
+        return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+    return (
+        re.compile(rf"([가-힣A-Za-z][가-힣A-Za-z0-9]{{1,14}})\s*(?:{alt(before)})"),
+        re.compile(rf"(?:^|\s)([가-힣]{{1,12}}(?:{alt(suffixes)}))(?=\s|$|에|의|쪽)"),
+    )
 
 
 _JEJU_NAMES = ("제주", "제주도", "제주시", "서귀포", "서귀포시")
@@ -594,12 +550,13 @@ def unknown_place(text: str, vocab: Vocabulary) -> str | None:
     """A place the ask names that no table of the vocabulary holds ('금능에서 카페' when
     금능 is not a known name): the agent cannot narrow to it, and the answer must say so
     instead of answering from anywhere as if it had."""
+    words = vocab.extra.place_words
     pois = dict.fromkeys(vocab.pois, "")
     tables = (vocab.categories, vocab.menus, vocab.regions, vocab.cities, pois)
-    for pattern in (_PLACE_BEFORE, _PLACE_SUFFIX):
+    for pattern in _place_patterns(words.before, words.suffixes):
         for m in pattern.finditer(text):
             word = m.group(1)
-            if word.lower() in _NOT_PLACES or (word.isascii() and len(word) <= 3):
+            if word.lower() in words.not_places or (word.isascii() and len(word) <= 3):
                 continue  # not a place, or an acronym ('DB에서')
             if any(find_all(word, table) for table in tables):
                 continue  # a known name, or a word holding one ('흑돼지집 근처')

@@ -69,6 +69,15 @@ class FollowupWords:
 
 
 @dataclass(frozen=True)
+class PlaceWords:
+    """How an ask names a place the vocabulary does not hold (`[place]`)."""
+
+    before: tuple[str, ...]  # postpositions after a place word (에서, 근처, 쪽 …)
+    suffixes: tuple[str, ...]  # endings of Jeju place names (해변, 포구, 리 …)
+    not_places: frozenset[str]  # words in those positions that are not places
+
+
+@dataclass(frozen=True)
 class UnderstandingVocab:
     version: int
     intent_words: IntentWords
@@ -87,6 +96,7 @@ class UnderstandingVocab:
     occasions: tuple[Occasion, ...]
     price_words: dict[str, tuple[str, ...]]
     region_aliases: dict[str, tuple[str, ...]]  # 읍면동 → names only the parser reads
+    place_words: PlaceWords
     category_aliases: dict[str, tuple[str, ...]]
     attribute_words: dict[str, tuple[str, ...]]
     attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
@@ -148,6 +158,11 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         ),
         price_words={k: _strs(v) for k, v in data["price"].items()},
         region_aliases={k: _strs(v) for k, v in data["region"]["aliases"].items()},
+        place_words=PlaceWords(
+            before=_strs(data["place"]["before"]),
+            suffixes=_strs(data["place"]["suffixes"]),
+            not_places=frozenset(_strs(data["place"]["not_places"])),
+        ),
         category_aliases={k: _strs(v) for k, v in data["category"]["aliases"].items()},
         attribute_words={k: _strs(v) for k, v in data["attribute"]["words"].items()},
         attribute_cues={k: _strs(v) for k, v in data["attribute"]["cues"].items()},
