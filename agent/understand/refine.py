@@ -1,0 +1,71 @@
+"""How a follow-up changes the previous turn's reading ('더 싼 데는?', '애월 말고 한림은?')."""
+
+from __future__ import annotations
+
+from agent.state import Slots, Turn
+from agent.understand.matching import _has
+from tripgraph.vocab.understanding import (
+    FollowupWords,
+)
+
+
+def refine(
+    previous: Turn, new: Slots, signals: list[str], question: str, words: FollowupWords
+) -> Slots:
+    """The previous turn's slots with this turn's changes applied (`words`: what makes it
+    cheaper, pricier or other places)."""
+    out = previous.slots.model_copy(deep=True)
+    if "region" in signals:
+        out.region, out.city, out.poi = new.region, new.city, new.poi
+        out.unknown_place = None
+    elif "city" in signals:
+        out.region, out.poi, out.city = None, None, new.city
+        out.unknown_place = None
+    elif new.unknown_place:
+        # moved to a place the vocabulary does not hold: the last place no longer applies
+        out.region = out.city = out.poi = None
+        out.unknown_place = new.unknown_place
+    if "category" in signals:
+        out.category = new.category
+        out.menu = new.menu
+    elif "menu" in signals:
+        out.menu = new.menu
+    if "party" in signals:
+        out.party = new.party
+    if "party_size" in signals:
+        out.party_size = new.party_size
+    if "occasion" in signals:
+        out.occasion = new.occasion
+    if "unheld" in signals:
+        out.category, out.menu = new.category, new.menu
+        out.not_in_graph, out.stand_ins = new.not_in_graph, new.stand_ins
+    elif {"category", "menu"} & set(signals):
+        out.not_in_graph, out.stand_ins = [], []
+    if "age" in signals:
+        out.age_band = new.age_band
+    for attr in new.must_haves:
+        if attr not in out.must_haves:
+            out.must_haves.append(attr)
+    if new.max_avg_price:
+        out.max_avg_price = new.max_avg_price
+    if _has(question, words.cheaper):
+        prices = [p.avg_price for p in previous.picks if p.avg_price]
+        if prices:
+            # "cheaper": strictly below the average spend of what was just shown.
+            out.max_avg_price = int(sum(prices) / len(prices)) - 1
+        out.price = "cheap" if not prices else out.price if out.price != "expensive" else None
+    elif _has(question, words.pricier):
+        out.price, out.max_avg_price = "expensive", None
+    elif new.price:
+        out.price = new.price
+    if (
+        _has(question, words.other)
+        or _has(question, words.cheaper)
+        or _has(question, words.pricier)
+    ):
+        out.exclude_ids = list(
+            dict.fromkeys([*out.exclude_ids, *(p.merchant_id for p in previous.picks)])
+        )
+    if new.count != 3:
+        out.count = new.count
+    return out

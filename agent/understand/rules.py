@@ -1,0 +1,415 @@
+"""The gazetteer parser: slots by keyword rules over the vocabulary, and the intent of an
+ask (`parse_question`); a follow-up is handed to `refine`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+
+from agent.state import Intent, Slots, Turn
+from agent.understand.matching import (
+    _compact,
+    _first,
+    _has,
+    _has_word,
+    _tokens,
+    find_all,
+    fuzzy_find,
+)
+from agent.understand.refine import refine
+from agent.understand.vocabulary import Vocabulary
+from tripgraph.vocab import (
+    load_attributes,
+    load_jeju,
+    load_people,
+)
+
+_COUNT_WORDS = {"한": 1, "두": 2, "세": 3, "네": 4, "다섯": 5, "하나": 1, "둘": 2, "셋": 3, "넷": 4}
+# The number must stand alone: '한적한 곳 골라줘' is not "one place".
+_COUNT = re.compile(
+    r"(?:^|\s)(\d+|한|두|세|네|다섯)\s*(?:곳|군데|개|집)\s*(?:만|정도|추천|골라|알려)"
+)
+_PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
+_PRICE_CAP_WON = re.compile(r"(\d{4,6})\s*원\s*(?:이하|아래|미만|까지|안쪽|이내)")
+# Not \b: Korean particles are word characters ('U000042한테').
+_USER_ID = re.compile(r"(?<![A-Za-z0-9])U\d{6}(?![0-9])", re.IGNORECASE)
+_PRODUCT_ID = re.compile(r"(?<![A-Za-z0-9])P\d{5}(?![0-9])", re.IGNORECASE)
+_CYPHER_START = re.compile(
+    r"^\s*(MATCH|OPTIONAL\s+MATCH|CREATE|MERGE|CALL|RETURN|WITH|UNWIND|LOAD\s+CSV|FOREACH|"
+    r"DETACH|DELETE|DROP|SET|REMOVE|USE|SHOW|GRANT|DENY|REVOKE|ALTER|START|STOP|TERMINATE|"
+    r"ENABLE|RENAME|INSERT)\b",
+    re.IGNORECASE,
+)
+
+# "1일차", "2일째", "day 3", "첫째 날", "첫날", "둘째날" … start a day of an itinerary.
+DAY_MARK = re.compile(
+    r"(?:(\d+)\s*(?:일\s*차|일째|번째\s*날|째\s*날)|day\s*(\d+)|"
+    r"(첫|둘|셋|넷|다섯)(?:째)?\s*날)",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class Parsed:
+    intent: Intent
+    slots: Slots
+    followup: bool = False
+    raw_cypher: str | None = None
+    signals: list[str] = field(default_factory=list)
+
+
+def normalise_spelling(question: str, vocab: Vocabulary) -> str:
+    """Known misspellings and romanised names replaced by the forms the vocabulary knows
+    ('애윌' → '애월', 'Hamdeok' → '함덕'); Latin keys match as whole words, any case."""
+    out = question
+    for wrong, right in vocab.extra.spelling.items():
+        if wrong.isascii():
+            out = re.sub(rf"(?<![A-Za-z]){re.escape(wrong)}(?![A-Za-z])", right, out, flags=re.I)
+        elif wrong in out:
+            out = out.replace(wrong, right)
+    return out
+
+
+def _place_slots(
+    text: str, vocab: Vocabulary, slots: Slots, signals: list[str], *, last: bool = False
+) -> None:
+    """Region (or the region of a POI), else city, named in `text`; `last`: the latest
+    named region wins ("애월 말고 협재로"). A place name with one vowel typo is read when
+    nothing is named exactly ('서귀표')."""
+    pois = find_all(text, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
+    regions = find_all(text, vocab.regions)
+    if regions:
+        slots.region = regions[-1].canonical if last else regions[0].canonical
+    elif pois:
+        poi, region = pois[0].canonical.split("|")
+        slots.region, slots.poi = region, poi
+    if slots.region:
+        slots.city = vocab.region_city.get(slots.region)
+        signals.append("region")
+        return
+    city = _first(text, vocab.cities)
+    if city is None:
+        typo = fuzzy_find(text, vocab.regions)
+        if typo is not None:
+            slots.region = typo.canonical
+            slots.city = vocab.region_city.get(typo.canonical)
+            signals.append("region")
+            return
+        typo = fuzzy_find(text, vocab.cities)
+        city = typo.canonical if typo else None
+    if city:
+        slots.city = city
+        signals.append("city")
+
+
+def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    """Category and menu named in `text`, and what the graph does not hold.
+
+    A dish the graph's Menu nodes name narrows the search (SERVES). When the dish is also a
+    category's alias ('전복죽' → 전복, '짬뽕' → 중식) both are read: the category is what a
+    local would call the place, the menu what must be on it (relaxation may then keep the
+    menu and drop the category). A dish that *is* a category's name (고기국수) stays the
+    category. Words for what the graph holds nothing of (술집, 돼지국밥) are recorded in
+    `not_in_graph`, their span hidden from the other tables ('국밥' in 돼지국밥 is not 해장국),
+    and their nearest categories become `stand_ins` when no held category is named."""
+    masked = text
+    stand_ins: list[str] = []
+    low = text.lower()
+    hits: list[tuple[int, str, tuple[str, ...], str]] = []
+    for u in vocab.extra.unheld:
+        for w in sorted(u.words, key=len, reverse=True):
+            wl = w.lower()
+            pos = low.find(wl)
+            if pos >= 0 and (len(w) > 1 or w in _tokens(text)):
+                hits.append((pos, u.label, u.nearest, wl))
+                break
+    for i, (pos, label, nearest, w) in enumerate(sorted(hits)):
+        # The first named is the ask ('와인 한잔할 곳' is a bar, not also a pub).
+        if i == 0:
+            slots.not_in_graph.append(label)
+            stand_ins = list(nearest)
+        masked = masked[:pos] + " " * len(w) + masked[pos + len(w) :]
+    if hits:
+        signals.append("unheld")
+    cats = find_all(masked, vocab.categories)
+    menus = find_all(masked, vocab.menus)
+    names = set(vocab.categories.values())
+    dish = next((m for m in menus if m.canonical not in names), None)
+    if dish is not None:
+        slots.menu = dish.canonical
+        signals.append("menu")
+    cat = next((c for c in cats), None)
+    if cat is not None:
+        slots.category = cat.canonical
+        signals.append("category")
+    elif stand_ins:
+        slots.stand_ins = stand_ins
+
+
+def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    """Party, party size, occasion, age band, must-haves and price wish from the words in
+    `text` (the words of `tripgraph.vocab` joined with `understanding.toml`)."""
+    extra = vocab.extra
+    people, attributes = load_people(), load_attributes()
+    party_text = text
+    for word in extra.party_not_inside:
+        party_text = re.sub(re.escape(word), " " * len(word), party_text, flags=re.I)
+    for party in extra.party_order:
+        words = (*people.party_words.get(party, ()), *extra.party_words.get(party, ()))  # type: ignore[call-overload]
+        if _has_word(party_text, words):
+            slots.party = party
+            signals.append("party")
+            break
+    size = party_size(text, vocab)
+    if size is not None:
+        slots.party_size = size
+        signals.append("party_size")
+    for occ in extra.occasions:
+        if _has_word(text, occ.words):
+            slots.occasion = occ.key
+            signals.append("occasion")
+            if slots.party is None and occ.party:
+                slots.party = occ.party
+            for need in occ.needs:
+                if need not in slots.must_haves:
+                    slots.must_haves.append(need)
+                    signals.append("must_have")
+            break
+    for band, words in people.age_words.items():
+        if _has(text, words):
+            slots.age_band = band
+            signals.append("age")
+            break
+    for attr, gz_words in attributes.words.items():
+        own = extra.attribute_words.get(attr, ())
+        if attr in extra.attribute_cues:
+            # '키즈' names a party *and* a need; '아이랑' alone is the party, not a must-have.
+            cues = extra.attribute_cues[attr]
+            if attr == "group_seating":
+                cues = (*cues, *extra.group_words)
+            if not _has(text, (*cues, *own)):
+                continue
+        if _has_word(text, (*gz_words, *own)) and attr not in slots.must_haves:
+            slots.must_haves.append(attr)
+            signals.append("must_have")
+    if (
+        slots.party_size is not None
+        and slots.party_size >= extra.group_min_size
+        and "group_seating" not in slots.must_haves
+    ):
+        # A table for eight is a must-have, whether or not the ask says 단체.
+        slots.must_haves.append("group_seating")
+        signals.append("must_have")
+    if _has(text, (*attributes.price_words["cheap"], *extra.price_words.get("cheap", ()))):
+        slots.price = "cheap"
+        signals.append("price")
+    elif _has(
+        text, (*attributes.price_words["expensive"], *extra.price_words.get("expensive", ()))
+    ):
+        slots.price = "expensive"
+        signals.append("price")
+
+
+# 'N인' is a party unless a price or a portion follows it ('1인 2만원', '2인분', '1인당').
+_SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:분|당|기준|\d))")
+
+
+def party_size(text: str, vocab: Vocabulary) -> int | None:
+    """How many people the ask is for: '8명', '4인 가족', '여덟 명', '넷이서'; None when
+    no number of people is said ('1인 2만원' is a price per person, not a party)."""
+    if m := _SIZE_DIGITS.search(text):
+        n = int(m.group(1) or m.group(2))
+        return n if n > 0 else None
+    words = "|".join(sorted(map(re.escape, vocab.extra.number_words), key=len, reverse=True))
+    if m := re.search(rf"(?:^|\s)({words})\s*(?:명|사람|이서)", text):
+        return vocab.extra.number_words[m.group(1)]
+    return None
+
+
+@cache
+def _place_patterns(
+    before: tuple[str, ...], suffixes: tuple[str, ...]
+) -> tuple[re.Pattern[str], ...]:
+    """A word right before a place postposition ('금능에서', '용연구름다리 쪽'), and a word
+    that ends like a Jeju place name ('광치기해변', '평대리'); from `understanding.toml`."""
+
+    def alt(words: tuple[str, ...]) -> str:
+        return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+
+    return (
+        re.compile(rf"([가-힣A-Za-z][가-힣A-Za-z0-9]{{1,14}})\s*(?:{alt(before)})"),
+        re.compile(rf"(?:^|\s)([가-힣]{{1,12}}(?:{alt(suffixes)}))(?=\s|$|에|의|쪽)"),
+    )
+
+
+_JEJU_NAMES = ("제주", "제주도", "제주시", "서귀포", "서귀포시")
+
+
+def unknown_place(text: str, vocab: Vocabulary) -> str | None:
+    """A place the ask names that no table of the vocabulary holds ('금능에서 카페' when
+    금능 is not a known name): the agent cannot narrow to it, and the answer must say so
+    instead of answering from anywhere as if it had."""
+    words = vocab.extra.place_words
+    pois = dict.fromkeys(vocab.pois, "")
+    tables = (vocab.categories, vocab.menus, vocab.regions, vocab.cities, pois)
+    for pattern in _place_patterns(words.before, words.suffixes):
+        for m in pattern.finditer(text):
+            word = m.group(1)
+            if word.lower() in words.not_places or (word.isascii() and len(word) <= 3):
+                continue  # not a place, or an acronym ('DB에서')
+            if any(find_all(word, table) for table in tables):
+                continue  # a known name, or a word holding one ('흑돼지집 근처')
+            return word
+    return None
+
+
+def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
+    """A dining place outside Jeju named in a recommendation ('부산', '강남'), when no Jeju
+    place is named: every merchant of the graph is in Jeju, and the answer says so."""
+    if slots.region or slots.city:
+        return None
+    jeju = {c.name for c in load_jeju().cities} | {"제주"}
+    found = [
+        m
+        for m in find_all(text, {**vocab.outside, **vocab.product_cities})
+        if m.canonical not in jeju
+    ]
+    return found[0].canonical if found else None
+
+
+def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    """Slots no entity label covers (ids, price caps, pick count, merchant names, product
+    city and type): read by patterns from the whole question on every path."""
+    if m := _PRICE_CAP.search(q):
+        man = float(m.group(1)) if m.group(1) else 1.0
+        slots.max_avg_price = int(man * 10_000)
+        signals.append("price_cap")
+    elif m := _PRICE_CAP_WON.search(q):
+        slots.max_avg_price = int(m.group(1))
+        signals.append("price_cap")
+    if m := _COUNT.search(q):
+        raw = m.group(1)
+        n = int(raw) if raw.isdigit() else _COUNT_WORDS.get(raw, 3)
+        slots.count = max(1, min(5, n))
+    if m := _USER_ID.search(q):
+        slots.user_id = m.group(0).upper()
+    if m := _PRODUCT_ID.search(q):
+        slots.product_id = m.group(0).upper()
+    compact = _compact(q)
+    for key in sorted(vocab.merchants, key=len, reverse=True):
+        if len(key) >= 3 and key in compact:
+            slots.merchant_name = vocab.merchants[key]
+            signals.append("merchant")
+            break
+    pcity = _first(q, {k: v for k, v in vocab.product_cities.items() if len(k) >= 2})
+    if pcity and not slots.region and not slots.city:
+        slots.product_city = pcity
+        signals.append("product_city")
+    for ptype, words in vocab.extra.product_types.items():
+        if _has(q, words):
+            slots.product_type = ptype
+            break
+
+
+def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
+    """Slots present in this question alone, and which signals fired."""
+    q = question
+    signals: list[str] = []
+    slots = Slots()
+    # "애월 말고 협재로": entities before '말고' are what the user moves away from.
+    head = q.split("말고", 1)[1] if "말고" in q else q
+    _place_slots(head, vocab, slots, signals, last="말고" in q)
+    _food_slots(head, vocab, slots, signals)
+    _profile_slots(q, vocab, slots, signals)
+    _rule_slots(q, vocab, slots, signals)
+    return slots, signals
+
+
+def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = None) -> Parsed:
+    """Intent + slots of a question; a follow-up refines the previous turn's slots."""
+    q = question.strip()
+    if _CYPHER_START.match(q):
+        return Parsed("graph_question", Slots(), raw_cypher=q, signals=["raw_cypher"])
+    q = normalise_spelling(q, vocab)
+    slots, signals = extract_slots(q, vocab)
+    outside = outside_place(q, vocab, slots)
+    if outside is not None and (
+        {"category", "menu", "unheld"} & set(signals) or _has(q, vocab.extra.outside_dining_words)
+    ):
+        signals.append("outside")
+    else:
+        outside = None
+
+    domain = {
+        "region",
+        "city",
+        "category",
+        "menu",
+        "merchant",
+        "product_city",
+        "unheld",
+        "outside",
+    } & set(signals)
+    iw, fw = vocab.extra.intent_words, vocab.extra.followup_words
+    if _has(q, iw.graph) and (domain or any(w in q for w in iw.graph_subjects)):
+        return Parsed("graph_question", slots, signals=signals)
+    if _has(q, iw.viewed) or (slots.product_id and "같이" in q):
+        return Parsed("viewed_together", slots, signals=signals)
+    # An itinerary asks for a package too ('일정에 맞는 패키지 추천'): checked first.
+    if _has(q, iw.itinerary) and any(w in q for w in iw.itinerary_asks):
+        return Parsed("itinerary", slots, signals=signals)
+    if _has(q, iw.product) or (slots.user_id and "추천" in q):
+        return Parsed("recommend_products", slots, signals=signals)
+    if _has(q, iw.mapping):
+        return Parsed("place_mapping", slots, signals=signals)
+
+    # Only a dining ask can be answered "from all of Jeju" (tool asks name places of their own),
+    # and only when no place outside Jeju is named ('오사카 도톤보리' is a trip, not a 리).
+    abroad = slots.product_city not in (None, *_JEJU_NAMES)
+    if not (slots.region or slots.city or outside or abroad):
+        slots.unknown_place = unknown_place(q, vocab)
+        if slots.unknown_place:
+            signals.append("unknown_place")
+    is_followup = (
+        previous is not None
+        and previous.intent == "recommend_place"
+        and (
+            _has(q, fw.markers)
+            or _has(q, fw.cheaper)
+            or not ({"region", "category", "menu", "unheld"} & set(signals))
+        )
+    )
+    if is_followup and previous is not None and not _has(q, iw.offtopic):
+        return Parsed(
+            "recommend_place",
+            refine(previous, slots, signals, q, fw),
+            followup=True,
+            signals=[*signals, "followup"],
+        )
+
+    food = _has(q, iw.recommend) or bool({"category", "menu", "unheld"} & set(signals))
+    if _has(q, iw.offtopic) or not (
+        domain or (food and {"party", "must_have", "price", "unknown_place"} & set(signals))
+    ):
+        return Parsed("out_of_scope", slots, signals=signals)
+    if not (
+        {
+            "region",
+            "city",
+            "category",
+            "menu",
+            "party",
+            "must_have",
+            "unheld",
+            "outside",
+            "unknown_place",
+        }
+        & set(signals)
+    ):
+        return Parsed("out_of_scope", slots, signals=signals)
+    if outside is not None:
+        # The graph's merchants are all in Jeju: say so, and answer for Jeju.
+        slots.not_in_graph.insert(0, outside)
+        slots.product_city = None
+    return Parsed("recommend_place", slots, signals=signals)

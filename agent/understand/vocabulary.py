@@ -1,0 +1,121 @@
+"""The names the parser reads: the project gazetteer (`tripgraph.vocab`) joined with the
+names the graph itself holds, and the geometry of its regions."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+from agent.understand.matching import _compact
+from tripgraph.vocab import (
+    load_categories,
+    load_cities,
+    load_jeju,
+)
+from tripgraph.vocab.understanding import (
+    UnderstandingVocab,
+    load_understanding_vocab,
+)
+
+
+@dataclass
+class Vocabulary:
+    """Surface form → canonical name tables used by the offline parser."""
+
+    regions: dict[str, str] = field(default_factory=dict)
+    region_city: dict[str, str] = field(default_factory=dict)
+    region_coords: dict[str, tuple[float, float]] = field(default_factory=dict)
+    pois: dict[str, tuple[str, str]] = field(default_factory=dict)  # alias → (poi, region)
+    cities: dict[str, str] = field(default_factory=dict)
+    categories: dict[str, str] = field(default_factory=dict)
+    menus: dict[str, str] = field(default_factory=dict)
+    merchants: dict[str, str] = field(default_factory=dict)  # compact name → name
+    product_cities: dict[str, str] = field(default_factory=dict)
+    menu_categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # menu → cats
+    outside: dict[str, str] = field(default_factory=dict)  # non-Jeju dining place → label
+    # Party, occasion, price and spelling words, stand-ins for what the graph does not hold.
+    extra: UnderstandingVocab = field(default_factory=load_understanding_vocab)
+
+    @classmethod
+    def from_gazetteer(cls) -> Vocabulary:
+        v = cls()
+        jeju, dining = load_jeju(), load_categories()
+        for r in jeju.regions:
+            own = v.extra.region_aliases.get(r.name, ())
+            for alias in (r.name, *r.aliases, *_romanised(r.name_en), *own):
+                v.regions[alias.lower()] = r.name
+            v.region_city[r.name] = r.city
+            v.region_coords[r.name] = (r.lat, r.lon)
+        by_slug = {r.slug: r.name for r in jeju.regions}
+        for p in load_cities().jeju_pois:
+            if p.region in by_slug:
+                for alias in (p.name, *p.aliases):
+                    v.pois[alias.lower()] = (p.name, by_slug[p.region])
+        for c in jeju.cities:
+            for alias in (c.name, *c.aliases, *_romanised(c.name_en)):
+                v.cities[alias.lower()] = c.name
+        for cat, aliases in dining.aliases.items():
+            for alias in (cat, *aliases, *v.extra.category_aliases.get(cat, ())):
+                v.categories[alias.lower()] = cat
+        for name in dining.category_names:
+            v.categories.setdefault(name.lower(), name)
+        for spec in dining.categories:
+            for item in spec.menus:
+                v.menus[item.name.lower()] = item.name
+                v.menu_categories[item.name] = (*v.menu_categories.get(item.name, ()), spec.name)
+        for alias, menu in v.extra.menu_aliases.items():
+            if menu in v.menu_categories:
+                v.menus.setdefault(alias.lower(), menu)
+        for city in load_cities().cities:
+            for alias in (city.name, *city.aliases):
+                v.product_cities[alias.lower()] = city.name
+        for place in v.extra.outside_places:
+            v.outside[place.lower()] = place
+        return v
+
+    def add_graph_names(self, rows: dict[str, list[dict[str, Any]]]) -> None:
+        """Add names read from the graph (see `agent.cypher.VOCABULARY_QUERIES`)."""
+        for r in rows.get("regions", []):
+            name = r["name"]
+            for alias in (name, *(r.get("aliases") or [])):
+                self.regions.setdefault(str(alias).lower(), name)
+            if r.get("lat") is not None and name not in self.region_coords:
+                self.region_coords[name] = (float(r["lat"]), float(r["lon"]))
+        for r in rows.get("categories", []):
+            self.categories.setdefault(r["name"].lower(), r["name"])
+        for r in rows.get("menus", []):
+            self.menus.setdefault(r["name"].lower(), r["name"])
+        for r in rows.get("merchants", []):
+            self.merchants[_compact(r["name"])] = r["name"]
+        for r in rows.get("product_cities", []):
+            name = r["name"]
+            for alias in (name, *(r.get("aliases") or [])):
+                self.product_cities.setdefault(str(alias).lower(), name)
+
+    def nearby_regions(self, region: str, km: float) -> list[tuple[str, float]]:
+        """Other regions whose centre lies within `km` of this one, nearest first."""
+        if region not in self.region_coords:
+            return []
+        lat0, lon0 = self.region_coords[region]
+        out = []
+        for name, (lat, lon) in self.region_coords.items():
+            if name == region:
+                continue
+            d = haversine_km(lat0, lon0, lat, lon)
+            if d <= km:
+                out.append((name, round(d, 1)))
+        return sorted(out, key=lambda x: x[1])
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+def _romanised(name_en: str) -> tuple[str, ...]:
+    """'Aewol-eup' → ('aewol-eup', 'aewoleup', 'aewol eup'): the ways users type it."""
+    low = name_en.lower()
+    return (low, low.replace("-", ""), low.replace("-", " "))
