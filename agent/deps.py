@@ -25,6 +25,7 @@ from prompts.examples import ExampleBank
 
 if TYPE_CHECKING:
     from recsys_tools.tools import RecsysToolbox
+    from tripgraph.settings import Settings
 
 
 @dataclass
@@ -57,7 +58,7 @@ class AgentDeps:
 
     @classmethod
     def open(
-        cls, settings: Any, *, llm: ChatModel | None = None, config: AgentConfig | None = None
+        cls, settings: Settings, *, llm: ChatModel | None = None, config: AgentConfig | None = None
     ) -> AgentDeps:
         from embeddings.text.factory import get_embedder
         from graph_schema.factory import get_store

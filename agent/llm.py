@@ -12,9 +12,12 @@ import json
 import re
 import time
 from collections.abc import Callable, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from prompts.base import ChatMessage
+
+if TYPE_CHECKING:
+    from tripgraph.settings import Settings
 
 
 class LLMError(RuntimeError):
@@ -143,10 +146,10 @@ def parse_json_object(text: str) -> dict[str, Any]:
     return value
 
 
-def make_chat_model(settings: Any) -> ChatModel | None:
+def make_chat_model(settings: Settings) -> ChatModel | None:
     """The configured endpoint, or None (offline mode) when no base URL is set."""
     llm = settings.llm
-    if not llm.enabled:
+    if not llm.base_url:  # `llm.enabled`, in the form the type checker follows
         return None
     return OpenAIChatModel(
         llm.base_url,

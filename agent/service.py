@@ -14,7 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,9 @@ from agent.memory import sqlite_checkpointer
 from agent.state import CypherAttempt, Intent, Mode, Pick, Slots, StepMode
 from embeddings.text.cache import CachedQueryEmbedder
 from graph_schema.store import VectorStatus
+
+if TYPE_CHECKING:
+    from tripgraph.settings import Settings
 
 log = logging.getLogger("tripgraph.agent")
 
@@ -84,7 +87,7 @@ class AgentService:
 
     @classmethod
     def open(
-        cls, settings: Any, *, memory_path: Path | None = None, warm_up: bool = True
+        cls, settings: Settings, *, memory_path: Path | None = None, warm_up: bool = True
     ) -> AgentService:
         """Connect, load and (unless `warm_up=False`) warm up, so that the first question
         costs what every later one does."""

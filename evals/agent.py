@@ -44,7 +44,7 @@ import json
 import time
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from agent.service import AgentAnswer, AgentService
 from agent.state import Turn
@@ -54,6 +54,9 @@ from evals.paraphrase import load_paraphrase_gold, score_paraphrase_understandin
 from graph_schema.store import GraphStore, GraphStoreError
 from tripgraph.provenance import git_sha
 from tripgraph.vocab import ATTRIBUTES
+
+if TYPE_CHECKING:
+    from tripgraph.settings import Settings
 
 GOLD = Path(__file__).parent / "gold" / "agent_gold.jsonl"
 RAGAS_LLM_NOTE = "not run: no LLM endpoint configured (TRIPGRAPH_LLM__BASE_URL)"
@@ -616,7 +619,7 @@ def plot(metrics: dict[str, Any], path: Path) -> None:
 
 
 def run_agent_eval(
-    settings: Any,
+    settings: Settings,
     *,
     gold_path: Path | None = None,
     limit: int | None = None,
@@ -639,7 +642,7 @@ def run_agent_eval(
         raw = evaluate(service, service.deps.store, gold)
         seconds = time.perf_counter() - started
         metrics = summarise(raw)
-        if settings.llm.enabled:
+        if settings.llm.base_url:  # an LLM endpoint is configured
             try:
                 metrics["ragas"]["llm"] = agent_ragas.llm_metrics(
                     raw["llm_samples"],
