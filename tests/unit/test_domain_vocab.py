@@ -160,6 +160,9 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     words = [w for u in v.unheld for w in u.words]
     assert not _dupes(words) and not _dupes([u.label for u in v.unheld])
     assert v.version == 3
+    pw = v.place_words
+    assert pw.before and pw.suffixes and not _dupes(list(pw.before) + list(pw.suffixes))
+    assert "에서" in pw.before and "여기" in pw.not_places
     # the parser's own region names: for regions of jeju.toml, never another region's name
     jeju = V.load_jeju()
     names = {r.name: {r.name, *r.aliases} for r in jeju.regions}
