@@ -106,6 +106,23 @@ def _serving_share(service: AgentService, menu: str, ids: list[str]) -> float | 
     return int(rows[0]["n"]) / len(ids) if rows else 0.0
 
 
+def graph_holds_a_match(service: AgentService, constraints: dict[str, Any]) -> bool:
+    """Whether any merchant meets every hard constraint of the ask (its 읍면동, category and
+    must-haves): where none does, relaxing is the right answer, not a miss."""
+    from tripgraph.vocab import ATTRIBUTES
+
+    musts = [a for a in constraints.get("must_haves") or [] if a in ATTRIBUTES]
+    where = ["m.region = $region"]
+    if constraints.get("category"):
+        where.append("m.category = $category")
+    where += [f"m.{a} = true" for a in musts]  # names from the closed attribute set only
+    rows = service.deps.store.read(
+        f"MATCH (m:Merchant) WHERE {' AND '.join(where)} RETURN count(m) AS n",
+        {"region": constraints["region"], "category": constraints.get("category")},
+    ).rows
+    return bool(rows and int(rows[0]["n"]) > 0)
+
+
 def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Each item through the agent; per-item records and the summary figures."""
     from evals.agent import _pick_checks, percentile
@@ -140,6 +157,7 @@ def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[s
             rec["not_in_graph_false_claim"] = bool(got.get("not_in_graph"))
         constraints = {k: exp[k] for k in ("region", "category", "must_haves") if exp.get(k)}
         if answer.picks and exp.get("region"):
+            rec["graph_has_match"] = graph_holds_a_match(service, constraints)
             rec.update(
                 _pick_checks(
                     service.deps.store,
@@ -151,6 +169,10 @@ def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[s
             )
         records.append(rec)
     return {"summary": summarise_agent(records, percentile), "items": records}
+
+
+def _ratio(num: float, den: float) -> float | None:
+    return round(num / den, 4) if den else None
 
 
 def summarise_agent(records: list[dict[str, Any]], percentile: Any) -> dict[str, Any]:
@@ -185,6 +207,12 @@ def summarise_agent(records: list[dict[str, Any]], percentile: Any) -> dict[str,
         "n_not_in_graph_asks": sum("not_in_graph_said" in r for r in records),
         "not_in_graph_false_claims": total("not_in_graph_false_claim"),
         "picks_strict": round(total("picks_strict") / picks, 4) if picks else None,
+        # the done-when figure: strict picks where the graph holds a merchant meeting them all
+        "picks_strict_where_graph_holds_a_match": _ratio(
+            sum(r.get("picks_strict", 0) for r in records if r.get("graph_has_match")),
+            sum(r.get("picks_total", 0) for r in records if r.get("graph_has_match")),
+        ),
+        "asks_where_graph_holds_a_match": sum(bool(r.get("graph_has_match")) for r in records),
         "picks_met_or_disclosed": round(total("picks_disclosed") / picks, 4) if picks else None,
         "picks_outside_region": len(away),
         "picks_away_km_p50": percentile(away, 0.5),
