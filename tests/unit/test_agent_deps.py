@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 # Entry points: they turn the settings into parts. Everything else is handed its parts.
 ENTRY_POINTS = {
-    "agent/api.py",  # create_app(settings=None): the HTTP adapter's factory
+    "agent/api/__init__.py",  # create_app(settings=None): the HTTP adapter's factory
     "agent/api_cli.py",
     "agent/cli.py",
     "agent/langgraph_app.py",  # `langgraph dev` imports a module, not a factory

@@ -226,7 +226,7 @@ def test_health_reports_mode_and_outage() -> None:
 
 
 def test_unavailable_tools_are_501_not_fake(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.api as api
+    import agent.api.tools as api  # the routers look tools up in their own module
 
     monkeypatch.setattr(api, "find_tool", lambda name: (None, "not installed"))
     c = client(make_service())
@@ -236,7 +236,7 @@ def test_unavailable_tools_are_501_not_fake(monkeypatch: pytest.MonkeyPatch) -> 
 
 
 def test_available_tool_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.api as api
+    import agent.api.tools as api  # the routers look tools up in their own module
 
     calls: list[dict[str, Any]] = []
 

@@ -11,7 +11,7 @@ from tests.unit.test_api_app import client, make_service
 
 
 def test_tool_unavailable_503_has_retry_after(monkeypatch: pytest.MonkeyPatch) -> None:
-    import agent.api as api
+    import agent.api.tools as api  # the routers look tools up in their own module
 
     def broken_tool(**kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("no trained model")
