@@ -19,14 +19,9 @@ ROOT = Path(__file__).resolve().parents[2]
 # Entry points: they turn the settings into parts. Everything else is handed its parts.
 ENTRY_POINTS = {
     "agent/api/__init__.py",  # create_app(settings=None): the HTTP adapter's factory
-    "agent/api_cli.py",
-    "agent/cli.py",
     "agent/langgraph_app.py",  # `langgraph dev` imports a module, not a factory
     "agent/mcp_server.py",
     "agent/ui/app.py",
-    "embeddings/cli.py",
-    "ingest/cli.py",
-    "recsys_tools/nlu_cli.py",
 }
 # Not yet injected (issue 14 item 2 left these): module-level tools that build their
 # default toolbox / extractor / paths from the settings for the CLI, the API and MCP.

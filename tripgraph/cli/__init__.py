@@ -1,7 +1,10 @@
 """The `tripgraph` command line: a thin adapter over the packages.
 
-Each area registers its commands from its own `cli` module; heavy imports (torch, langgraph)
-happen inside the commands so that `tripgraph --help` stays fast.
+The roof of the import layers (docs/architecture.md): each area's commands live in one module
+of this package (`ingest`: data, ingest, embed, cypher, graph embeddings; `agent`: ask and the
+agent eval; `serve`: API, UI, MCP; `recsys`, `nlu`, `embeddings`: training and evals) and
+register themselves here. Heavy imports (torch, langgraph) happen inside the commands so that
+`tripgraph --help` stays fast.
 """
 
 from __future__ import annotations
@@ -40,12 +43,12 @@ app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 
 # Registration: each area adds its commands to the groups above from its own cli module.
-from agent.api_cli import register as register_api  # noqa: E402
-from agent.cli import register as register_agent  # noqa: E402
-from embeddings.cli import register as register_embeddings  # noqa: E402
-from ingest.cli import register as register_graph  # noqa: E402
-from recsys_tools.cli import register as register_recsys  # noqa: E402
-from recsys_tools.nlu_cli import register as register_nlu  # noqa: E402
+from tripgraph.cli.agent import register as register_agent  # noqa: E402
+from tripgraph.cli.embeddings import register as register_embeddings  # noqa: E402
+from tripgraph.cli.ingest import register as register_graph  # noqa: E402
+from tripgraph.cli.nlu import register as register_nlu  # noqa: E402
+from tripgraph.cli.recsys import register as register_recsys  # noqa: E402
+from tripgraph.cli.serve import register as register_api  # noqa: E402
 
 register_graph(app, data_app, train_app)
 register_agent(app, eval_app)
