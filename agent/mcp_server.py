@@ -38,8 +38,13 @@ from agent.api import ChatRequest, ParamName, ParamValue, ThreadId
 from agent.service import AgentAnswer, AgentService
 from graph_schema.store import GraphStoreError, ReadOnlyViolation
 from recsys_tools.itinerary import ItineraryDay, ItineraryMatchResult
-from recsys_tools.nlu.service import ExtractionResult
-from recsys_tools.tools import ModelNotAvailable, RecommendationResult, ViewedTogetherResult
+from recsys_tools.nlu.service import EntityExtractor, ExtractionResult
+from recsys_tools.tools import (
+    ModelNotAvailable,
+    RecommendationResult,
+    RecsysToolbox,
+    ViewedTogetherResult,
+)
 
 if TYPE_CHECKING:
     from agent.tools import AgentTools
@@ -80,6 +85,7 @@ class ServiceHandle:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._service: AgentService | None = None
+        self._toolbox: RecsysToolbox | None = None
         self._lock = threading.Lock()
 
     def service(self) -> AgentService:
@@ -91,6 +97,20 @@ class ServiceHandle:
 
     def tools(self) -> AgentTools:
         return self.service().deps.tools
+
+    def toolbox(self) -> RecsysToolbox:
+        """The recommenders, from this server's settings (no graph needed to open them)."""
+        with self._lock:
+            if self._toolbox is None:
+                self._toolbox = RecsysToolbox(
+                    model_dir=self.settings.model_dir, mlflow_dir=self.settings.run_dir / "mlflow"
+                )
+            return self._toolbox
+
+    def extractor(self) -> EntityExtractor:
+        from recsys_tools.nlu.service import get_extractor
+
+        return get_extractor(self.settings.model_dir / "ner")
 
     def close(self) -> None:
         with self._lock:
@@ -194,25 +214,21 @@ def build_server(handle: ServiceHandle, *, host: str = "127.0.0.1", port: int = 
     ) -> RecommendationResult:
         """Personalised travel products from a user's click sequence (Meta-BERT4Rec), or
         from `history`; unknown users get popular products with cold_start=true."""
-        from recsys_tools.tools import recommend_products as recommend
-
-        return await _tool_call(lambda: recommend(user_id=user_id, history=history, k=k))
+        return await _tool_call(
+            lambda: handle.toolbox().recommend_products(user_id=user_id, history=history, k=k)
+        )
 
     @mcp.tool()
     async def viewed_together(
         product_id: Annotated[Id, Field(description="a product id, e.g. P00012")], k: K = 10
     ) -> ViewedTogetherResult:
         """Products most often viewed together with one (Meta-Prod2Vec neighbours)."""
-        from recsys_tools.tools import viewed_together as neighbours
-
-        return await _tool_call(lambda: neighbours(product_id=product_id, k=k))
+        return await _tool_call(lambda: handle.toolbox().viewed_together(product_id, k=k))
 
     @mcp.tool()
     async def extract_entities(text: Text) -> ExtractionResult:
         """Intent and named entities (region, POI, category, menu, party, …) of a text."""
-        from recsys_tools.nlu.service import extract_entities as extract
-
-        return await _tool_call(lambda: extract(text))
+        return await _tool_call(lambda: handle.extractor().extract(text))
 
     @mcp.tool()
     async def map_places(

@@ -236,8 +236,17 @@ class AgentTools:
         return _place_databases(self.dataset_dir)
 
     def _recommender(self, name: str) -> Callable[..., Any]:
-        """The toolbox's `name` tool, or the module-level one without a toolbox."""
-        return getattr(self.toolbox if self.toolbox is not None else recsys, name)
+        """The toolbox's `name` tool; without a toolbox, a call that says so."""
+        if self.toolbox is None:
+
+            def unavailable(**_: Any) -> Any:
+                raise recsys.ModelNotAvailable(
+                    "no recommender models configured (AgentDeps.open points the toolbox at "
+                    "<model_dir>/recsys)"
+                )
+
+            return unavailable
+        return getattr(self.toolbox, name)
 
     # -------------------------------------------------------------- dispatch
     def run(

@@ -19,6 +19,7 @@ from recsys_tools.travel import (
     travel_paths,
     travel_train_config,
 )
+from tripgraph.settings import Settings
 
 
 def compare_travel_models(
@@ -32,11 +33,13 @@ def compare_travel_models(
     batch_size: int = 64,
     knobs: TransformerKnobs | None = None,
     negatives: int = 100,
+    *,
+    settings: Settings,
 ) -> dict[str, Any]:
     """One table: every model trained and tested the same way, mean (and spread) over seeds."""
     from recsys_tools.seqrec.data import load_travel_clicks
 
-    data_dir, _, run_dir, name = travel_paths(scale)
+    data_dir, _, run_dir, name = travel_paths(settings, scale)
     data = load_travel_clicks(data_dir)
     # Fail before any training when the catalogue cannot give every test user `negatives`
     # unseen items (ValueError naming the user), not after the first model has trained.

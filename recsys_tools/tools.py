@@ -1,4 +1,5 @@
-"""Agent tools over the trained recommenders: typed functions returning pydantic results.
+"""Agent tools over the trained recommenders: `RecsysToolbox`, whose methods return pydantic
+results. Whoever holds the settings builds one (`AgentDeps.open`); nothing here reads them.
 
 - `recommend_products(user_id=None, history=None, k=10)`: the next products for a user, from
   the registered sequential model (Meta-BERT4Rec by default) over the user's click sequence
@@ -13,7 +14,6 @@ users, empty histories and unknown products get popularity with `cold_start=True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -99,6 +99,9 @@ class RecsysToolbox:
     def recommend_products(
         self, user_id: str | None = None, history: list[str] | None = None, k: int = 10
     ) -> RecommendationResult:
+        """The next `k` travel products for a user (their stored click sequence), or for
+        `history` (product ids viewed, oldest first); `cold_start=True` when popularity was
+        used because the user and every history product were unknown."""
         import torch
 
         from recsys_tools.seqrec.data import Batch, left_pad
@@ -145,6 +148,8 @@ class RecsysToolbox:
         )
 
     def viewed_together(self, product_id: str, k: int = 10) -> ViewedTogetherResult:
+        """Products most often viewed together with `product_id` (cosine in Meta-Prod2Vec
+        space); unknown products get the most viewed ones with `cold_start=True`."""
         emb = self.embeddings()
         idx = emb.index_of(product_id)
         neighbours = emb.similar(idx, k) if idx is not None else []
@@ -176,33 +181,3 @@ def _top(scores: np.ndarray, k: int, item_ids: list[Any]) -> list[ScoredProduct]
         ScoredProduct(product_id=str(item_ids[i]), score=float(scores[i]), rank=r + 1)
         for r, i in enumerate(order)
     ]
-
-
-@lru_cache
-def default_toolbox() -> RecsysToolbox:
-    """The toolbox the agent uses, configured from settings (built on first call)."""
-    from tripgraph.settings import get_settings
-
-    settings = get_settings()
-    return RecsysToolbox(model_dir=settings.model_dir, mlflow_dir=settings.run_dir / "mlflow")
-
-
-def recommend_products(
-    user_id: str | None = None, history: list[str] | None = None, k: int = 10
-) -> RecommendationResult:
-    """Recommend the next `k` travel products for a user.
-
-    Args:
-        user_id: a known user's id; their click sequence is the model input.
-        history: product ids the user viewed, oldest first (used instead of the stored
-            sequence when given; e.g. the current session).
-        k: how many products to return.
-    Returns the products best first; `cold_start=True` means popularity was used because the
-    user and every history product were unknown."""
-    return default_toolbox().recommend_products(user_id=user_id, history=history, k=k)
-
-
-def viewed_together(product_id: str, k: int = 10) -> ViewedTogetherResult:
-    """Products most often viewed together with `product_id` (cosine in Meta-Prod2Vec space);
-    unknown products get the most viewed products with `cold_start=True`."""
-    return default_toolbox().viewed_together(product_id, k=k)

@@ -17,13 +17,12 @@ from recsys_tools.seqrec.experiment import ExperimentResult, git_sha, run_experi
 
 if TYPE_CHECKING:
     from recsys_tools.seqrec.models.layers import Fusion
+    from tripgraph.settings import Settings
 
 
-def travel_paths(scale: str | None) -> tuple[Path, Path, Path, str]:
+def travel_paths(settings: Settings, scale: str | None) -> tuple[Path, Path, Path, str]:
     """(dataset dir, recommender model dir, run dir, scale name) of a scale's click log."""
-    from tripgraph.settings import get_settings
-
-    s = get_settings()
+    s = settings
     name = scale or s.scale
     data_dir = s.dataset_dir(name)
     if not (data_dir / "clicks.parquet").exists():
@@ -96,13 +95,15 @@ def train_travel_model(
     seed: int = 0,
     register: bool = True,
     knobs: TransformerKnobs | None = None,
+    *,
+    settings: Settings,
 ) -> ExperimentResult:
     """Train one model on the travel logs, save `<model_dir>/recsys/<kind>.pt`, track it in
     MLflow and (optionally) register it as model `travel-<kind>` for the agent tools."""
     from recsys_tools.seqrec.data import load_travel_clicks
     from recsys_tools.seqrec.tracking import MlflowTracker
 
-    data_dir, model_dir, run_dir, name = travel_paths(scale)
+    data_dir, model_dir, run_dir, name = travel_paths(settings, scale)
     data = load_travel_clicks(data_dir)
     tracker = MlflowTracker(run_dir / "mlflow", f"travel-{name}")
     result, _ = run_experiment(
@@ -125,6 +126,8 @@ def train_travel_embeddings(
     dim: int = 32,
     meta_weight: float = 0.0,
     seed: int = 0,
+    *,
+    settings: Settings,
 ) -> dict[str, Any]:
     """Train (Meta-)Prod2Vec, evaluate next-viewed item on held-out sessions, save the vectors
     and a t-SNE PNG coloured by city."""
@@ -137,7 +140,7 @@ def train_travel_embeddings(
     )
     from recsys_tools.seqrec.tracking import MlflowTracker
 
-    data_dir, model_dir, run_dir, scale_name = travel_paths(scale)
+    data_dir, model_dir, run_dir, scale_name = travel_paths(settings, scale)
     sessions = load_sessions(data_dir, seed=seed)
     cfg = Prod2VecConfig(dim=dim, epochs=epochs, meta_weight=meta_weight, seed=seed)
     tracker = MlflowTracker(run_dir / "mlflow", f"travel-{scale_name}")

@@ -1,16 +1,16 @@
-"""`GET /v1/tools` and `POST /v1/tools/<name>`: the recommender and NER tools, looked up at
-request time; `_call_tool` is the one place a tool's exceptions become statuses."""
+"""`GET /v1/tools` and `POST /v1/tools/<name>`: the recommender and NER tools of the open
+service's parts; `_call_tool` is the one place a tool's exceptions become statuses."""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
+from agent.api.deps import ServiceDep
 from agent.api.schemas import (
     ApiError,
     EntitiesRequest,
@@ -21,34 +21,35 @@ from agent.api.schemas import (
     _errors,
 )
 
+if TYPE_CHECKING:
+    from agent.service import AgentService
+
 log = logging.getLogger("tripgraph.api")
 
-# name → the modules that may define it; looked up at request time: the tool modules land
-# over time and import heavy libraries, so nothing is imported before it is asked for.
-TOOLS: dict[str, tuple[str, ...]] = {
-    "recommend_products": ("recsys_tools.tools",),
-    "viewed_together": ("recsys_tools.tools",),
-    "extract_entities": ("recsys_tools.nlu", "recsys_tools.nlu.service"),
-}
+# The tools a service offers: the recommenders of its toolbox and the NER model of its
+# understander's directory (`AgentDeps.open` points both at the settings' model directory).
+TOOLS: tuple[str, ...] = ("recommend_products", "viewed_together", "extract_entities")
 
 
-def find_tool(name: str) -> tuple[Callable[..., Any] | None, str]:
-    reasons = []
-    for module_name in TOOLS[name]:
-        try:
-            module = importlib.import_module(module_name)
-        except ImportError as exc:
-            reasons.append(f"{module_name} is not available yet ({exc})")
-            continue
-        fn = getattr(module, name, None)
-        if callable(fn):
-            return fn, f"{module_name}.{name}"
-        reasons.append(f"{module_name}.{name} is not defined yet")
-    return None, "; ".join(reasons)
+def find_tool(service: AgentService, name: str) -> tuple[Callable[..., Any] | None, str]:
+    """The callable behind tool `name` for this service, or None and why not."""
+    deps = service.deps
+    if name in ("recommend_products", "viewed_together"):
+        if deps.toolbox is None:
+            return None, "no recommender toolbox is configured for this service"
+        return getattr(deps.toolbox, name), f"RecsysToolbox.{name} ({deps.toolbox.model_dir})"
+    if name == "extract_entities":
+        model_dir = deps.understander.model_dir
+        if model_dir is None:
+            return None, "no NER model directory is configured for this service"
+        from recsys_tools.nlu.service import get_extractor
+
+        return get_extractor(model_dir).extract, f"EntityExtractor ({model_dir})"
+    raise KeyError(name)
 
 
-def _call_tool(name: str, **kwargs: Any) -> ToolResult:
-    fn, detail = find_tool(name)
+def _call_tool(service: AgentService, name: str, **kwargs: Any) -> ToolResult:
+    fn, detail = find_tool(service, name)
     if fn is None:
         raise ApiError(501, "not_available", f"{name} is not available yet: {detail}")
     try:
@@ -76,10 +77,10 @@ def router() -> APIRouter:
         summary="Tools and whether they run now",
         tags=["tools"],
     )
-    def tools() -> list[ToolInfo]:
+    def tools(service: ServiceDep) -> list[ToolInfo]:
         out = []
         for name in TOOLS:
-            fn, detail = find_tool(name)
+            fn, detail = find_tool(service, name)
             out.append(ToolInfo(name=name, available=fn is not None, detail=detail))
         return out
 
@@ -95,19 +96,19 @@ def router() -> APIRouter:
         )
 
     @tool_route("recommend_products", "Personalised travel products for a user")
-    def recommend_products(body: ProductsRequest) -> ToolResult:
+    def recommend_products(body: ProductsRequest, service: ServiceDep) -> ToolResult:
         """From the user's stored click sequence, or from `history`; unknown users and empty
         histories get popular products (the result says `cold_start`)."""
         return _call_tool(
-            "recommend_products", user_id=body.user_id, history=body.history, k=body.k
+            service, "recommend_products", user_id=body.user_id, history=body.history, k=body.k
         )
 
     @tool_route("viewed_together", "Products viewed together with a product")
-    def viewed_together(body: ViewedTogetherRequest) -> ToolResult:
-        return _call_tool("viewed_together", product_id=body.product_id, k=body.k)
+    def viewed_together(body: ViewedTogetherRequest, service: ServiceDep) -> ToolResult:
+        return _call_tool(service, "viewed_together", product_id=body.product_id, k=body.k)
 
     @tool_route("extract_entities", "Named entities (region, category, party, …) in a text")
-    def extract_entities(body: EntitiesRequest) -> ToolResult:
-        return _call_tool("extract_entities", text=body.text)
+    def extract_entities(body: EntitiesRequest, service: ServiceDep) -> ToolResult:
+        return _call_tool(service, "extract_entities", text=body.text)
 
     return router

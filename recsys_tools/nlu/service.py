@@ -1,7 +1,8 @@
-"""The typed tool the agent calls: `extract_entities(text) -> ExtractionResult`.
+"""The typed NER + intent tool: `get_extractor(<model_dir>/ner).extract(text) ->
+ExtractionResult` (the agent's `extract_entities`).
 
-The model is loaded lazily on first use from `<model_dir>/ner/` (written by
-`tripgraph train ner`); without one the call raises `NerModelMissing` saying what to run.
+The model is loaded lazily on first use from the directory (written by `tripgraph train
+ner`); without one the call raises `NerModelMissing` saying what to run.
 """
 
 from __future__ import annotations
@@ -95,18 +96,6 @@ class EntityExtractor:
 
 
 @lru_cache(maxsize=4)
-def get_extractor(directory: Path | None = None) -> EntityExtractor:
-    if directory is None:
-        from tripgraph.settings import get_settings
-
-        directory = get_settings().model_dir / "ner"
+def get_extractor(directory: Path) -> EntityExtractor:
+    """One extractor (one model load) per model directory in a process."""
     return EntityExtractor(directory)
-
-
-def extract_entities(text: str) -> ExtractionResult:
-    """Intent and entities (region, POI, menu, party, …) of one Korean question."""
-    return get_extractor().extract(text)
-
-
-def extract_entities_batch(texts: Sequence[str]) -> list[ExtractionResult]:
-    return get_extractor().extract_batch(texts)

@@ -30,6 +30,7 @@ def test_compare_table_pairs_meta_with_plain_per_seed(
             out=tmp_path / "compare.json",
             knobs=TransformerKnobs(fusion="gate", id_dropout=0.3),
             negatives=20,  # the tiny catalogue has 60 products
+            settings=get_settings(),
         )
     finally:
         get_settings.cache_clear()
@@ -70,7 +71,11 @@ def test_too_many_negatives_fail_before_any_training(
     try:
         with pytest.raises(ValueError, match="unseen items"):
             compare_travel_models(
-                ["bert4rec"], scale=tiny_data.name, epochs=1, out=tmp_path / "c.json"
+                ["bert4rec"],
+                scale=tiny_data.name,
+                epochs=1,
+                out=tmp_path / "c.json",
+                settings=get_settings(),
             )
     finally:
         get_settings.cache_clear()

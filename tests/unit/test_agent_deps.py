@@ -23,9 +23,7 @@ ENTRY_POINTS = {
     "agent/mcp_server.py",
     "agent/ui/app.py",
 }
-# Not yet injected (issue 14 item 2 left these): module-level tools that build their
-# default toolbox / extractor / paths from the settings for the CLI, the API and MCP.
-NOT_YET = {"recsys_tools/tools.py", "recsys_tools/nlu/service.py", "recsys_tools/travel.py"}
+NOT_YET: set[str] = set()  # library modules still reading the settings (none left)
 
 
 def test_the_nodes_use_the_parts_they_are_given(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@ question, how their answers are rendered, and honest answers for missing trained
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
 
@@ -148,12 +149,9 @@ def test_mapping_answer_shows_the_mapping_and_candidates() -> None:
     assert "후보 잔잔 / Janjan Alley (ChIJy, 20 m" in text
 
 
-def test_missing_recommender_is_not_available(monkeypatch: pytest.MonkeyPatch) -> None:
-    def missing(**_: Any) -> Any:
-        raise recsys.ModelNotAvailable("no meta-bert4rec model; run `tripgraph train …`")
-
-    monkeypatch.setattr(recsys, "recommend_products", missing)
-    tools = AgentTools(MagicMock(spec=GraphStore))
+def test_missing_recommender_is_not_available(tmp_path: Path) -> None:
+    # A real toolbox over an empty model directory: no trained model, said plainly.
+    tools = AgentTools(MagicMock(spec=GraphStore), toolbox=recsys.RecsysToolbox(tmp_path))
     out = tools.run("recommend_products", Slots(user_id="U000001"), "U000001 상품 추천")
     assert not out.available and "tripgraph train" in out.detail
     text = tool_text(out.feature, out.available, out.items, out.detail, "오프라인 모드")
@@ -161,17 +159,23 @@ def test_missing_recommender_is_not_available(monkeypatch: pytest.MonkeyPatch) -
     # Without a user id the tool asks for one instead of guessing.
     asks = tools.run("recommend_products", Slots(), "상품 추천해줘")
     assert asks.available and "U000123" in asks.detail
+    # Without a toolbox at all, the tool says so (it never builds one from the settings).
+    bare = AgentTools(MagicMock(spec=GraphStore)).run(
+        "viewed_together", Slots(product_id="P00012"), "P00012 같이 본 상품"
+    )
+    assert not bare.available and "no recommender models configured" in bare.detail
 
 
-def test_products_are_rendered_from_the_typed_result(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_products_are_rendered_from_the_typed_result() -> None:
     result = recsys.ViewedTogetherResult(
         product_id="P00012",
         items=[recsys.ScoredProduct(product_id="P00013", score=0.91, rank=1)],
         cold_start=False,
         model="meta-prod2vec",
     )
-    monkeypatch.setattr(recsys, "viewed_together", lambda **_: result)
-    out = AgentTools(MagicMock(spec=GraphStore)).run(
+    toolbox = MagicMock(spec=recsys.RecsysToolbox)
+    toolbox.viewed_together.return_value = result
+    out = AgentTools(MagicMock(spec=GraphStore), toolbox=toolbox).run(
         "viewed_together", Slots(product_id="P00012"), "P00012 같이 본 상품"
     )
     text = tool_text(out.feature, out.available, out.items, out.detail, "m", out.kind, out.data)

@@ -228,7 +228,7 @@ def test_health_reports_mode_and_outage() -> None:
 def test_unavailable_tools_are_501_not_fake(monkeypatch: pytest.MonkeyPatch) -> None:
     import agent.api.tools as api  # the routers look tools up in their own module
 
-    monkeypatch.setattr(api, "find_tool", lambda name: (None, "not installed"))
+    monkeypatch.setattr(api, "find_tool", lambda service, name: (None, "not installed"))
     c = client(make_service())
     r = c.post("/v1/tools/recommend_products", json={"user_id": "U1"})
     assert r.status_code == 501 and r.json()["error"] == "not_available"
@@ -248,7 +248,7 @@ def test_available_tool_is_called(monkeypatch: pytest.MonkeyPatch) -> None:
             raise RuntimeError("no trained model")
         return {"product_id": "P1", "items": [{"product_id": "P2", "score": 0.5}]}
 
-    monkeypatch.setattr(api, "find_tool", lambda name: (fake_tool, "fake"))
+    monkeypatch.setattr(api, "find_tool", lambda service, name: (fake_tool, "fake"))
     c = client(make_service())
     r = c.post("/v1/tools/viewed_together", json={"product_id": "P1", "k": 3})
     assert r.status_code == 200

@@ -16,7 +16,7 @@ def test_tool_unavailable_503_has_retry_after(monkeypatch: pytest.MonkeyPatch) -
     def broken_tool(**kwargs: Any) -> dict[str, Any]:
         raise RuntimeError("no trained model")
 
-    monkeypatch.setattr(api, "find_tool", lambda name: (broken_tool, "fake"))
+    monkeypatch.setattr(api, "find_tool", lambda service, name: (broken_tool, "fake"))
     r = client(make_service()).post("/v1/tools/viewed_together", json={"product_id": "P1"})
     assert r.status_code == 503 and r.json()["error"] == "tool_unavailable"
     assert r.headers["retry-after"] == "5"

@@ -200,10 +200,12 @@ def map_places(
 
 def extract(text: Annotated[str, typer.Argument(help="a Korean question")]) -> None:
     """Intent and entities of one question (the agent's extract_entities tool)."""
-    from recsys_tools.nlu.service import extract_entities
+    from recsys_tools.nlu.service import get_extractor
+    from tripgraph.settings import get_settings
 
     _threads(1)
-    typer.echo(extract_entities(text).model_dump_json(indent=2))
+    extractor = get_extractor(get_settings().model_dir / "ner")
+    typer.echo(extractor.extract(text).model_dump_json(indent=2))
 
 
 def itinerary(

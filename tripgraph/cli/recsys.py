@@ -55,6 +55,7 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
         id_dropout: IdDropout = None,
     ) -> None:
         from recsys_tools.travel import train_travel_model
+        from tripgraph.settings import get_settings
 
         result = train_travel_model(
             kind,
@@ -66,6 +67,7 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
             seed=seed,
             register=register,
             knobs=_knobs(dropout, fusion, id_dropout),
+            settings=get_settings(),
         )
         typer.echo(
             f"{kind}: test NDCG@10 sampled={result.test_sampled['NDCG@10']:.4f} "
@@ -90,10 +92,17 @@ def _make_embedding_command(name: str) -> Callable[..., None]:
         seed: Annotated[int, typer.Option(help="random seed")] = 0,
     ) -> None:
         from recsys_tools.travel import train_travel_embeddings
+        from tripgraph.settings import get_settings
 
         lam = meta_weight if name == "meta-prod2vec" else 0.0
         report = train_travel_embeddings(
-            name, scale=scale, epochs=epochs, dim=dim, meta_weight=lam, seed=seed
+            name,
+            scale=scale,
+            epochs=epochs,
+            dim=dim,
+            meta_weight=lam,
+            seed=seed,
+            settings=get_settings(),
         )
         m = report["next_item"]
         typer.echo(
@@ -126,6 +135,7 @@ def eval_recsys(
     """Compare the recommenders on the travel click logs (one table: JSON + PNG). Every model
     gets the same budget: epochs, minutes, LR, batch size and early stopping."""
     from evals.recsys import compare_travel_models
+    from tripgraph.settings import get_settings
 
     try:
         table = compare_travel_models(
@@ -139,6 +149,7 @@ def eval_recsys(
             batch_size=batch_size,
             knobs=_knobs(dropout, fusion, id_dropout),
             negatives=negatives,
+            settings=get_settings(),
         )
     except ValueError as exc:  # bad input (e.g. too few items for --negatives): no traceback
         hint = " (try a smaller --negatives)" if "unseen items" in str(exc) else ""
