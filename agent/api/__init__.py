@@ -5,7 +5,7 @@ recommender tools.
                            event of the agent, then one `answer` event
     POST /v1/cypher        read-only Cypher → columns / rows / truncated + graph view JSON
     GET  /v1/cypher/view   the same query drawn as a standalone HTML page (SVG)
-    GET  /v1/tools         which tools are importable now
+    GET  /v1/tools         which tools this service can run now
     POST /v1/tools/...     recommend_products, viewed_together, extract_entities
     GET  /v1/models, POST /v1/chat/completions
                            the agent as an OpenAI-compatible model (agent.openai_compat)
