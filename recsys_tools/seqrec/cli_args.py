@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from recsys_tools.seqrec.data import SeqDataset
 from recsys_tools.seqrec.evaluator import Protocol
 from recsys_tools.seqrec.factory import ModelConfig, ModelKind, default_config
 from recsys_tools.seqrec.models.transformer import TransformerConfig
-from recsys_tools.seqrec.trainer import TrainConfig
+from recsys_tools.seqrec.trainer import Schedule, TrainConfig
 
 
 def add_training_args(ap: argparse.ArgumentParser, **defaults: Any) -> None:
@@ -34,6 +34,18 @@ def add_training_args(ap: argparse.ArgumentParser, **defaults: Any) -> None:
     ap.add_argument("--ce-pop-alpha", type=float, default=1.0)
     ap.add_argument("--mask-prob", type=float, default=0.2)
     ap.add_argument("--patience", type=int, default=3)
+    ap.add_argument(
+        "--schedule",
+        default="constant",
+        choices=list(get_args(Schedule)),
+        help="LR schedule (the travel study: decaying schedules beat constant on validation)",
+    )
+    ap.add_argument(
+        "--plateau",
+        type=int,
+        default=None,
+        help="halve the LR after this many validations without a gain (ReduceLROnPlateau)",
+    )
     ap.add_argument("--val-users", type=int, default=10000, help="validation subset (speed)")
     # One thread: on the shared 2-core box two OpenMP threads spin-wait on each other while
     # other jobs hold the cores; measured 6x more CPU per batch than one thread (load ~15).
@@ -74,6 +86,8 @@ def configs_from_args(
         lr=args.lr,
         weight_decay=args.weight_decay,
         early_stop_patience=args.patience,
+        schedule=args.schedule,
+        plateau_patience=args.plateau,
         val_protocol=val_protocol,
         val_users=args.val_users,
         max_minutes=args.minutes,
@@ -89,6 +103,10 @@ def run_tag(args: argparse.Namespace) -> str:
     tag = str(args.model) + (f"-neg{args.ce_negatives}" if args.ce_negatives else "")
     if args.ce_negatives and args.ce_sampling == "popularity":
         tag += f"pop{args.ce_pop_alpha:g}"
+    if getattr(args, "schedule", "constant") != "constant":
+        tag += f"-{args.schedule}"
+    if getattr(args, "plateau", None):
+        tag += f"-plateau{args.plateau}"
     return tag + ("-refit" if args.refit else "")
 
 
