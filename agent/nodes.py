@@ -339,6 +339,7 @@ class AgentNodes:
         return {
             "hyde_text": text,
             "candidates": candidates,
+            "menu_ids": sorted(menu_ids) if menu_ids is not None else None,
             "steps": _steps(state, step),
             "notes": _notes(state, *notes),
         }
@@ -352,7 +353,11 @@ class AgentNodes:
         have = {c.merchant_id for c in candidates}
         need = self.deps.config.backfill_below - len(candidates)
         seeds = SEL.shortlist(candidates, 3)
-        menu_ids = R.menu_merchant_ids(self.deps, slots)
+        if "menu_ids" in state:  # read by `hyde` this turn
+            known = state["menu_ids"]
+            menu_ids = set(known) if known is not None else None
+        else:
+            menu_ids = R.menu_merchant_ids(self.deps, slots)
         extra, note = R.graph_backfill(self.deps, seeds, slots, have, menu_ids, need)
         notes = [note]
         # The ladder runs whenever fewer candidates than picks meet every constraint: a

@@ -180,6 +180,9 @@ class State(InputState, total=False):
     cypher_params: dict[str, Any]
     cypher_attempts: list[CypherAttempt]
     candidates: list[Candidate]
+    # Merchants serving the asked dish (None: no dish asked), read once by `hyde` for
+    # `backfill` too.
+    menu_ids: list[str] | None
     hyde_text: str | None
     picks: list[Pick]
     graph_rows: list[dict[str, Any]]
