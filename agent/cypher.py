@@ -14,6 +14,45 @@ from typing import Any
 from agent.state import Slots
 from tripgraph.vocab import ATTRIBUTES
 
+# One read: the user, and each review they wrote with its merchant's facts.
+PROFILE_QUERY = (
+    "MATCH (u:User {user_id: $user_id}) "
+    "OPTIONAL MATCH (u)-[:WROTE]->(r:Review)-[:ABOUT]->(m:Merchant) "
+    "WHERE NOT r.review_id IN $exclude "
+    "RETURN u.age_band AS age_band, u.party_type AS party_type, u.home_city AS home_city, "
+    "collect({merchant_id: m.merchant_id, category: m.category, region: m.region, "
+    "rating: r.rating, price_level: m.price_level, parking: m.parking, "
+    "ocean_view: m.ocean_view, kid_friendly: m.kid_friendly, "
+    "group_seating: m.group_seating, quiet: m.quiet, pet_friendly: m.pet_friendly}) AS reviews"
+)
+
+# Read-only Cypher of the tool adapters (the subset FalkorDB and Neo4j both run).
+PLACE_NAMES = (  # POIs first: where an alias is shared, the POI reading wins
+    "MATCH (p:Place) WHERE p.level IN ['poi', 'region', 'city'] "
+    "AND NOT (p.place_id STARTS WITH 'INT-' OR p.place_id STARTS WITH 'EXT-') "
+    "RETURN p.name AS name, p.name_en AS name_en, p.aliases AS aliases, p.level AS level "
+    "ORDER BY CASE p.level WHEN 'poi' THEN 0 WHEN 'region' THEN 1 ELSE 2 END, name"
+)
+PLACE_BY_NAME = (
+    "MATCH (p:Place) WHERE toLower(p.name) = toLower($ref) OR toLower(p.name_en) = "
+    "toLower($ref) OR $ref IN p.aliases RETURN p.place_id AS id, p.name AS name, "
+    "p.name_en AS name_en, p.city_code AS city_code, p.lat AS lat, p.lon AS lon "
+    "ORDER BY CASE WHEN p.place_id STARTS WITH 'INT-' OR p.place_id STARTS WITH 'EXT-' "
+    "THEN 1 ELSE 0 END, id LIMIT 1"
+)
+SAME_AS_OF = (
+    "MATCH (p:Place)-[r:SAME_AS]-(q:Place) WHERE p.place_id IN $ids "
+    "AND q.place_id STARTS WITH 'EXT-' RETURN DISTINCT q.place_id AS id, q.name AS name, "
+    "q.name_en AS name_en, r.score AS score"
+)
+
+# Merchant names for the candidate lists of the steps (the stage events carry ids only).
+MERCHANT_NAMES = (
+    "MATCH (m:Merchant) WHERE m.merchant_id IN $ids "
+    "RETURN m.merchant_id AS merchant_id, m.name AS name, m.region AS region, "
+    "m.category AS category, m.rating AS rating"
+)
+
 VOCABULARY_QUERIES: dict[str, str] = {
     "regions": (
         "MATCH (p:Place) WHERE p.level = 'region' AND p.place_id STARTS WITH 'KR-JEJU' "

@@ -14,6 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from agent.cypher import PROFILE_QUERY
 from agent.state import Candidate
 from graph_schema.store import GraphStore
 from prompts import agent as P
@@ -29,18 +30,6 @@ USER_PARTY_SHARE = {
     "friends": "share_friends",
     "solo": "share_solo",
 }
-
-# One read: the user, and each review they wrote with its merchant's facts.
-PROFILE_QUERY = (
-    "MATCH (u:User {user_id: $user_id}) "
-    "OPTIONAL MATCH (u)-[:WROTE]->(r:Review)-[:ABOUT]->(m:Merchant) "
-    "WHERE NOT r.review_id IN $exclude "
-    "RETURN u.age_band AS age_band, u.party_type AS party_type, u.home_city AS home_city, "
-    "collect({merchant_id: m.merchant_id, category: m.category, region: m.region, "
-    "rating: r.rating, price_level: m.price_level, parking: m.parking, "
-    "ocean_view: m.ocean_view, kid_friendly: m.kid_friendly, "
-    "group_seating: m.group_seating, quiet: m.quiet, pet_friendly: m.pet_friendly}) AS reviews"
-)
 
 
 class UserProfile(BaseModel):

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from agent.cypher import PLACE_BY_NAME, PLACE_NAMES, SAME_AS_OF
 from agent.understand import DAY_MARK, Match, find_all
 from graph_schema.store import GraphStore
 from recsys_tools import tools as recsys
@@ -50,26 +51,6 @@ FEATURES = {
     "itinerary": "일정 → 패키지 매칭",
     "place_mapping": "장소 DB 매핑",
 }
-
-# Read-only Cypher of the tool adapters (the subset FalkorDB and Neo4j both run).
-PLACE_NAMES = (  # POIs first: where an alias is shared, the POI reading wins
-    "MATCH (p:Place) WHERE p.level IN ['poi', 'region', 'city'] "
-    "AND NOT (p.place_id STARTS WITH 'INT-' OR p.place_id STARTS WITH 'EXT-') "
-    "RETURN p.name AS name, p.name_en AS name_en, p.aliases AS aliases, p.level AS level "
-    "ORDER BY CASE p.level WHEN 'poi' THEN 0 WHEN 'region' THEN 1 ELSE 2 END, name"
-)
-PLACE_BY_NAME = (
-    "MATCH (p:Place) WHERE toLower(p.name) = toLower($ref) OR toLower(p.name_en) = "
-    "toLower($ref) OR $ref IN p.aliases RETURN p.place_id AS id, p.name AS name, "
-    "p.name_en AS name_en, p.city_code AS city_code, p.lat AS lat, p.lon AS lon "
-    "ORDER BY CASE WHEN p.place_id STARTS WITH 'INT-' OR p.place_id STARTS WITH 'EXT-' "
-    "THEN 1 ELSE 0 END, id LIMIT 1"
-)
-SAME_AS_OF = (
-    "MATCH (p:Place)-[r:SAME_AS]-(q:Place) WHERE p.place_id IN $ids "
-    "AND q.place_id STARTS WITH 'EXT-' RETURN DISTINCT q.place_id AS id, q.name AS name, "
-    "q.name_en AS name_en, r.score AS score"
-)
 
 # ------------------------------------------------------------------ question parsing
 

@@ -21,6 +21,7 @@ from chainlit.server import app as chainlit_app
 from starlette.concurrency import iterate_in_threadpool
 
 from agent.api import warm_up
+from agent.cypher import MERCHANT_NAMES
 from agent.graph_view import graph_from_rows, render_svg
 from agent.service import AgentAnswer, AgentService, StageEvent
 from agent.ui.offline import install_offline_page
@@ -35,12 +36,6 @@ from graph_schema.store import GraphStoreError, ReadOnlyViolation
 
 log = logging.getLogger("tripgraph.ui")
 
-# Merchant names for the candidate lists of the steps (the stage events carry ids only).
-MERCHANT_NAMES = (
-    "MATCH (m:Merchant) WHERE m.merchant_id IN $ids "
-    "RETURN m.merchant_id AS merchant_id, m.name AS name, m.region AS region, "
-    "m.category AS category, m.rating AS rating"
-)
 CYPHER_MAX_ROWS = 200
 OPEN_STEPS = {"understand", "text2cypher", "hyde", "select", "graph_query", "tool"}
 

@@ -7,7 +7,8 @@ from unittest.mock import MagicMock
 import pytest
 
 from agent import selection as SEL
-from agent.profile import PROFILE_QUERY, UserProfile, profile_from_row, read_profile, taste_part
+from agent.cypher import PROFILE_QUERY
+from agent.profile import UserProfile, profile_from_row, read_profile, taste_part
 from agent.state import Candidate, Evidence, Slots
 from graph_schema.store import GraphStore, QueryResult
 
