@@ -141,6 +141,7 @@ def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[s
             "family": item["family"],
             "question": item["question"],
             "ms": round(ms, 1),
+            "mode": answer.mode,
             "intent_ok": answer.intent == exp["intent"],
             "n_picks": len(answer.picks),
             "fields_ok": {k: field_ok(k, exp[k], got) for k in FIELDS if k in exp},
@@ -189,8 +190,12 @@ def summarise_agent(records: list[dict[str, Any]], percentile: Any) -> dict[str,
 
     away = [km for r in records for km in r.get("picks_away_km", [])]
     picks = total("picks_total")
+    modes: dict[str, int] = defaultdict(int)
+    for r in records:
+        modes[str(r.get("mode"))] += 1
     return {
         "n": len(records),
+        "modes": dict(modes),
         "intent_accuracy": mean("intent_ok"),
         "three_picks": round(sum(r["n_picks"] >= 3 for r in records) / len(records), 4)
         if records

@@ -366,3 +366,20 @@ def test_query_cache_and_exit_durability_keep_answers_and_memory(deps: AgentDeps
     assert follow.slots.region == first.slots.region == "애월읍"
     assert follow.slots.max_avg_price is not None
     assert not {p.merchant_id for p in follow.picks} & {p.merchant_id for p in first.picks}
+
+
+def test_the_paraphrase_eval_runs_in_llm_mode(store: GraphStore, deps: AgentDeps) -> None:
+    """Issue 12 item 6: with an endpoint configured the second gold set's eval runs through
+    the LLM steps. The stub answers every request with a 500, so each step falls back to its
+    offline counterpart and the eval still scores every answer (no real model is available
+    here: this proves the wiring, not LLM-mode quality)."""
+    from evals.paraphrase import evaluate_agent, load_paraphrase_gold
+
+    items = load_paraphrase_gold("test")[:6]
+    with StubOpenAI([]) as stub:
+        svc = AgentService(_llm_deps(store, deps, stub), memory_checkpointer())
+        out = evaluate_agent(svc, items)
+    assert stub.requests, "the LLM path was not taken"
+    summary = out["summary"]
+    assert summary["n"] == 6 and summary["modes"] == {"fallback": 6}
+    assert summary["intent_accuracy"] is not None and summary["latency_ms"]["p95"] is not None
