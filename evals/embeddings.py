@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -264,6 +265,27 @@ def builtin_retrieval_set(
     return RetrievalSet("builtin", docs, cases)
 
 
+def _dataset_merchants(dataset_dir: Path, columns: set[str]) -> tuple[Any, list[str]] | None:
+    """The dataset's merchants and the boolean aspects they carry, or None when the reviews
+    or merchants are missing or the merchants lack `columns` or every aspect column."""
+    import pandas as pd
+
+    if not all((dataset_dir / f).exists() for f in ("reviews.parquet", "merchants.parquet")):
+        return None
+    merchants = pd.read_parquet(dataset_dir / "merchants.parquet")
+    attributes = [a for a in _ATTRIBUTE_WORDS if a in merchants.columns]
+    if not columns <= set(merchants.columns) or not attributes:
+        return None
+    return merchants, attributes
+
+
+def _aspect_sets(attributes: list[str]) -> list[tuple[str, ...]]:
+    """One aspect per ask first, then every pair ("주차 편한 조용한 …")."""
+    return [(a,) for a in attributes] + [
+        (a, b) for i, a in enumerate(attributes) for b in attributes[i + 1 :]
+    ]
+
+
 def dataset_retrieval_set(
     dataset_dir: Path,
     seed: int = 42,
@@ -274,17 +296,13 @@ def dataset_retrieval_set(
     """Queries from a generated dataset, or None when it is missing or lacks the columns."""
     import pandas as pd
 
-    reviews_path, merchants_path = (
-        dataset_dir / "reviews.parquet",
-        dataset_dir / "merchants.parquet",
+    found = _dataset_merchants(dataset_dir, {"merchant_id", "region", "category"})
+    if found is None:
+        return None
+    merchants, attributes = found
+    reviews = pd.read_parquet(
+        dataset_dir / "reviews.parquet", columns=["review_id", "merchant_id", "text"]
     )
-    if not (reviews_path.exists() and merchants_path.exists()):
-        return None
-    merchants = pd.read_parquet(merchants_path)
-    attributes = [a for a in _ATTRIBUTE_WORDS if a in merchants.columns]
-    if not {"merchant_id", "region", "category"} <= set(merchants.columns) or not attributes:
-        return None
-    reviews = pd.read_parquet(reviews_path, columns=["review_id", "merchant_id", "text"])
     rng = np.random.default_rng(seed)
     if len(reviews) > max_docs:
         # keep the corpus small enough to embed with the slow models in a few minutes
@@ -295,9 +313,7 @@ def dataset_retrieval_set(
     docs = table["text"].astype(str).tolist()
     categories = sorted(table["category"].astype(str).unique())
     # one aspect per query first, then pairs ("주차 편한 조용한 흑돼지집"), until n_queries
-    wanted = [(a,) for a in attributes] + [
-        (a, b) for i, a in enumerate(attributes) for b in attributes[i + 1 :]
-    ]
+    wanted = _aspect_sets(attributes)
     mentions = {
         a: table[a].astype(bool) & table["text"].str.contains("|".join(_ATTRIBUTE_WORDS[a]))
         for a in attributes
@@ -358,20 +374,14 @@ def merchant_retrieval_set(
     from agent.retrieval import offline_hyde_text
     from agent.state import Slots
 
-    reviews_path, merchants_path = (
-        dataset_dir / "reviews.parquet",
-        dataset_dir / "merchants.parquet",
-    )
-    if not (reviews_path.exists() and merchants_path.exists()):
+    found = _dataset_merchants(dataset_dir, {"merchant_id", "category"})
+    if found is None:
         return None
-    merchants = pd.read_parquet(merchants_path)
-    attributes = [a for a in _ATTRIBUTE_WORDS if a in merchants.columns]
-    if not {"merchant_id", "category"} <= set(merchants.columns) or not attributes:
-        return None
+    merchants, attributes = found
     rng = np.random.default_rng(seed)
     sample = merchants.iloc[np.sort(rng.permutation(len(merchants))[:n_merchants])]
     ids = set(sample["merchant_id"].astype(str))
-    reviews = pd.read_parquet(reviews_path, columns=["merchant_id", "text"])
+    reviews = pd.read_parquet(dataset_dir / "reviews.parquet", columns=["merchant_id", "text"])
     reviews = reviews[reviews["merchant_id"].astype(str).isin(ids)]
     reviews = reviews.groupby("merchant_id", sort=True).head(reviews_per_merchant)
     has = {
@@ -379,9 +389,7 @@ def merchant_retrieval_set(
         for row in sample.itertuples()
     }
     category_of = dict(zip(sample["merchant_id"].astype(str), sample["category"], strict=True))
-    wanted = [(a,) for a in attributes] + [
-        (a, b) for i, a in enumerate(attributes) for b in attributes[i + 1 :]
-    ]
+    wanted = _aspect_sets(attributes)
     categories = sorted(set(category_of.values()))
     cases: list[MerchantCase] = []
     for aspects in (wanted[i] for i in rng.permutation(len(wanted))):
