@@ -9,6 +9,7 @@ from functools import cache
 
 from agent.state import Intent, Slots, Turn
 from agent.understand.matching import (
+    Match,
     _compact,
     _first,
     _has,
@@ -80,7 +81,7 @@ def _place_slots(
     pois = find_all(text, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
     regions = find_all(text, vocab.regions)
     if regions:
-        slots.region = regions[-1].canonical if last else regions[0].canonical
+        slots.region = (regions[-1] if last else _where_asked(text, regions, vocab)).canonical
     elif pois:
         poi, region = pois[0].canonical.split("|")
         slots.region, slots.poi = region, poi
@@ -101,6 +102,24 @@ def _place_slots(
     if city:
         slots.city = city
         signals.append("city")
+
+
+def _where_asked(text: str, regions: list[Match], vocab: Vocabulary) -> Match:
+    """Of several places named, the one the ask is at: the first whose word ends in a place
+    postposition or is followed by one ('우도 들어가기 전에 성산항 근처에서' asks at 성산),
+    else the first named."""
+    if len(regions) > 1:
+        before = vocab.extra.place_words.before
+        for m in sorted(regions, key=lambda r: r.start):
+            rest = text[m.end :]
+            glued = bool(rest) and not rest[0].isspace()  # its word goes on: '성산항', '함덕에서'
+            tokens = rest.split()
+            word_tail = tokens[0] if glued and tokens else ""
+            nxt = 1 if glued else 0
+            following = tokens[nxt] if len(tokens) > nxt else ""
+            if any(word_tail.endswith(b) or following.startswith(b) for b in before):
+                return m
+    return regions[0]
 
 
 def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:

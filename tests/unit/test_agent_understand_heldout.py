@@ -204,3 +204,16 @@ def test_the_answer_says_an_unknown_place_was_not_applied() -> None:
     text = recommendation_text(slots, [pick], [], "오프라인 모드")
     assert "'금능'은 제가 아는 제주 지명에 없어서 제주 전체에서 골랐어요" in text
     assert "위치를 몰라" in text
+
+
+def test_of_several_places_the_one_the_ask_is_at_wins(vocab: Vocabulary) -> None:
+    # '우도' is where the traveller goes next; the ask is at 성산 (성산항 근처에서)
+    q = "우도 들어가기 전에 성산항 근처에서 아침으로 해장국 먹을 데 있을까요"
+    assert parse_question(q, vocab).slots.region == "성산읍"
+    assert parse_question("애월에서 한림까지 가는 길에 카페", vocab).slots.region == "애월읍"
+    assert parse_question("성산 우도 흑돼지", vocab).slots.region == "성산읍"  # no marker: first
+
+
+def test_a_beer_is_an_ask_for_a_bar(vocab: Vocabulary) -> None:
+    p = parse_question("함덕에서 강아지랑 들어갈 수 있는 카페랑 근처 맥주 한잔할 곳", vocab)
+    assert p.slots.category == "카페" and p.slots.not_in_graph == ["술집"]
