@@ -83,7 +83,7 @@ def compare_travel_models(
         # Both models see the same seeds, so the per-seed differences are paired: their
         # spread says more about the gain than the two models' separate spreads.
         table["meta_minus_plain_NDCG@10_paired"] = {
-            p: _paired(meta["per_seed_NDCG@10"][p], plain["per_seed_NDCG@10"][p])
+            p: paired(meta["per_seed_NDCG@10"][p], plain["per_seed_NDCG@10"][p])
             for p in ("sampled", "full")
         }
     out = out or run_dir / "recsys" / f"compare_{name}.json"
@@ -93,7 +93,7 @@ def compare_travel_models(
     return table
 
 
-def _paired(a: list[float], b: list[float]) -> dict[str, Any]:
+def paired(a: list[float], b: list[float]) -> dict[str, Any]:
     """a - b per seed, their mean, standard error (None for one seed) and wins of a."""
     diffs = [x - y for x, y in zip(a, b, strict=True)]
     se = statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else None
