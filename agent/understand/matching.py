@@ -1,10 +1,13 @@
 """Finding the vocabulary's words in a question: Korean particles and spacing, alias
-tables (longest first, no overlaps), one-vowel typos, word tests."""
+tables (longest first, no overlaps), spellings as heard and one-vowel typos, word tests."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+
+from agent.understand.hangul import sound_key, syllables, vowel_typo
 
 _PARTICLES = (
     "에서는",
@@ -121,44 +124,65 @@ def find_all(text: str, table: dict[str, str]) -> list[Match]:
     return sorted(found, key=lambda m: m.start)
 
 
-_HANGUL0, _HANGUL1 = 0xAC00, 0xD7A3
+@cache
+def _sound(word: str) -> str:
+    return sound_key(word)
 
 
-def _vowel_typo(a: str, b: str) -> bool:
-    """Same length, and at most one syllable differs, only in its vowel ('서귀표' for
-    '서귀포'): the commonest slip on a Korean keyboard that keeps the word readable."""
-    if len(a) != len(b):
-        return False
-    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    if len(diff) != 1:
-        return False
-    x, y = (ord(c) for c in diff[0])
-    if not (_HANGUL0 <= x <= _HANGUL1 and _HANGUL0 <= y <= _HANGUL1):
-        return False
-    (xi, xr), (yi, yr) = divmod(x - _HANGUL0, 588), divmod(y - _HANGUL0, 588)
-    return xi == yi and xr % 28 == yr % 28  # same initial and final consonant
+@cache
+def _skeleton(word: str) -> str:
+    """The consonants of each syllable, vowels left out: words one vowel apart share it."""
+    return "".join(p if isinstance(p, str) else p[0] + p[2] for p in syllables(word))
 
 
-# Place names at least this long are also read with one vowel typo; shorter ones would
-# collide with ordinary words ('아래' is one vowel from 아라).
+# Place names at least this long are also read with one vowel typo or by their sound;
+# shorter ones only when a place word follows (`marked`): alone, '아래' is one vowel from 아라.
 FUZZY_MIN_LEN = 3
 
 
-def fuzzy_find(text: str, table: dict[str, str]) -> Match | None:
-    """The first alias of `table` (Hangul, >= FUZZY_MIN_LEN syllables) that `text` holds
-    with one vowel typo; None when there is none."""
-    compact, where = _compact_map(text.lower())
+def fuzzy_find(
+    text: str, table: dict[str, str], min_len: int = FUZZY_MIN_LEN, marks: tuple[str, ...] = ()
+) -> Match | None:
+    """The first alias of `table` (Hangul) that `text` holds spelt as it sounds ('돈가스' for
+    돈까스, '갈치졸임') or with one vowel typo ('서귀표'), at the start of a word and not
+    across words: aliases of `min_len` syllables or more anywhere (vowel typos from
+    FUZZY_MIN_LEN), shorter ones (of two) only when followed by one of `marks` ('에월에서',
+    '헙재 해변'). None when there is none."""
+    low = text.lower()
+    compact, where = _compact_map(low)
+    # The text's spans by length, indexed by sound and by consonants (vowels left out), so
+    # each alias is a lookup instead of a scan: ~1,800 aliases per question.
+    spans: dict[int, tuple[dict[str, list[int]], dict[str, list[int]]]] = {}
     best: Match | None = None
     for alias, canonical in table.items():
         key = _compact(alias)
         n = len(key)
-        if n < FUZZY_MIN_LEN or key.isascii():
+        if n < 2 or key.isascii() or (n < min_len and not marks) or n > len(compact):
             continue
-        for i in range(len(compact) - n + 1):
-            if _vowel_typo(compact[i : i + n], key):
-                if best is None or where[i] < best.start:
-                    best = Match(canonical, alias, where[i], where[i + n - 1] + 1)
-                break
+        if n not in spans:
+            by_sound: dict[str, list[int]] = {}
+            by_skeleton: dict[str, list[int]] = {}
+            for i in range(len(compact) - n + 1):
+                # The span's own sound, not a slice of the whole text's: a liaison into the
+                # next word ('에월에서' sounds 에워레서) is not part of the name.
+                by_sound.setdefault(_sound(compact[i : i + n]), []).append(i)
+                by_skeleton.setdefault(_skeleton(compact[i : i + n]), []).append(i)
+            spans[n] = (by_sound, by_skeleton)
+        by_sound, by_skeleton = spans[n]
+        found = by_sound.get(_sound(key), [])
+        if n >= FUZZY_MIN_LEN or n < min_len:  # short names: typos only before a mark
+            typos = by_skeleton.get(_skeleton(key), [])
+            found = sorted({*found, *(i for i in typos if vowel_typo(compact[i : i + n], key))})
+        spaced = " " in alias
+        for i in found:
+            start, end = where[i], where[i + n - 1] + 1
+            if (start and low[start - 1].isalnum()) or (not spaced and " " in low[start:end]):
+                continue  # inside a word ('해변식당' holds no 분식) or across two
+            if n < min_len and not compact[i + n :].startswith(marks):
+                continue
+            if best is None or start < best.start:
+                best = Match(canonical, alias, start, end)
+            break
     return best
 
 

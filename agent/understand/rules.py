@@ -78,6 +78,8 @@ def _place_slots(
     """Region (or the region of a POI), else city, named in `text`; `last`: the latest
     named region wins ("애월 말고 협재로"). A place name with one vowel typo is read when
     nothing is named exactly ('서귀표')."""
+    for word in vocab.extra.place_words.not_names:
+        text = text.replace(word, " " * len(word))  # '사계절' is no place; positions kept
     pois = find_all(text, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
     regions = find_all(text, vocab.regions)
     if regions:
@@ -85,23 +87,31 @@ def _place_slots(
     elif pois:
         poi, region = pois[0].canonical.split("|")
         slots.region, slots.poi = region, poi
+    else:
+        # Spelt as heard or with a vowel slip ('에월에서', '헙재 해변', '노헝동'): also when
+        # a city is named, as the 읍면동 is the narrower place.
+        named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}
+        typo = fuzzy_find(text, named, marks=_place_marks(vocab))
+        if typo is not None:
+            slots.region = typo.canonical
     if slots.region:
         slots.city = vocab.region_city.get(slots.region)
         signals.append("region")
         return
     city = _first(text, vocab.cities)
     if city is None:
-        typo = fuzzy_find(text, vocab.regions)
-        if typo is not None:
-            slots.region = typo.canonical
-            slots.city = vocab.region_city.get(typo.canonical)
-            signals.append("region")
-            return
         typo = fuzzy_find(text, vocab.cities)
         city = typo.canonical if typo else None
     if city:
         slots.city = city
         signals.append("city")
+
+
+def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:
+    """What may follow a place name: a postposition or a place ending ('에서', '쪽', '해변',
+    '읍'); a short name read by its sound must be followed by one."""
+    words = vocab.extra.place_words
+    return (*words.before, *words.suffixes, "읍", "면", "동")
 
 
 def _where_asked(text: str, regions: list[Match], vocab: Vocabulary) -> Match:
@@ -153,6 +163,14 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
         signals.append("unheld")
     cats = find_all(masked, vocab.categories)
     menus = find_all(masked, vocab.menus)
+    if not cats and not menus:
+        # Spelt as heard ('돈가스', '고기국쑤', '갈치졸임', '카패'): food words are distinct
+        # enough to read from two syllables on.
+        heard = fuzzy_find(masked, vocab.categories, min_len=2) or fuzzy_find(
+            masked, vocab.menus, min_len=2
+        )
+        if heard is not None:
+            (cats if heard.canonical in vocab.categories.values() else menus).append(heard)
     names = set(vocab.categories.values())
     dish = next((m for m in menus if m.canonical not in names), None)
     if dish is not None:

@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from agent.understand.hangul import romanise
 from agent.understand.matching import _compact
 from tripgraph.vocab import (
     load_categories,
@@ -41,10 +42,12 @@ class Vocabulary:
     def from_gazetteer(cls) -> Vocabulary:
         v = cls()
         jeju, dining = load_jeju(), load_categories()
+        hangul: dict[str, set[str]] = {}  # Hangul name → regions, for the romanised forms
         for r in jeju.regions:
             own = v.extra.region_aliases.get(r.name, ())
-            for alias in (r.name, *r.aliases, *_romanised(r.name_en), *own):
+            for alias in (r.name, *r.aliases, *_romanised(r.name_en), *own, *_dongs(r)):
                 v.regions[alias.lower()] = r.name
+                hangul.setdefault(alias, set()).add(r.name)
             v.region_city[r.name] = r.city
             v.region_coords[r.name] = (r.lat, r.lon)
         by_slug = {r.slug: r.name for r in jeju.regions}
@@ -52,6 +55,16 @@ class Vocabulary:
             if p.region in by_slug:
                 for alias in (p.name, *p.aliases):
                     v.pois[alias.lower()] = (p.name, by_slug[p.region])
+                    hangul.setdefault(alias, set()).add(by_slug[p.region])
+        # 'Hyeopjae', 'Gimnyeong beach': every Hangul name also as visitors spell it, unless
+        # the spelling would name two regions or is already a name of the tables.
+        spelt: dict[str, set[str]] = {}
+        for alias, regions in hangul.items():
+            for roman in _spellings(alias):
+                spelt.setdefault(roman, set()).update(regions)
+        for roman, regions in spelt.items():
+            if len(regions) == 1 and roman not in v.regions:
+                v.regions[roman] = next(iter(regions))
         for c in jeju.cities:
             for alias in (c.name, *c.aliases, *_romanised(c.name_en)):
                 v.cities[alias.lower()] = c.name
@@ -113,6 +126,41 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 6371.0 * 2 * math.asin(math.sqrt(a))
+
+
+# Endings of Jeju place names, romanised apart so that 'Woljeong-ri' and 'Hyeopjae beach'
+# read too: the stem alone is how visitors name the place.
+_SUFFIXES = ("해수욕장", "해변", "포구", "항", "오름", "폭포", "리", "동", "읍", "면")
+
+
+def _spellings(name: str) -> set[str]:
+    """The romanised spellings of a Hangul place name: the whole ('hyeopjaehaebyeon'), and
+    for a name with a place ending the stem alone and stem + ending ('woljeong',
+    'woljeong-ri', 'woljeong ri', 'woljeongri'); stems under 3 letters are left out."""
+    compact = _compact(name)
+    if not compact or not all("가" <= ch <= "힣" or ch.isdigit() for ch in compact):
+        return set()
+    out = {romanise(compact)}
+    for suffix in _SUFFIXES:
+        stem = compact[: -len(suffix)]
+        if compact.endswith(suffix) and len(stem) >= 2 and not compact.endswith(("거리", "절리")):
+            head, tail = romanise(stem), romanise(suffix)
+            out |= {head, f"{head}-{tail}", f"{head} {tail}", head + tail}
+            break
+    return {s for s in out if len(s) >= 3}
+
+
+def _dongs(region: Any) -> tuple[str, ...]:
+    """A region's 법정동 as people write them: '도련일동' → '도련동', '도련1동'."""
+    out: list[str] = []
+    for d in region.legal_dongs:
+        for n, digit in (("일동", "1"), ("이동", "2"), ("삼동", "3")):
+            if d.endswith(n) and len(d) > 3:
+                out += [d[: -len(n)] + "동", d[: -len(n)] + digit + "동"]
+                break
+        else:
+            out.append(d)
+    return tuple(dict.fromkeys(out))
 
 
 def _romanised(name_en: str) -> tuple[str, ...]:

@@ -156,9 +156,9 @@ def test_followups_keep_the_party_and_drop_what_was_replaced(vocab: Vocabulary) 
 @pytest.mark.parametrize(
     ("question", "place"),
     [
-        ("금능에서 카페 먹을 건데 애견 동반 가능한 데 있냐", "금능"),
-        ("광치기해변 집밥 같은 식당 추천해 줄래?", "광치기해변"),
-        ("평대리 해장국 추천", "평대리"),
+        ("소천지에서 카페 먹을 건데 애견 동반 가능한 데 있냐", "소천지"),
+        ("황우치해변 집밥 같은 식당 추천해 줄래?", "황우치해변"),
+        ("원앙폭포 해장국 추천", "원앙폭포"),
         # known names, words holding one, and words that are not places
         ("애월 흑돼지 추천", None),
         ("흑돼지집 근처 카페 추천", None),
@@ -177,10 +177,46 @@ def test_a_place_the_vocabulary_does_not_hold_is_kept(
         assert parsed.intent == "recommend_place" and parsed.slots.region is None
 
 
+@pytest.mark.parametrize(
+    ("question", "region"),
+    [
+        ("금능에서 카페 먹을 건데 애견 동반 가능한 데 있냐", "한림읍"),  # a village (리)
+        ("광치기해변 집밥 같은 식당 추천해 줄래?", "성산읍"),  # a beach
+        ("평대리 해장국 추천", "구좌읍"),
+        ("도련1동 고기국수", "삼양동"),  # a 법정동 of the region, as written
+        ("Hyeopjae beach cafe", "한림읍"),  # romanised stem
+        ("woljeong-ri 카페", "구좌읍"),
+        ("에월에서 흑돼지", "애월읍"),  # ㅐ/ㅔ, two syllables before a postposition
+        ("헙재 해변 근처 카페", "한림읍"),  # a vowel slip in a POI's name
+        ("사계절 내내 좋은 카페", None),  # holds 사계 (안덕면) and is no place
+        ("닭강정 맛집", None),  # holds 강정 (대천동)
+    ],
+)
+def test_villages_sights_spellings_read_as_their_region(
+    vocab: Vocabulary, question: str, region: str | None
+) -> None:
+    assert parse_question(question, vocab).slots.region == region
+
+
+@pytest.mark.parametrize(
+    ("question", "category"),
+    [
+        ("돈가스 맛있는 곳", "돈까스"),
+        ("고기국쑤 집", "고기국수"),
+        ("갈치졸임", "갈치조림"),
+        ("카패 추천", "카페"),
+        ("배이커리", "베이커리"),
+        ("한싴 맛집", "한식"),
+    ],
+)
+def test_food_words_spelt_as_heard(vocab: Vocabulary, question: str, category: str) -> None:
+    assert parse_question(question, vocab).slots.category == category
+
+
 def test_a_followup_to_a_known_place_drops_the_unknown_one(vocab: Vocabulary) -> None:
     from agent.state import Turn
 
-    first = parse_question("금능에서 카페 추천해줘", vocab)
+    first = parse_question("소천지에서 카페 추천해줘", vocab)
     turn = Turn(question="q", intent=first.intent, slots=first.slots)
     moved = parse_question("그럼 애월 쪽은?", vocab, turn)
     assert (moved.slots.region, moved.slots.unknown_place) == ("애월읍", None)

@@ -118,14 +118,14 @@ def test_broken_model_artifact_falls_back_with_the_reason(
 
 def test_hybrid_takes_the_model_only_where_the_parser_finds_nothing(vocab: Vocabulary) -> None:
     # The parser knows no word of this phrasing of a place lookup; the model reads it.
-    q = "Seopjikoji의 구글 플레이스 ID 알려줘"
+    q = "Camellia Hill의 외부 지도 ID 알려줘"
     und = Understander(
-        None, "hybrid", _fake_extractor(_ex(q, "place_lookup", 0.7, ("POI", "Seopjikoji")))
+        None, "hybrid", _fake_extractor(_ex(q, "place_lookup", 0.7, ("POI", "Camellia Hill")))
     )
     parsed, u = und.parse(q, vocab)
     assert parsed.intent == "place_mapping"
     assert (u.path, u.intent_source, u.model_intent) == ("hybrid", "model", "place_mapping")
-    assert u.entities[0]["text"] == "Seopjikoji"
+    assert u.entities[0]["text"] == "Camellia Hill"
 
 
 def test_hybrid_takes_a_model_itinerary_with_a_day_mark(vocab: Vocabulary) -> None:
@@ -144,10 +144,10 @@ def test_hybrid_takes_a_model_itinerary_with_a_day_mark(vocab: Vocabulary) -> No
         ("고마워", "place_lookup", 0.97, (("POI", "고마워"),), "out_of_scope"),
         # Places, but the model is unsure.
         (
-            "Seopjikoji의 구글 플레이스 ID 알려줘",
+            "Camellia Hill의 외부 지도 ID 알려줘",
             "place_lookup",
             0.4,
-            (("POI", "Seopjikoji"),),
+            (("POI", "Camellia Hill"),),
             "out_of_scope",
         ),
         # Place-like spans without a request for the tool: an attack read by the CRF as an
@@ -159,7 +159,13 @@ def test_hybrid_takes_a_model_itinerary_with_a_day_mark(vocab: Vocabulary) -> No
             (("POI", "모드"), ("POI", "그래프의"), ("POI", "노드")),
             "out_of_scope",
         ),
-        ("Seopjikoji 가고 싶어", "place_lookup", 0.8, (("POI", "Seopjikoji"),), "out_of_scope"),
+        (
+            "Camellia Hill 가고 싶어",
+            "place_lookup",
+            0.8,
+            (("POI", "Camellia Hill"),),
+            "out_of_scope",
+        ),
         # An off-topic word: the parser's refusal stands.
         (
             "오늘 애월 날씨 어때?",
@@ -196,8 +202,8 @@ def test_model_intent_policy_keeps_parser_slots(vocab: Vocabulary) -> None:
 
 
 def test_node_reports_the_path_and_loads_once(vocab: Vocabulary) -> None:
-    q = "Seopjikoji의 구글 플레이스 ID 알려줘"
-    fake = _fake_extractor(_ex(q, "place_lookup", 0.7, ("POI", "Seopjikoji")))
+    q = "Camellia Hill의 외부 지도 ID 알려줘"
+    fake = _fake_extractor(_ex(q, "place_lookup", 0.7, ("POI", "Camellia Hill")))
     deps = MagicMock()
     deps.vocab, deps.llm = vocab, None
     nodes = AgentNodes(deps, Understander(None, "hybrid", fake))

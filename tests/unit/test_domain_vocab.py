@@ -159,7 +159,7 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     assert v.complaint_markers and "별로" in v.complaint_markers
     words = [w for u in v.unheld for w in u.words]
     assert not _dupes(words) and not _dupes([u.label for u in v.unheld])
-    assert v.version == 3
+    assert v.version == 4
     pw = v.place_words
     assert pw.before and pw.suffixes and not _dupes(list(pw.before) + list(pw.suffixes))
     assert "에서" in pw.before and "여기" in pw.not_places
@@ -170,6 +170,9 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     for region, aliases in v.region_aliases.items():
         others = set().union(*(n for k, n in names.items() if k != region))
         assert aliases and not set(aliases) & others, region
+    # ... nor a name the file gives another region too (a shared village name is left out)
+    listed = [a for aliases in v.region_aliases.values() for a in aliases]
+    assert not _dupes(listed), _dupes(listed)
     for table in (v.intent_words, v.followup_words):
         lists = vars(table)
         assert all(ws and not _dupes(list(ws)) for ws in lists.values()), lists

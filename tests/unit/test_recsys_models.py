@@ -299,15 +299,15 @@ def test_cli_knobs_reach_the_meta_model_only() -> None:
 
 
 def test_paired_difference_per_seed() -> None:
-    from evals.recsys import _paired
+    from evals.recsys import paired
 
-    out = _paired([0.30, 0.20, 0.25], [0.20, 0.22, 0.20])
+    out = paired([0.30, 0.20, 0.25], [0.20, 0.22, 0.20])
     assert out["per_seed"] == pytest.approx([0.10, -0.02, 0.05])
     assert out["mean"] == pytest.approx(0.13 / 3)
     # sample stdev of (0.10, -0.02, 0.05) is 0.0602771..., over sqrt(3)
     assert out["se"] == pytest.approx(0.06027714 / 3**0.5, rel=1e-6)
     assert out["wins"] == 2
-    assert _paired([0.1], [0.2])["se"] is None
+    assert paired([0.1], [0.2])["se"] is None
 
 
 def test_run_experiment_is_reproducible_whatever_ran_before() -> None:

@@ -75,6 +75,9 @@ class PlaceWords:
     before: tuple[str, ...]  # postpositions after a place word (에서, 근처, 쪽 …)
     suffixes: tuple[str, ...]  # endings of Jeju place names (해변, 포구, 리 …)
     not_places: frozenset[str]  # words in those positions that are not places
+    # Words that hold a place name and are not places ('사계절' holds 사계, '닭강정' 강정):
+    # hidden from the place tables before they are read.
+    not_names: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
             before=_strs(data["place"]["before"]),
             suffixes=_strs(data["place"]["suffixes"]),
             not_places=frozenset(_strs(data["place"]["not_places"])),
+            not_names=_strs(data["place"].get("not_names", ())),
         ),
         category_aliases={k: _strs(v) for k, v in data["category"]["aliases"].items()},
         attribute_words={k: _strs(v) for k, v in data["attribute"]["words"].items()},
