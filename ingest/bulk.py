@@ -141,10 +141,10 @@ def bulk_ingest(
 
 
 def make_sink(store: GraphStore, *, buffer_bytes: int | None = None) -> BulkSink:
-    from graph_schema.falkordb_store import _FalkorDBBase
+    from graph_schema.falkordb_query import FalkorDBQueries
     from graph_schema.neo4j_store import Neo4jStore
 
-    if isinstance(store, _FalkorDBBase):
+    if isinstance(store, FalkorDBQueries):
         return FalkorDBBulkSink(store, buffer_bytes=buffer_bytes or FalkorDBBulkSink.BUFFER_BYTES)
     if isinstance(store, Neo4jStore):
         return Neo4jBulkSink(store, batch_rows=Neo4jBulkSink.BATCH_ROWS)
