@@ -7,9 +7,10 @@ merchants links them in two steps; the 900k Review nodes never enter the graph).
 are prefixed by label because keys of different labels may collide (a Category and a Menu
 can both be called '전복').
 
-The edges come from the store (`edges_from_store`: one bulk read per relationship type) or
-straight from a generated dataset's Parquet files (`edges_from_parquet`: the same edges,
-without loading the graph first). Both give the same graph for the same dataset.
+The edges come from the store (`edges_from_store`: one bulk read per relationship type, the
+queries in `graph_schema.queries`) or straight from a generated dataset's Parquet files
+(`edges_from_parquet`: the same edges, without loading the graph first). Both give the same
+graph for the same dataset.
 """
 
 from __future__ import annotations
@@ -27,22 +28,10 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from embeddings.graph import GraphEmbeddingConfig, ProNEConfig, TypedEdges, fit_graph_embeddings
+from graph_schema.queries import GRAPH_EMBEDDING_EDGES
 from graph_schema.store import GraphStore
 
 EdgeSource = Literal["store", "parquet"]
-
-EDGE_QUERIES: dict[str, str] = {
-    "LOCATED_IN": "MATCH (a:Merchant)-[:LOCATED_IN]->(b:Place) "
-    "RETURN 'Merchant:' + a.merchant_id AS s, 'Place:' + b.place_id AS d",
-    "IN_CATEGORY": "MATCH (a:Merchant)-[:IN_CATEGORY]->(b:Category) "
-    "RETURN 'Merchant:' + a.merchant_id AS s, 'Category:' + b.name AS d",
-    "SERVES": "MATCH (a:Merchant)-[:SERVES]->(b:Menu) "
-    "RETURN 'Merchant:' + a.merchant_id AS s, 'Menu:' + b.name AS d",
-    "REVIEWED": "MATCH (u:User)-[:WROTE]->(:Review)-[:ABOUT]->(m:Merchant) "
-    "RETURN DISTINCT 'User:' + u.user_id AS s, 'Merchant:' + m.merchant_id AS d",
-    "IN": "MATCH (a:Place)-[:IN]->(b:Place) "
-    "RETURN 'Place:' + a.place_id AS s, 'Place:' + b.place_id AS d",
-}
 
 WRITE_BATCH = 1000  # merchants per set_vectors call
 INDEX = "merchant_graph_embedding"
@@ -50,7 +39,7 @@ INDEX = "merchant_graph_embedding"
 
 def edges_from_store(store: GraphStore) -> list[TypedEdges]:
     edges = []
-    for rel, query in EDGE_QUERIES.items():
+    for rel, query in GRAPH_EMBEDDING_EDGES.items():
         rows = store.read(query, timeout_ms=600_000, max_rows=100_000_000).rows
         edges.append(TypedEdges(rel, [r["s"] for r in rows], [r["d"] for r in rows]))
     return edges

@@ -237,6 +237,17 @@ RETIRED_FULLTEXT_INDEXES: tuple[FulltextIndexSpec, ...] = (
 )
 
 
+def fingerprint_prop(spec: VectorIndexSpec) -> str:
+    """Node property holding the content fingerprint, where vectors live on the nodes."""
+    return f"{spec.prop}_fingerprint"
+
+
+# Vectors are large and meaningless to a reader: nodes leave every store without them.
+HIDDEN_PROPS = frozenset(
+    p.name for spec in NODES for p in spec.props if p.type == "LIST<FLOAT>"
+) | frozenset(fingerprint_prop(v) for v in VECTOR_INDEXES)
+
+
 def node_spec(label: str) -> NodeSpec:
     for spec in NODES:
         if spec.label == label:
@@ -249,6 +260,17 @@ def rel_spec(rel_type: str) -> RelSpec:
         if spec.type == rel_type:
             return spec
     raise KeyError(f"unknown relationship type {rel_type!r}")
+
+
+def vector_spec(index: str) -> VectorIndexSpec:
+    spec = next((v for v in VECTOR_INDEXES if v.name == index), None)
+    if spec is None:
+        raise KeyError(f"unknown vector index {index!r}")
+    return spec
+
+
+def vector_spec_for(label: str, prop: str) -> VectorIndexSpec | None:
+    return next((v for v in VECTOR_INDEXES if (v.label, v.prop) == (label, prop)), None)
 
 
 def schema_text() -> str:

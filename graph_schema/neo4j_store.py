@@ -12,14 +12,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from graph_schema import dialect_neo4j, model
-from graph_schema.falkordb_store import HIDDEN_PROPS
-from graph_schema.store import (
-    GraphStore,
-    GraphStoreError,
-    QueryResult,
-    ReadOnlyViolation,
-    vector_spec,
-)
+from graph_schema.model import HIDDEN_PROPS, vector_spec
+from graph_schema.store import GraphStore, GraphStoreError, QueryResult, ReadOnlyViolation
 
 
 def to_python(value: Any) -> Any:

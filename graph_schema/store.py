@@ -14,13 +14,23 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
-from graph_schema import model
+from graph_schema import model, queries
+from graph_schema.model import vector_spec, vector_spec_for
 from graph_schema.readonly import check_read_only
-from graph_schema.vector_index import VectorDiff, fingerprint_length, text_fingerprint
+from graph_schema.vector_check import (
+    VECTOR_SOURCES,
+    VectorDiff,
+    VectorStatus,
+    cheap_status,
+    diff_fingerprints,
+    fingerprint_length,
+    full_status,
+    text_fingerprint,
+)
 
 # Rows per transaction when vectors are written through Cypher (Neo4j; FalkorDB non-sidecar).
 VECTOR_WRITE_ROWS = 1_000
@@ -63,54 +73,6 @@ class IndexHit:
 
     node: dict[str, Any]
     score: float
-
-
-# The node property whose content each vector index embeds. The fingerprint of that content
-# (`vector_index.text_fingerprint`) is recorded with every vector, so that a vector whose
-# text changed since it was embedded is found. Graph embeddings embed structure, not one
-# property: for them only presence is checked.
-VECTOR_SOURCES: dict[str, str | None] = {
-    "review_embedding": "text",
-    "merchant_graph_embedding": None,
-}
-
-
-def vector_spec(index: str) -> model.VectorIndexSpec:
-    spec = next((v for v in model.VECTOR_INDEXES if v.name == index), None)
-    if spec is None:
-        raise KeyError(f"unknown vector index {index!r}")
-    return spec
-
-
-def vector_spec_for(label: str, prop: str) -> model.VectorIndexSpec | None:
-    return next((v for v in model.VECTOR_INDEXES if (v.label, v.prop) == (label, prop)), None)
-
-
-def fingerprint_prop(spec: model.VectorIndexSpec) -> str:
-    """Node property holding the content fingerprint, where vectors live on the nodes."""
-    return f"{spec.prop}_fingerprint"
-
-
-@dataclass(frozen=True)
-class VectorStatus:
-    """Whether a vector index agrees with the graph.
-
-    `level="cheap"` compares counts (and, for text indexes, the total text length: one
-    graph aggregate, ~0.5 s at 900,000 reviews); `level="full"` compares every node's key
-    and content fingerprint (reads every text: seconds) and fills `missing`/`changed`/`extra`.
-    `ok=False` means some answers may use vectors of texts that changed or miss new ones:
-    run `tripgraph embed`."""
-
-    index: str
-    level: Literal["cheap", "full"]
-    nodes: int  # nodes of the label in the graph
-    vectors: int  # vectors stored
-    ok: bool
-    missing: int | None = None  # nodes without a vector (full check)
-    changed: int | None = None  # content changed since it was embedded (full check)
-    extra: int | None = None  # vectors of nodes no longer in the graph (full check)
-    tag: str = ""  # embedder / model the vectors came from, where the backend records it
-    detail: str = ""
 
 
 @dataclass
@@ -259,15 +221,6 @@ class GraphStore(ABC):
             return 0
         spec = model.node_spec(label)
         vector_props = [p.name for p in spec.props if p.type == "LIST<FLOAT>"]
-        sets = ["n += row.props"]
-        for name in vector_props:
-            sets.append(
-                f"n.{name} = CASE WHEN row.vec_{name} IS NULL THEN n.{name} "
-                f"ELSE {self.dialect.vector_value(f'row.vec_{name}')} END"
-            )
-        cypher = (
-            f"UNWIND $rows AS row MERGE (n:{label} {{{spec.key}: row.key}}) SET {', '.join(sets)}"
-        )
         payload = []
         for row in rows:
             item: dict[str, Any] = {
@@ -277,7 +230,7 @@ class GraphStore(ABC):
             for name in vector_props:
                 item[f"vec_{name}"] = row.get(name)
             payload.append(item)
-        self.write(cypher, {"rows": payload})
+        self.write(queries.upsert_nodes(label, vector_props, self.dialect), {"rows": payload})
         return len(rows)
 
     def upsert_relationships(self, rel_type: str, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -286,15 +239,6 @@ class GraphStore(ABC):
         number of rows whose end nodes both existed."""
         if not rows:
             return 0
-        spec = model.rel_spec(rel_type)
-        start, end = model.node_spec(spec.start), model.node_spec(spec.end)
-        cypher = (
-            f"UNWIND $rows AS row "
-            f"MATCH (a:{start.label} {{{start.key}: row.start}}) "
-            f"MATCH (b:{end.label} {{{end.key}: row.end}}) "
-            f"MERGE (a)-[r:{rel_type}]->(b) SET r += row.props "
-            f"RETURN count(r) AS n"
-        )
         payload = [
             {
                 "start": r["start"],
@@ -305,7 +249,7 @@ class GraphStore(ABC):
             }
             for r in rows
         ]
-        return int(self.write(cypher, {"rows": payload}).value("n"))
+        return int(self.write(queries.upsert_relationships(rel_type), {"rows": payload}).value("n"))
 
     def set_vectors(
         self,
@@ -318,19 +262,14 @@ class GraphStore(ABC):
         """Store vectors (e.g. embeddings) on existing nodes by key. `fingerprints`: one
         content fingerprint per item (`vector_index.text_fingerprint` of the embedded text),
         so that `vector_status(full=True)` can tell a vector whose text changed."""
-        spec = model.node_spec(label)
+        model.node_spec(label)  # KeyError for an unknown label, before anything is read
         pairs = list(items)
         if not pairs:
             return 0
         vi = vector_spec_for(label, prop)
         fps = list(fingerprints) if vi is not None and fingerprints is not None else None
-        sets = [f"n.{prop} = {self.dialect.vector_value('row.vec')}"]
-        if vi is not None and fps is not None:
-            sets.append(f"n.{fingerprint_prop(vi)} = row.fp")
-        cypher = (
-            f"UNWIND $rows AS row MATCH (n:{label} {{{spec.key}: row.key}}) "
-            f"SET {', '.join(sets)} RETURN count(n) AS n"
-        )
+        fp_prop = model.fingerprint_prop(vi) if vi is not None and fps is not None else None
+        cypher = queries.set_vectors(label, prop, fp_prop, self.dialect)
         # Callers hand over large segments (the embed job: 50,000 vectors); one transaction
         # per `VECTOR_WRITE_ROWS` keeps the server's transaction state and parameters small.
         written = 0
@@ -355,9 +294,8 @@ class GraphStore(ABC):
     # -- index queries ---------------------------------------------------------------------
     def vector_search(self, index: str, vector: Sequence[float], k: int = 10) -> list[IndexHit]:
         """The k nodes nearest to `vector` (cosine similarity, best first), as node dicts."""
-        spec = vector_spec(index)
         result = self._run_read(
-            self.dialect.query_vector_index(spec) + " RETURN node, score ORDER BY score DESC",
+            queries.vector_search(vector_spec(index), self.dialect),
             {"k": int(k), "vector": [float(x) for x in vector]},
             timeout_ms=self.query_timeout_ms,
             max_rows=k,
@@ -368,11 +306,8 @@ class GraphStore(ABC):
         self, index: str, vector: Sequence[float], k: int = 10
     ) -> list[tuple[str, float]]:
         """Like `vector_search`, but only the nodes' keys: (key, cosine similarity)."""
-        spec = vector_spec(index)
-        key = model.node_spec(spec.label).key
         result = self._run_read(
-            self.dialect.query_vector_index(spec)
-            + f" RETURN node.{key} AS key, score ORDER BY score DESC",
+            queries.vector_search_keys(vector_spec(index), self.dialect),
             {"k": int(k), "vector": [float(x) for x in vector]},
             timeout_ms=self.query_timeout_ms,
             max_rows=k,
@@ -382,12 +317,10 @@ class GraphStore(ABC):
     def get_vectors(self, index: str, keys: Sequence[str]) -> dict[str, np.ndarray]:
         """Stored vectors by node key (float32); keys without a vector are left out."""
         spec = vector_spec(index)
-        key = model.node_spec(spec.label).key
         if not keys:
             return {}
         rows = self._run_read(
-            f"MATCH (n:{spec.label}) WHERE n.{key} IN $keys AND n.{spec.prop} IS NOT NULL "
-            f"RETURN n.{key} AS key, n.{spec.prop} AS v",
+            queries.get_vectors(spec),
             {"keys": list(keys)},
             timeout_ms=self.query_timeout_ms,
             max_rows=len(keys),
@@ -412,25 +345,14 @@ class GraphStore(ABC):
     def delete_vectors(self, index: str, keys: Sequence[str]) -> int:
         """Drop the vectors of these keys (nodes stay). Returns how many were dropped."""
         spec = vector_spec(index)
-        key = model.node_spec(spec.label).key
         if not keys:
             return 0
-        return int(
-            self.write(
-                f"MATCH (n:{spec.label}) WHERE n.{key} IN $keys AND n.{spec.prop} IS NOT NULL "
-                f"SET n.{spec.prop} = null, n.{fingerprint_prop(spec)} = null "
-                "RETURN count(n) AS n",
-                {"keys": list(keys)},
-            ).value("n")
-        )
+        return int(self.write(queries.delete_vectors(spec), {"keys": list(keys)}).value("n"))
 
     def vector_fingerprints(self, index: str) -> dict[str, int]:
         """key -> content fingerprint of every stored vector (0: written without one)."""
-        spec = vector_spec(index)
-        key = model.node_spec(spec.label).key
         rows = self._run_read(
-            f"MATCH (n:{spec.label}) WHERE n.{spec.prop} IS NOT NULL "
-            f"RETURN n.{key} AS key, n.{fingerprint_prop(spec)} AS fp",
+            queries.vector_fingerprints(vector_spec(index)),
             {},
             timeout_ms=600_000,
             max_rows=100_000_000,
@@ -444,12 +366,9 @@ class GraphStore(ABC):
 
     def vector_source(self, index: str) -> dict[str, int | None]:
         """key -> fingerprint of the content each node has now (None: not fingerprinted)."""
-        spec = vector_spec(index)
-        key = model.node_spec(spec.label).key
         source = VECTOR_SOURCES.get(index)
-        text = f"n.{source}" if source else "null"
         rows = self._run_read(
-            f"MATCH (n:{spec.label}) RETURN n.{key} AS key, {text} AS src",
+            queries.vector_source(vector_spec(index), source),
             {},
             timeout_ms=600_000,
             max_rows=100_000_000,
@@ -460,17 +379,7 @@ class GraphStore(ABC):
 
     def vector_diff(self, index: str) -> VectorDiff:
         """Every node whose vector is missing, stale (content changed) or left over."""
-        current = self.vector_source(index)
-        have = self.vector_fingerprints(index)
-        missing, changed = [], []
-        for key, fp in current.items():
-            old = have.get(key)
-            if old is None:
-                missing.append(key)
-            elif fp is not None and old != 0 and old != fp:
-                changed.append(key)
-        extra = [k for k in have if k not in current]
-        return VectorDiff(sorted(missing), sorted(changed), sorted(extra))
+        return diff_fingerprints(self.vector_source(index), self.vector_fingerprints(index))
 
     def reset_vectors(self, index: str) -> None:
         """Drop every vector of the index (a rebuild with another embedder starts empty)."""
@@ -496,42 +405,18 @@ class GraphStore(ABC):
         if full:
             diff = self.vector_diff(index)
             vectors, _ = self._vector_counts(index)
-            nodes = int(self.read(f"MATCH (n:{spec.label}) RETURN count(n) AS n").value("n"))
-            detail = (
-                ""
-                if diff.clean
-                else f"{len(diff.missing)} missing, {len(diff.changed)} changed, "
-                f"{len(diff.extra)} deleted since embedding"
-            )
-            return VectorStatus(
-                index,
-                "full",
-                nodes,
-                vectors,
-                diff.clean,
-                len(diff.missing),
-                len(diff.changed),
-                len(diff.extra),
-                self.vector_tag(index),
-                detail,
-            )
-        agg = f", sum(size(n.{source})) AS len" if source else ""
-        row = self.read(f"MATCH (n:{spec.label}) RETURN count(n) AS n{agg}").single()
-        nodes = int(row["n"])
+            nodes = int(self.read(queries.count_nodes(spec.label)).value("n"))
+            return full_status(index, nodes, vectors, diff, self.vector_tag(index))
+        row = self.read(queries.count_nodes(spec.label, total_length_of=source)).single()
         vectors, length = self._vector_counts(index)
-        problems = []
-        if nodes != vectors:
-            problems.append(f"{nodes} {spec.label} nodes but {vectors} vectors")
-        if source and nodes == vectors and int(row["len"] or 0) != length:
-            problems.append(f"{spec.label}.{source} changed since it was embedded")
-        return VectorStatus(
+        return cheap_status(
             index,
-            "cheap",
-            nodes,
-            vectors,
-            not problems,
+            spec.label,
+            nodes=int(row["n"]),
+            vectors=vectors,
+            graph_length=int(row["len"] or 0) if source else 0,
+            vector_length=length,
             tag=self.vector_tag(index),
-            detail="; ".join(problems),
         )
 
     def fulltext_search(self, index: str, query: str, k: int = 10) -> list[IndexHit]:
@@ -539,8 +424,7 @@ class GraphStore(ABC):
         if spec is None:
             raise KeyError(f"unknown full-text index {index!r}")
         result = self._run_read(
-            self.dialect.query_fulltext_index(spec)
-            + " RETURN node, score ORDER BY score DESC LIMIT $k",
+            queries.fulltext_search(spec, self.dialect),
             {"query": query, "k": int(k)},
             timeout_ms=self.query_timeout_ms,
             max_rows=k,
@@ -551,12 +435,10 @@ class GraphStore(ABC):
     def counts(self) -> GraphCounts:
         out = GraphCounts()
         for spec in model.NODES:
-            out.nodes[spec.label] = int(
-                self.read(f"MATCH (n:{spec.label}) RETURN count(n) AS n").value("n")
-            )
+            out.nodes[spec.label] = int(self.read(queries.count_nodes(spec.label)).value("n"))
         for rel in model.RELATIONSHIPS:
             out.relationships[rel.type] = int(
-                self.read(f"MATCH ()-[r:{rel.type}]->() RETURN count(r) AS n").value("n")
+                self.read(queries.count_relationships(rel.type)).value("n")
             )
         return out
 
@@ -566,7 +448,7 @@ class GraphStore(ABC):
         digest = hashlib.sha256()
         for spec in model.NODES:
             rows = self._run_read(
-                f"MATCH (n:{spec.label}) RETURN n ORDER BY n.{spec.key}",
+                queries.all_nodes(spec),
                 {},
                 timeout_ms=60_000,
                 max_rows=10_000_000,
@@ -574,10 +456,8 @@ class GraphStore(ABC):
             for row in rows:
                 digest.update(_canonical(row["n"]))
         for rel in model.RELATIONSHIPS:
-            s, e = model.node_spec(rel.start), model.node_spec(rel.end)
             rows = self._run_read(
-                f"MATCH (a:{s.label})-[r:{rel.type}]->(b:{e.label}) "
-                f"RETURN a.{s.key} AS a, b.{e.key} AS b, properties(r) AS p ORDER BY a, b",
+                queries.all_relationships(rel),
                 {},
                 timeout_ms=60_000,
                 max_rows=10_000_000,
@@ -588,7 +468,7 @@ class GraphStore(ABC):
 
     def clear(self) -> None:
         """Delete everything (tests and re-ingest from scratch)."""
-        self.write("MATCH (n) DETACH DELETE n")
+        self.write(queries.DELETE_ALL)
 
 
 def _canonical(value: Any) -> bytes:

@@ -5,112 +5,37 @@ vector at a time (69 min for 540,000 review vectors). The FalkorDB backends ther
 the vectors of `model.VECTOR_INDEXES` here instead, in files that open memory-mapped in
 well under a second, and answer vector queries from them.
 
-On disk, for an index called NAME in directory DIR::
-
-    DIR/NAME.manifest.json        dimension, metric, dtype, HNSW parameters, model tag,
-                                  count, generation and the names of the three files below
-    DIR/NAME.g<gen>.usearch       the usearch index (vectors + HNSW graph), labels = ints
-    DIR/NAME.g<gen>.keys.npy      label -> node key ('' for a free label)
-    DIR/NAME.g<gen>.fp.npy        label -> content fingerprint (uint64) of what was embedded
-
-`save()` writes a new generation's files and then replaces the manifest with one rename,
-so a reader sees either the old or the new generation, never a mix; the previous
-generation's files are unlinked afterwards (a process that has them memory-mapped keeps
-reading them until it reloads). Readers in other processes notice the new manifest on their
-next query (`refresh()`: one `stat`) and remap. One writer at a time: the embed job, the
-graph-embedding job or a test; the API only reads.
+`save()` writes a new generation of the files (`vector_files`: the on-disk form) and
+switches the manifest to it atomically. Readers in other processes notice the new manifest
+on their next query (`refresh()`: one `stat`) and remap. One writer at a time: the embed
+job, the graph-embedding job or a test; the API only reads. Whether the vectors still match
+the graph is `vector_check`'s (fingerprints, diffs).
 
 Scores are cosine similarities (higher = better), as on every `GraphStore` backend.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import logging
-import os
 import threading
 import time
-import zlib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from graph_schema.vector_check import NO_FINGERPRINT, VectorDiff, diff_fingerprints
+from graph_schema.vector_files import (
+    HNSWParams,
+    Manifest,
+    manifest_path,
+    manifest_stamp,
+    read_generation,
+    write_generation,
+)
+
 log = logging.getLogger(__name__)
-
-MANIFEST_VERSION = 1
-# A fingerprint of "unknown content" (vectors written without one, e.g. graph embeddings).
-NO_FINGERPRINT = 0
-
-
-def text_fingerprint(text: str | None) -> int:
-    """Content fingerprint of an embedded text: length in code points (high 32 bits) and
-    CRC-32 of its UTF-8 bytes (low 32 bits). The length half lets a cheap graph aggregate
-    (`sum(size(r.text))`) be compared with the index without reading any text."""
-    data = (text or "").encode("utf-8")
-    return ((len(text or "") & 0xFFFFFFFF) << 32) | zlib.crc32(data)
-
-
-def fingerprint_length(fingerprint: int) -> int:
-    return int(fingerprint) >> 32
-
-
-@dataclass(frozen=True)
-class HNSWParams:
-    """usearch HNSW parameters. Measured on the real index of the full scale (900,000 review
-    vectors of the `static` embedder, benchmarks/bench_ann_real.py) with the queries the agent
-    sends it — its HyDE reviews for the gold recommendations: recall@10 against exact search
-    0.90 at expansion_search 192 (p95 4.0 ms), 0.94 at 256 (5.3 ms), 0.95 at 384 (7.4 ms).
-    Raw questions embedded as queries are much harder for the graph (0.71 at 384): the agent
-    never sends those to the review index. connectivity / expansion_add / dtype are fixed
-    when an index is built; expansion_search is a query-time knob, applied on every open."""
-
-    connectivity: int = 16  # M: graph degree (level 0 gets 2M)
-    expansion_add: int = 128  # ef_construction
-    expansion_search: int = 384  # ef at query time (raised to k when k is larger)
-    dtype: str = "f16"  # storage scalar: 'f32', 'f16' (half the memory) or 'i8'
-
-
-@dataclass
-class Manifest:
-    name: str
-    dimension: int
-    metric: str = "cos"
-    tag: str = ""  # embedder / model that produced the vectors
-    params: HNSWParams = field(default_factory=HNSWParams)
-    count: int = 0
-    next_label: int = 0
-    generation: int = 0
-    saved_at: float = 0.0
-    files: dict[str, str] = field(default_factory=dict)
-    version: int = MANIFEST_VERSION
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str) -> Manifest:
-        raw = json.loads(text)
-        if raw.get("version") != MANIFEST_VERSION:
-            raise ValueError(f"unsupported vector manifest version {raw.get('version')!r}")
-        raw["params"] = HNSWParams(**raw.get("params", {}))
-        return cls(**raw)
-
-
-@dataclass(frozen=True)
-class VectorDiff:
-    """What an index lacks relative to the graph's current contents."""
-
-    missing: list[str]  # in the graph, not in the index
-    changed: list[str]  # in both, fingerprint differs (content changed since embedding)
-    extra: list[str]  # in the index, no longer in the graph
-
-    @property
-    def clean(self) -> bool:
-        return not (self.missing or self.changed or self.extra)
 
 
 class VectorIndexError(RuntimeError):
@@ -155,7 +80,7 @@ class VectorIndex:
     # -- paths -----------------------------------------------------------------------------
     @property
     def manifest_path(self) -> Path:
-        return self.directory / f"{self.name}.manifest.json"
+        return manifest_path(self.directory, self.name)
 
     def exists(self) -> bool:
         return self.manifest_path.exists()
@@ -236,25 +161,14 @@ class VectorIndex:
         self._stamp = None
 
     def _read_stamp(self) -> tuple[int, int] | None:
-        try:
-            st = os.stat(self.manifest_path)
-        except FileNotFoundError:
-            return None
-        return st.st_mtime_ns, st.st_size
+        return manifest_stamp(self.directory, self.name)
 
     def _load(self) -> None:
-        from usearch.index import Index
-
         # A writer may swap generations between our reading the manifest and mapping its
         # files (it unlinks the old ones): read the manifest again and retry.
         for attempt in range(3):
-            stamp = self._read_stamp()
             try:
-                manifest = Manifest.from_json(self.manifest_path.read_text())
-                files = {k: self.directory / v for k, v in manifest.files.items()}
-                index = Index.restore(str(files["index"]), view=True) if manifest.count else None
-                keys = np.load(files["keys"], mmap_mode="r")
-                fps = np.load(files["fingerprints"], mmap_mode="r")
+                stamp, manifest, index, keys, fps = read_generation(self.directory, self.name)
             except FileNotFoundError:
                 if attempt == 2:
                     raise
@@ -434,42 +348,11 @@ class VectorIndex:
         with self._lock:
             if self._manifest is None:
                 return  # nothing was ever written: no dimension, nothing to save
-            self.directory.mkdir(parents=True, exist_ok=True)
-            m = self._manifest
-            previous = dict(m.files)
-            m.generation += 1
-            stem = f"{self.name}.g{m.generation}"
-            files = {
-                "index": f"{stem}.usearch",
-                "keys": f"{stem}.keys.npy",
-                "fingerprints": f"{stem}.fp.npy",
-            }
-            if len(self._index):
-                self._write_then_rename(files["index"], lambda p: self._index.save(str(p)))
-            self._write_then_rename(files["keys"], lambda p: _save_npy(p, self._keys))
-            self._write_then_rename(files["fingerprints"], lambda p: _save_npy(p, self._fps))
-            m.files = files
-            m.count = len(self._index)
-            m.saved_at = time.time()
-            self._write_then_rename(self.manifest_path.name, lambda p: p.write_text(m.to_json()))
+            write_generation(
+                self.directory, self.name, self._manifest, self._index, self._keys, self._fps
+            )
             self._stamp = self._read_stamp()
             self._dirty = False
-            for name in previous.values():
-                if name not in files.values():
-                    with contextlib.suppress(FileNotFoundError):
-                        (self.directory / name).unlink()
-
-    def _write_then_rename(self, name: str, write: Any) -> None:
-        final = self.directory / name
-        tmp = self.directory / f".{name}.tmp{os.getpid()}"
-        try:
-            write(tmp)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, final)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
 
     def remove_files(self) -> None:
         """Delete the index from disk (and forget it here)."""
@@ -552,18 +435,4 @@ class VectorIndex:
     def diff(self, current: Mapping[str, int | None]) -> VectorDiff:
         """Compare with the graph's contents: key -> fingerprint of the content now (None
         when the content cannot be fingerprinted: then only presence counts)."""
-        have = self.fingerprints() if self.is_open else {}
-        missing, changed = [], []
-        for key, fp in current.items():
-            old = have.get(key)
-            if old is None:
-                missing.append(key)
-            elif fp is not None and old != NO_FINGERPRINT and old != fp:
-                changed.append(key)
-        extra = [k for k in have if k not in current]
-        return VectorDiff(sorted(missing), sorted(changed), sorted(extra))
-
-
-def _save_npy(path: Path, array: np.ndarray) -> None:
-    with open(path, "wb") as fh:
-        np.save(fh, np.asarray(array), allow_pickle=False)
+        return diff_fingerprints(current, self.fingerprints() if self.is_open else {})

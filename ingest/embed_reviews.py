@@ -1,6 +1,6 @@
 """`tripgraph embed`: reconcile the review vector index with the graph's reviews.
 
-Every Review's text is fingerprinted (`vector_index.text_fingerprint`) and compared with the
+Every Review's text is fingerprinted (`vector_check.text_fingerprint`) and compared with the
 fingerprints recorded with the stored vectors: new reviews are embedded, reviews whose text
 changed are re-embedded, vectors of deleted reviews are dropped. Vectors from another
 embedder (or of another dimension) are discarded and everything is embedded again.
@@ -20,8 +20,9 @@ import numpy as np
 from tqdm import tqdm
 
 from embeddings.text.base import Embedder
+from graph_schema.queries import REVIEW_TEXTS
 from graph_schema.store import GraphStore
-from graph_schema.vector_index import NO_FINGERPRINT, text_fingerprint
+from graph_schema.vector_check import NO_FINGERPRINT, text_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -82,11 +83,7 @@ def embed_reviews(
     store.ensure_schema(text_dim=embedder.dimension)
 
     # One read of every review's text (seconds at 900,000): the fingerprints decide the work.
-    rows = store.read(
-        "MATCH (r:Review) RETURN r.review_id AS id, r.text AS text ORDER BY id",
-        timeout_ms=600_000,
-        max_rows=100_000_000,
-    ).rows
+    rows = store.read(REVIEW_TEXTS, timeout_ms=600_000, max_rows=100_000_000).rows
     have = store.vector_fingerprints(INDEX)
     if have and not report.rebuilt and not have_tag:
         # No tag recorded (migrated, or written by an older version): keep the vectors only

@@ -41,8 +41,9 @@ from typing import IO, Any
 
 from graph_schema import model
 from graph_schema.store import GraphCounts, GraphStore, GraphStoreError
-from ingest.bulk import BulkRows, _NeedsMerge, _token_keys
-from ingest.loader import Checkpoint, IngestReport, Loader, dataset_key, quarantine_path
+from ingest.bulk import BulkRows, NeedsMerge, token_keys
+from ingest.load_state import Checkpoint, IngestReport, dataset_key, quarantine_path
+from ingest.loader import Loader
 
 ARGS_FILE = "neo4j-admin-import.args"
 MANIFEST_FILE = "manifest.json"
@@ -83,7 +84,7 @@ def _value_type(value: Any) -> str:
         return "LIST<STRING>"
     if isinstance(value, str):
         return "STRING"
-    raise _NeedsMerge
+    raise NeedsMerge
 
 
 def _cell(value: Any, kind: str) -> tuple[Any, bool]:
@@ -93,30 +94,30 @@ def _cell(value: Any, kind: str) -> tuple[Any, bool]:
         return None, False
     if kind == "STRING":
         if type(value) is not str:
-            raise _NeedsMerge
+            raise NeedsMerge
         return value, "\n" in value or "\r" in value
     if kind == "BOOLEAN":
         if type(value) is not bool:
-            raise _NeedsMerge
+            raise NeedsMerge
         return ("true" if value else "false"), False
     if kind == "INTEGER":
         if type(value) is not int:
-            raise _NeedsMerge
+            raise NeedsMerge
         return value, False
     if kind == "FLOAT":
         if type(value) not in (float, int) or not math.isfinite(value):
-            raise _NeedsMerge  # Java reads no "nan"/"inf"; MERGE keeps them
+            raise NeedsMerge  # Java reads no "nan"/"inf"; MERGE keeps them
         return float(value), False
     if kind == "LIST<STRING>":
         if not isinstance(value, list | tuple) or not all(type(v) is str for v in value):
-            raise _NeedsMerge
+            raise NeedsMerge
         if not value or "" in value or any(ARRAY_DELIMITER in v for v in value):
             # The importer stores no property for an empty array (MERGE stores []), and an
             # empty element cannot be told from a separator: these rows are replayed.
-            raise _NeedsMerge
+            raise NeedsMerge
         joined = ARRAY_DELIMITER.join(value)
         return joined, "\n" in joined or "\r" in joined
-    raise _NeedsMerge
+    raise NeedsMerge
 
 
 @dataclass
@@ -197,7 +198,7 @@ class Neo4jImportFiles(BulkRows):
         f.multiline |= multiline
 
     def _add_node(self, label: str, props: dict[str, Any]) -> None:
-        keys = _token_keys(label, props)
+        keys = token_keys(label, props)
         # Every model key is a string, which is what the importer's string id space holds.
         self._row(self._file(True, label, keys, props), keys, props, [])
         self.node_counts[label] += 1
@@ -213,8 +214,8 @@ class Neo4jImportFiles(BulkRows):
         props: dict[str, Any],
     ) -> None:
         if type(start_key) is not str or type(end_key) is not str:
-            raise _NeedsMerge
-        keys = _token_keys(rel_type, props)
+            raise NeedsMerge
+        keys = token_keys(rel_type, props)
         self._row(self._file(False, rel_type, keys, props), keys, props, [start_key, end_key])
         self.rel_counts[rel_type] += 1
 

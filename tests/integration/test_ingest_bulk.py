@@ -16,7 +16,8 @@ import pytest
 from graph_schema.falkordb_store import EmbeddedFalkorDBStore
 from graph_schema.store import GraphStore
 from ingest import bulk
-from ingest.loader import IngestReport, ingest_dataset
+from ingest.load_state import IngestReport
+from ingest.loader import ingest_dataset
 from tests.integration.test_ingest_loader import make_dataset
 
 pytestmark = pytest.mark.integration
@@ -169,17 +170,17 @@ CRASHING_BULK = """
 import os, signal, sys
 from pathlib import Path
 from graph_schema.falkordb_store import EmbeddedFalkorDBStore
-from ingest import bulk
+from ingest import bulk, bulk_falkordb
 
 calls = 0
-original = bulk.FalkorDBBulkSink._send
+original = bulk_falkordb.FalkorDBBulkSink._send
 def send_then_die(self, args):
     global calls
     original(self, args)
     calls += 1
     if calls == 3:  # the marker and two buffers of data are in: a half-loaded graph
         os.kill(os.getpid(), signal.SIGKILL)
-bulk.FalkorDBBulkSink._send = send_then_die
+bulk_falkordb.FalkorDBBulkSink._send = send_then_die
 store = EmbeddedFalkorDBStore(Path(sys.argv[1]), "bulk_test")
 store.connect()
 bulk.bulk_ingest(store, Path(sys.argv[2]), Path(sys.argv[3]), progress=False, buffer_bytes=4000)

@@ -283,7 +283,7 @@ def test_set_vectors_in_many_transactions_writes_every_row(
 ) -> None:
     """Large segments are split into transactions (Cypher backends): none is dropped."""
     from graph_schema import store as store_module
-    from graph_schema.vector_index import text_fingerprint
+    from graph_schema.vector_check import text_fingerprint
 
     _seed(store)
     monkeypatch.setattr(store_module, "VECTOR_WRITE_ROWS", 2)
@@ -306,7 +306,7 @@ def test_set_vectors_in_many_transactions_writes_every_row(
 
 
 def test_vector_status_flags_changed_added_and_deleted_reviews(store: GraphStore) -> None:
-    from graph_schema.vector_index import text_fingerprint
+    from graph_schema.vector_check import text_fingerprint
 
     _seed(store)
     texts = {
@@ -340,7 +340,7 @@ def test_vector_status_flags_changed_added_and_deleted_reviews(store: GraphStore
 
 
 def test_cheap_check_sees_a_same_count_edit(store: GraphStore) -> None:
-    from graph_schema.vector_index import text_fingerprint
+    from graph_schema.vector_check import text_fingerprint
 
     _seed(store)
     rows = store.read("MATCH (r:Review) RETURN r.review_id AS id, r.text AS t").rows

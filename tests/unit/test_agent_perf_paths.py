@@ -21,7 +21,7 @@ from agent.state import Slots, State
 from embeddings.text.cache import CachedQueryEmbedder
 from embeddings.text.factory import make_embedder
 from embeddings.text.hashing import HashingEmbedder
-from graph_schema.falkordb_store import _fast_params, _FloatListLiteral, to_python
+from graph_schema.falkordb_query import FloatListLiteral, fast_params, to_python
 from graph_schema.store import GraphStore, QueryResult, ReadOnlyViolation
 from tests.unit.test_agent_nodes import MERCHANTS, fake_store
 
@@ -69,8 +69,8 @@ def test_cache_evicts_the_least_recently_used_text() -> None:
     ],
 )
 def test_vector_literal_renders_exactly_like_the_client(vector: list[float]) -> None:
-    assert str(_FloatListLiteral(vector)) == stringify_param_value(vector)
-    assert stringify_param_value(_fast_params({"v": vector})["v"]) == stringify_param_value(vector)
+    assert str(FloatListLiteral(vector)) == stringify_param_value(vector)
+    assert stringify_param_value(fast_params({"v": vector})["v"]) == stringify_param_value(vector)
 
 
 def test_only_long_float_lists_are_pre_rendered() -> None:
@@ -82,8 +82,8 @@ def test_only_long_float_lists_are_pre_rendered() -> None:
         "mixed": [0.5] * 20 + [1],
         "v": [0.5] * 20,
     }
-    fast = _fast_params(params)
-    assert isinstance(fast["v"], _FloatListLiteral)
+    fast = fast_params(params)
+    assert isinstance(fast["v"], FloatListLiteral)
     for key in ("ids", "k", "short", "ints", "mixed"):
         assert fast[key] is params[key]
 

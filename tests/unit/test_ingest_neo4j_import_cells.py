@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from ingest.bulk import _NeedsMerge
+from ingest.bulk import NeedsMerge
 from ingest.neo4j_import import _cell
 
 
@@ -41,5 +41,5 @@ def test_cells_carry_values(value: object, kind: str, cell: tuple[object, bool])
     ],
 )
 def test_cells_refuse_what_the_importer_would_change(value: object, kind: str) -> None:
-    with pytest.raises(_NeedsMerge):
+    with pytest.raises(NeedsMerge):
         _cell(value, kind)

@@ -8,13 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from graph_schema.vector_index import (
-    HNSWParams,
-    VectorIndex,
-    VectorIndexError,
-    fingerprint_length,
-    text_fingerprint,
-)
+from graph_schema.vector_check import fingerprint_length, text_fingerprint
+from graph_schema.vector_files import HNSWParams
+from graph_schema.vector_index import VectorIndex, VectorIndexError
 
 
 def clustered(n: int, dim: int, *, clusters: int = 40, seed: int = 0) -> np.ndarray:
@@ -153,7 +149,7 @@ def test_failed_save_keeps_the_previous_generation(
     def boom(path: Path, array: np.ndarray) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr("graph_schema.vector_index._save_npy", boom)
+    monkeypatch.setattr("graph_schema.vector_files._save_npy", boom)
     with pytest.raises(OSError):
         index.save()
     reader = VectorIndex(index.directory, index.name)
