@@ -17,15 +17,20 @@ from langgraph.graph import END, START, StateGraph
 from agent.deps import AgentDeps
 from agent.nodes import AgentNodes
 from agent.routing import route_after_hyde, route_intent
-from agent.state import InputState, OutputState, State
+from agent.state import InputState, OutputState, State, starting_turn
 
 
 def build_graph(deps: AgentDeps, checkpointer: Any = None) -> Any:
     """Compile the agent over `deps`. Pass a checkpointer (see `agent.memory`) for
     per-thread memory; without one every call is a fresh conversation."""
     nodes = AgentNodes(deps)
+
+    def understand(state: State) -> dict[str, Any]:
+        # The first node of a turn: its steps, notes and timing start the turn's logs.
+        return starting_turn(nodes.understand(state))
+
     g = StateGraph(State, input_schema=InputState, output_schema=OutputState)
-    g.add_node("understand", nodes.understand)
+    g.add_node("understand", understand)
     g.add_node("text2cypher", nodes.text2cypher)
     g.add_node("hyde", nodes.hyde)
     g.add_node("backfill", nodes.backfill)

@@ -31,7 +31,18 @@ from agent.answer import (
 from agent.deps import AgentDeps
 from agent.llm import LLMError, parse_json_object, strip_fences
 from agent.profile import read_profile
-from agent.state import Candidate, CypherAttempt, Intent, Slots, State, StepMode, Turn
+from agent.state import (
+    Candidate,
+    CypherAttempt,
+    GraphRefused,
+    GraphResult,
+    Intent,
+    Slots,
+    State,
+    StepMode,
+    ToolOutcome,
+    Turn,
+)
 from agent.tools import AgentTools
 from agent.understand import Parsed, Understander
 from graph_schema.model import schema_text
@@ -63,8 +74,7 @@ def stage(name: str) -> Callable[[NodeFn], NodeFn]:
             started = time.perf_counter()
             update = fn(self, state)
             ms = round((time.perf_counter() - started) * 1000, 2)
-            base = {} if name == "understand" else dict(state.get("timings_ms") or {})
-            update["timings_ms"] = {**base, **update.get("timings_ms", {}), name: ms}
+            update["timings_ms"] = {name: ms}
             _emit({"stage": name, "status": "done", "ms": ms, "summary": _summary(name, update)})
             return update
 
@@ -98,12 +108,9 @@ def _summary(name: str, update: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _steps(state: State, step: StepMode) -> list[StepMode]:
-    return [*(state.get("steps") or []), step]
-
-
-def _notes(state: State, *notes: str | None) -> list[str]:
-    return [*(state.get("notes") or []), *(n for n in notes if n)]
+def _notes(*notes: str | None) -> list[str]:
+    """A stage's notes, without the None of the calls that had nothing to say."""
+    return [n for n in notes if n]
 
 
 class AgentNodes:
@@ -243,7 +250,7 @@ class AgentNodes:
             "cypher_params": params,
             "cypher_attempts": attempts,
             "candidates": candidates,
-            "steps": _steps(state, step),
+            "steps": [step],
         }
 
     def _validate_and_run(self, cypher: str, need_column: str | None, limit: int) -> QueryResult:
@@ -340,8 +347,8 @@ class AgentNodes:
             "hyde_text": text,
             "candidates": candidates,
             "menu_ids": sorted(menu_ids) if menu_ids is not None else None,
-            "steps": _steps(state, step),
-            "notes": _notes(state, *notes),
+            "steps": [step],
+            "notes": _notes(*notes),
         }
 
     # ----------------------------------------------------------------- backfill
@@ -377,7 +384,7 @@ class AgentNodes:
             # Backfilled merchants still need review snippets to be cited.
             vector = self.deps.embedder.embed_query(state.get("hyde_text") or "")
             R.attach_review_similarity(self.deps, extra, vector, slots.party, SEL.is_group(slots))
-        return {"candidates": candidates + extra, "notes": _notes(state, *notes)}
+        return {"candidates": candidates + extra, "notes": _notes(*notes)}
 
     # ------------------------------------------------------------------- select
     @stage("select")
@@ -412,7 +419,7 @@ class AgentNodes:
             # The asked place could not be applied: every pick says so, as a relaxation.
             note = P.RELAXED_UNKNOWN_PLACE.format(place=slots.unknown_place)
             picks = [p.model_copy(update={"relaxed": [note, *p.relaxed]}) for p in picks]
-        return {"picks": picks, "steps": _steps(state, step)}
+        return {"picks": picks, "steps": [step]}
 
     # ------------------------------------------------------------ graph question
     @stage("graph_query")
@@ -427,13 +434,13 @@ class AgentNodes:
             except (UnsafeCypherError, ReadOnlyViolation, GraphStoreError) as exc:
                 return {
                     "graph_rows": [],
-                    "steps": _steps(state, self._offline_step("graph_query")),
-                    "tool_result": {"refused": str(exc)[:300]},
+                    "steps": [self._offline_step("graph_query")],
+                    "tool_result": GraphRefused(refused=str(exc)[:300]),
                 }
             return {
                 "graph_rows": result.rows,
-                "steps": _steps(state, self._offline_step("graph_query")),
-                "tool_result": {"kind": "raw_cypher"},
+                "steps": [self._offline_step("graph_query")],
+                "tool_result": GraphResult(kind="raw_cypher"),
             }
         step = self._offline_step("graph_query")
         attempts: list[CypherAttempt] = []
@@ -446,8 +453,8 @@ class AgentNodes:
                     "cypher": cypher,
                     "cypher_attempts": attempts,
                     "graph_rows": result.rows,
-                    "tool_result": {"kind": "llm", "summary": summary},
-                    "steps": _steps(state, StepMode(step="graph_query", mode="llm")),
+                    "tool_result": GraphResult(kind="llm", summary=summary),
+                    "steps": [StepMode(step="graph_query", mode="llm")],
                 }
             except LLMError as exc:
                 step = StepMode(step="graph_query", mode="fallback", reason=exc.reason)
@@ -456,8 +463,8 @@ class AgentNodes:
             return {
                 "cypher_attempts": attempts,
                 "graph_rows": [],
-                "steps": _steps(state, step),
-                "tool_result": {"kind": "unsupported"},
+                "steps": [step],
+                "tool_result": GraphResult(kind="unsupported"),
             }
         result = self.deps.store.read(
             gq.cypher, gq.params, timeout_ms=cfg.query_timeout_ms, max_rows=cfg.graph_answer_rows
@@ -467,11 +474,10 @@ class AgentNodes:
             "cypher_params": gq.params,
             "cypher_attempts": attempts,
             "graph_rows": result.rows,
-            "steps": _steps(state, step),
-            "tool_result": {
-                "kind": gq.kind,
-                "summary": graph_summary_offline(gq.kind, slots, result.rows),
-            },
+            "steps": [step],
+            "tool_result": GraphResult(
+                kind=gq.kind, summary=graph_summary_offline(gq.kind, slots, result.rows)
+            ),
         }
 
     def _llm_summary(self, question: str, cypher: str, rows: list[dict[str, Any]]) -> str:
@@ -494,16 +500,7 @@ class AgentNodes:
             state["question"],
             understanding.entities if understanding is not None else [],
         )
-        return {
-            "tool_result": {
-                "available": outcome.available,
-                "feature": outcome.feature,
-                "kind": outcome.kind,
-                "items": outcome.items,
-                "detail": outcome.detail,
-                "data": outcome.data,
-            }
-        }
+        return {"tool_result": outcome}
 
     # -------------------------------------------------------------------- answer
     @stage("answer")
@@ -513,33 +510,29 @@ class AgentNodes:
         mode, reason = overall_mode(state.get("steps") or [], self.llm is not None)
         label = mode_label(mode, reason)
         notes = [n for n in state.get("notes") or [] if n]
-        tr = state.get("tool_result") or {}
+        tr = state.get("tool_result")
         picks = state.get("picks") or []
         if intent == "recommend_place":
             text = recommendation_text(slots, picks, notes, label, self.deps.config.nearby_km)
         elif intent == "graph_question":
-            if "refused" in tr:
-                text = P.ANSWER_GRAPH_REFUSED.format(error=tr["refused"], mode=label)
-            elif tr.get("kind") == "unsupported":
+            if isinstance(tr, GraphRefused):
+                text = P.ANSWER_GRAPH_REFUSED.format(error=tr.refused, mode=label)
+            elif not isinstance(tr, GraphResult):
+                raise ValueError(f"graph question without a graph result: {tr!r}")
+            elif tr.kind == "unsupported":
                 text = P.ANSWER_GRAPH_UNSUPPORTED.format(mode=label)
-            elif tr.get("kind") == "raw_cypher":
+            elif tr.kind == "raw_cypher":
                 text = P.ANSWER_GRAPH.format(
                     summary=graph_summary_offline("generic", slots, state.get("graph_rows") or []),
                     mode=label,
                 )
             else:
-                text = P.ANSWER_GRAPH.format(summary=tr.get("summary", ""), mode=label)
+                text = P.ANSWER_GRAPH.format(summary=tr.summary or "", mode=label)
         elif intent == "out_of_scope":
             text = P.ANSWER_OUT_OF_SCOPE.format(mode=label)
         else:
-            text = tool_text(
-                tr.get("feature", intent),
-                bool(tr.get("available")),
-                tr.get("items") or [],
-                tr.get("detail", ""),
-                label,
-                tr.get("kind", ""),
-                tr.get("data"),
-            )
+            if not isinstance(tr, ToolOutcome):
+                raise ValueError(f"tool intent {intent!r} without a tool outcome: {tr!r}")
+            text = tool_text(tr, label)
         turn = Turn(question=state["question"], intent=intent, slots=slots, picks=picks)
         return {"answer": text, "history": [turn]}
