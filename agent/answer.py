@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.retrieval import RUNG_BEYOND
+from agent.relaxation import RUNG_BEYOND
 from agent.state import Mode, Pick, Slots, StepMode, ToolOutcome
 from prompts import agent as P
 from tripgraph.vocab.understanding import load_understanding_vocab

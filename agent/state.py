@@ -234,7 +234,7 @@ class State(InputState, total=False):
     cypher_attempts: list[CypherAttempt]
     candidates: list[Candidate]
     # Merchants serving the asked dish (None: no dish asked), read once by `hyde` for
-    # `backfill` too.
+    # `backfill` and `relax` too.
     menu_ids: list[str] | None
     hyde_text: str | None
     picks: list[Pick]
