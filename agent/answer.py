@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from agent.retrieval import RUNG_BEYOND
-from agent.state import Mode, Pick, Slots, StepMode
+from agent.relaxation import RUNG_BEYOND
+from agent.state import Mode, Pick, Slots, StepMode, ToolOutcome
 from prompts import agent as P
 from tripgraph.vocab.understanding import load_understanding_vocab
 
@@ -198,23 +198,15 @@ def graph_summary_offline(kind: str, slots: Slots, rows: list[dict[str, Any]]) -
     return P.GRAPH_SUMMARIES["generic"].format(n=len(rows), rows=shown)
 
 
-def tool_text(
-    feature: str,
-    available: bool,
-    items: list[dict[str, Any]],
-    detail: str,
-    mode: str,
-    kind: str = "",
-    data: dict[str, Any] | None = None,
-) -> str:
+def tool_text(outcome: ToolOutcome, mode: str) -> str:
     """Korean text of a tool's answer, rendered per tool (`kind`) from its structured items."""
-    data = data or {}
-    if not available:
+    feature, items, detail, kind = outcome.feature, outcome.items, outcome.detail, outcome.kind
+    if not outcome.available:
         return P.ANSWER_NOT_AVAILABLE.format(feature=feature, detail=detail, mode=mode)
-    if kind == "itinerary" and data.get("itinerary"):
-        return itinerary_text(items, data, mode, detail)
+    if kind == "itinerary" and outcome.data.get("itinerary"):
+        return itinerary_text(items, outcome.data, mode, detail)
     if kind == "mapping" and items:
-        return mapping_text(items, data, mode)
+        return mapping_text(items, outcome.data, mode)
     if not items:
         return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=0, items=detail or "-", mode=mode)
     if kind == "products":

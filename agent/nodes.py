@@ -1,24 +1,22 @@
-"""The nodes of the agent graph. Each takes the state and returns only the keys it changes.
+"""The nodes of the agent graph. Each takes the state and returns only the keys it changes
+(the turn logs: only its own entries, see `agent.state`).
 
 Every LLM-capable step records a `StepMode`: `llm`, `offline` (no endpoint) or `fallback`
 (the endpoint failed or its output was unusable: the offline counterpart ran instead, and
-the reason is kept for the answer). Stage events are written to LangGraph's custom stream
-so that an API or UI can show progress; the nodes know nothing about who listens.
+the reason is kept for the answer). Every node runs in `agent.stages.stage`, which times it
+and writes its stage events.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
-import time
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, TypeVar, cast, get_args
+from typing import Any, get_args
 
-from langgraph.config import get_stream_writer
 from pydantic import ValidationError
 
 from agent import cypher as Q
+from agent import neighbours as N
+from agent import relaxation as RX
 from agent import retrieval as R
 from agent import selection as SEL
 from agent.answer import (
@@ -31,79 +29,33 @@ from agent.answer import (
 from agent.deps import AgentDeps
 from agent.llm import LLMError, parse_json_object, strip_fences
 from agent.profile import read_profile
-from agent.state import Candidate, CypherAttempt, Intent, Slots, State, StepMode, Turn
+from agent.stages import stage
+from agent.state import (
+    Candidate,
+    CypherAttempt,
+    GraphRefused,
+    GraphResult,
+    Intent,
+    Slots,
+    State,
+    StepMode,
+    ToolOutcome,
+    Turn,
+)
+from agent.text2cypher import llm_cypher, run_read_only
 from agent.tools import AgentTools
 from agent.understand import Parsed, Understander
-from graph_schema.model import schema_text
-from graph_schema.readonly import UnsafeCypherError, check_read_only
-from graph_schema.store import GraphStoreError, QueryResult, ReadOnlyViolation
+from graph_schema.readonly import UnsafeCypherError
+from graph_schema.store import GraphStoreError, ReadOnlyViolation
 from prompts import agent as P
-from prompts.base import ChatMessage
 from tripgraph.vocab import ATTRIBUTES
 
 INTENTS: tuple[str, ...] = get_args(Intent)  # what the LLM's intent may be
 
 
-def _emit(event: dict[str, Any]) -> None:
-    # Outside a graph run (unit tests call nodes directly) there is no writer.
-    with contextlib.suppress(RuntimeError):
-        get_stream_writer()(event)
-
-
-NodeFn = TypeVar("NodeFn", bound=Callable[..., dict[str, Any]])
-
-
-def stage(name: str) -> Callable[[NodeFn], NodeFn]:
-    """Time a node, add its time to `timings_ms` and emit start/done stage events."""
-
-    def wrap(fn: NodeFn) -> NodeFn:
-        @wraps(fn)
-        def run(self: AgentNodes, state: State) -> dict[str, Any]:
-            _emit({"stage": name, "status": "start"})
-            started = time.perf_counter()
-            update = fn(self, state)
-            ms = round((time.perf_counter() - started) * 1000, 2)
-            base = {} if name == "understand" else dict(state.get("timings_ms") or {})
-            update["timings_ms"] = {**base, **update.get("timings_ms", {}), name: ms}
-            _emit({"stage": name, "status": "done", "ms": ms, "summary": _summary(name, update)})
-            return update
-
-        return cast(NodeFn, run)
-
-    return wrap
-
-
-def _summary(name: str, update: dict[str, Any]) -> dict[str, Any]:
-    """A small JSON-able view of what a stage produced, for stage events."""
-    out: dict[str, Any] = {}
-    if "intent" in update:
-        out["intent"] = update["intent"]
-    if "slots" in update:
-        out["slots"] = update["slots"].model_dump(exclude_none=True)
-    if "understanding" in update:
-        out["understanding"] = update["understanding"].path
-    if update.get("cypher"):
-        out["cypher"] = update["cypher"]
-    if "candidates" in update:
-        out["candidates"] = [c.merchant_id for c in update["candidates"]]
-    if update.get("hyde_text"):
-        out["hyde_text"] = update["hyde_text"]
-    if "picks" in update:
-        out["picks"] = [p.merchant_id for p in update["picks"]]
-    if update.get("steps"):
-        last = update["steps"][-1]
-        out["mode"] = last.mode
-        if last.reason:
-            out["reason"] = last.reason
-    return out
-
-
-def _steps(state: State, step: StepMode) -> list[StepMode]:
-    return [*(state.get("steps") or []), step]
-
-
-def _notes(state: State, *notes: str | None) -> list[str]:
-    return [*(state.get("notes") or []), *(n for n in notes if n)]
+def _notes(*notes: str | None) -> list[str]:
+    """A stage's notes, without the None of the calls that had nothing to say."""
+    return [n for n in notes if n]
 
 
 class AgentNodes:
@@ -220,7 +172,9 @@ class AgentNodes:
         if self.llm is not None:
             task = P.TEXT2CYPHER_TASK_RECOMMEND.format(limit=cfg.first_stage_limit)
             try:
-                cypher, result = self._llm_cypher(state["question"], slots, task, True, attempts)
+                cypher, result = llm_cypher(
+                    self.deps, self.llm, state["question"], slots, task, True, attempts
+                )
                 ids = [str(r["merchant_id"]) for r in result.rows if r.get("merchant_id")]
                 ids = [i for i in dict.fromkeys(ids) if i not in slots.exclude_ids]
                 step = StepMode(step="text2cypher", mode="llm")
@@ -243,67 +197,15 @@ class AgentNodes:
             "cypher_params": params,
             "cypher_attempts": attempts,
             "candidates": candidates,
-            "steps": _steps(state, step),
+            "steps": [step],
         }
-
-    def _validate_and_run(self, cypher: str, need_column: str | None, limit: int) -> QueryResult:
-        """Static check → engine plan check → read-only execution; UnsafeCypherError or
-        GraphStoreError with the reason on failure."""
-        checked = check_read_only(cypher).text
-        if not self.deps.store.explain_is_read_only(checked):
-            raise UnsafeCypherError("the engine's plan contains write operations")
-        result = self.deps.store.read(
-            checked, timeout_ms=self.deps.config.query_timeout_ms, max_rows=limit
-        )
-        if need_column and need_column not in result.columns:
-            raise UnsafeCypherError(f"the query must return a column named {need_column}")
-        return result
-
-    def _llm_cypher(
-        self,
-        question: str,
-        slots: Slots,
-        task: str,
-        recommend: bool,
-        attempts: list[CypherAttempt],
-    ) -> tuple[str, QueryResult]:
-        """LLM → Cypher → validate → run, re-prompting with the error; every try is appended
-        to `attempts` (the caller's list, so a final failure still reports them)."""
-        cfg = self.deps.config
-        examples = self.deps.examples.nearest(question, self.deps.embedder, cfg.few_shot_k)
-        messages = P.TEXT2CYPHER.messages(
-            schema=schema_text(),
-            task=task,
-            examples="\n\n".join(
-                P.TEXT2CYPHER_EXAMPLE.format(question=e.question, cypher=e.cypher) for e in examples
-            ),
-            question=question,
-            slots=slots.model_dump_json(exclude_none=True),
-        )
-        limit = cfg.first_stage_limit if recommend else cfg.graph_answer_rows
-        for _ in range(cfg.cypher_repairs + 1):
-            reply = self.llm.complete(messages)
-            cypher = strip_fences(reply)
-            try:
-                result = self._validate_and_run(cypher, "merchant_id" if recommend else None, limit)
-            except (UnsafeCypherError, GraphStoreError) as exc:
-                attempts.append(CypherAttempt(cypher=cypher, error=str(exc)[:300]))
-                _emit({"stage": "text2cypher", "status": "retry", "error": str(exc)[:300]})
-                messages = [
-                    *messages,
-                    ChatMessage("assistant", reply),
-                    ChatMessage("user", P.TEXT2CYPHER_REPAIR.format(error=str(exc)[:300])),
-                ]
-                continue
-            attempts.append(CypherAttempt(cypher=cypher))
-            return cypher, result
-        raise LLMError(
-            "invalid_cypher", f"{len(attempts)} invalid queries; last: {attempts[-1].error}"
-        )
 
     # --------------------------------------------------------------------- HyDE
     @stage("hyde")
     def hyde(self, state: State) -> dict[str, Any]:
+        """HyDE retrieval: the review the ideal place would get (LLM, else the offline
+        template), embedded; the merchants of its nearest reviews widen a short candidate
+        list, and every candidate is re-ranked by its reviews nearest to it."""
         slots: Slots = state["slots"]
         step = self._offline_step("hyde")
         text = R.offline_hyde_text(slots)
@@ -326,7 +228,7 @@ class AgentNodes:
         menu_ids = R.menu_merchant_ids(self.deps, slots)
         if len(candidates) < self.deps.config.max_candidates:
             have = {c.merchant_id for c in candidates}
-            extra, note = R.vector_widen(self.deps, vector, slots, have, menu_ids)
+            extra, note = N.vector_widen(self.deps, vector, slots, have, menu_ids)
             candidates += extra
             notes.append(note)
             if extra:
@@ -340,44 +242,58 @@ class AgentNodes:
             "hyde_text": text,
             "candidates": candidates,
             "menu_ids": sorted(menu_ids) if menu_ids is not None else None,
-            "steps": _steps(state, step),
-            "notes": _notes(state, *notes),
+            "steps": [step],
+            "notes": _notes(*notes),
         }
+
+    def _menu_ids(self, state: State, slots: Slots) -> set[str] | None:
+        if "menu_ids" in state:  # read by `hyde` this turn
+            known = state["menu_ids"]
+            return set(known) if known is not None else None
+        return R.menu_merchant_ids(self.deps, slots)
+
+    def _with_snippets(self, state: State, slots: Slots, extra: list[Candidate]) -> list[Candidate]:
+        """`extra` with review snippets to cite, ranked against this turn's HyDE text."""
+        if extra:
+            vector = self.deps.embedder.embed_query(state.get("hyde_text") or "")
+            R.attach_review_similarity(self.deps, extra, vector, slots.party, SEL.is_group(slots))
+        return extra
 
     # ----------------------------------------------------------------- backfill
     @stage("backfill")
     def backfill(self, state: State) -> dict[str, Any]:
+        """Below `backfill_below` candidates (or too few meeting every constraint): the
+        merchants nearest to the shortlist in graph-embedding space that meet them."""
         slots: Slots = state["slots"]
         # Read only: what this node changes is the candidates it adds.
         candidates: list[Candidate] = list(state.get("candidates") or [])
         have = {c.merchant_id for c in candidates}
         need = self.deps.config.backfill_below - len(candidates)
         seeds = SEL.shortlist(candidates, 3)
-        if "menu_ids" in state:  # read by `hyde` this turn
-            known = state["menu_ids"]
-            menu_ids = set(known) if known is not None else None
-        else:
-            menu_ids = R.menu_merchant_ids(self.deps, slots)
-        extra, note = R.graph_backfill(self.deps, seeds, slots, have, menu_ids, need)
-        notes = [note]
-        # The ladder runs whenever fewer candidates than picks meet every constraint: a
-        # related dish in the asked region (its first rung) must outrank a neighbouring
-        # region's exact match that widening or backfill admitted (ranked by rung).
-        exact = sum(1 for c in [*candidates, *extra] if not c.relaxed)
-        short = slots.count - exact
-        if short > 0:
-            extra += R.relaxed_candidates(
-                self.deps,
-                slots,
-                have | {c.merchant_id for c in extra},
-                short,
-                menu_ids,
-            )
-        if extra:
-            # Backfilled merchants still need review snippets to be cited.
-            vector = self.deps.embedder.embed_query(state.get("hyde_text") or "")
-            R.attach_review_similarity(self.deps, extra, vector, slots.party, SEL.is_group(slots))
-        return {"candidates": candidates + extra, "notes": _notes(state, *notes)}
+        menu_ids = self._menu_ids(state, slots)
+        extra, note = N.graph_backfill(self.deps, seeds, slots, have, menu_ids, need)
+        return {
+            "candidates": candidates + self._with_snippets(state, slots, extra),
+            "notes": _notes(note),
+        }
+
+    # -------------------------------------------------------------------- relax
+    @stage("relax")
+    def relax(self, state: State) -> dict[str, Any]:
+        """Fewer candidates than picks meet every constraint: the relaxation ladder's
+        (`agent.relaxation`), each with its rung and what it relaxes. It runs even when
+        widening or backfill admitted a neighbouring region's exact match: a related dish
+        in the asked region (the first rung) must outrank it."""
+        slots: Slots = state["slots"]
+        candidates: list[Candidate] = list(state.get("candidates") or [])
+        extra = RX.relaxed_candidates(
+            self.deps,
+            slots,
+            {c.merchant_id for c in candidates},
+            RX.shortfall(slots, candidates),
+            self._menu_ids(state, slots),
+        )
+        return {"candidates": candidates + self._with_snippets(state, slots, extra)}
 
     # ------------------------------------------------------------------- select
     @stage("select")
@@ -412,7 +328,7 @@ class AgentNodes:
             # The asked place could not be applied: every pick says so, as a relaxation.
             note = P.RELAXED_UNKNOWN_PLACE.format(place=slots.unknown_place)
             picks = [p.model_copy(update={"relaxed": [note, *p.relaxed]}) for p in picks]
-        return {"picks": picks, "steps": _steps(state, step)}
+        return {"picks": picks, "steps": [step]}
 
     # ------------------------------------------------------------ graph question
     @stage("graph_query")
@@ -423,31 +339,33 @@ class AgentNodes:
         question = state["question"]
         if raw:  # the user typed Cypher: run it only through the read-only gates
             try:
-                result = self._validate_and_run(raw, None, cfg.graph_answer_rows)
+                result = run_read_only(self.deps, raw, None, cfg.graph_answer_rows)
             except (UnsafeCypherError, ReadOnlyViolation, GraphStoreError) as exc:
                 return {
                     "graph_rows": [],
-                    "steps": _steps(state, self._offline_step("graph_query")),
-                    "tool_result": {"refused": str(exc)[:300]},
+                    "steps": [self._offline_step("graph_query")],
+                    "tool_result": GraphRefused(refused=str(exc)[:300]),
                 }
             return {
                 "graph_rows": result.rows,
-                "steps": _steps(state, self._offline_step("graph_query")),
-                "tool_result": {"kind": "raw_cypher"},
+                "steps": [self._offline_step("graph_query")],
+                "tool_result": GraphResult(kind="raw_cypher"),
             }
         step = self._offline_step("graph_query")
         attempts: list[CypherAttempt] = []
         if self.llm is not None:
             task = P.TEXT2CYPHER_TASK_GRAPH.format(limit=cfg.graph_answer_rows)
             try:
-                cypher, result = self._llm_cypher(question, slots, task, False, attempts)
+                cypher, result = llm_cypher(
+                    self.deps, self.llm, question, slots, task, False, attempts
+                )
                 summary = self._llm_summary(question, cypher, result.rows)
                 return {
                     "cypher": cypher,
                     "cypher_attempts": attempts,
                     "graph_rows": result.rows,
-                    "tool_result": {"kind": "llm", "summary": summary},
-                    "steps": _steps(state, StepMode(step="graph_query", mode="llm")),
+                    "tool_result": GraphResult(kind="llm", summary=summary),
+                    "steps": [StepMode(step="graph_query", mode="llm")],
                 }
             except LLMError as exc:
                 step = StepMode(step="graph_query", mode="fallback", reason=exc.reason)
@@ -456,8 +374,8 @@ class AgentNodes:
             return {
                 "cypher_attempts": attempts,
                 "graph_rows": [],
-                "steps": _steps(state, step),
-                "tool_result": {"kind": "unsupported"},
+                "steps": [step],
+                "tool_result": GraphResult(kind="unsupported"),
             }
         result = self.deps.store.read(
             gq.cypher, gq.params, timeout_ms=cfg.query_timeout_ms, max_rows=cfg.graph_answer_rows
@@ -467,11 +385,10 @@ class AgentNodes:
             "cypher_params": gq.params,
             "cypher_attempts": attempts,
             "graph_rows": result.rows,
-            "steps": _steps(state, step),
-            "tool_result": {
-                "kind": gq.kind,
-                "summary": graph_summary_offline(gq.kind, slots, result.rows),
-            },
+            "steps": [step],
+            "tool_result": GraphResult(
+                kind=gq.kind, summary=graph_summary_offline(gq.kind, slots, result.rows)
+            ),
         }
 
     def _llm_summary(self, question: str, cypher: str, rows: list[dict[str, Any]]) -> str:
@@ -494,16 +411,7 @@ class AgentNodes:
             state["question"],
             understanding.entities if understanding is not None else [],
         )
-        return {
-            "tool_result": {
-                "available": outcome.available,
-                "feature": outcome.feature,
-                "kind": outcome.kind,
-                "items": outcome.items,
-                "detail": outcome.detail,
-                "data": outcome.data,
-            }
-        }
+        return {"tool_result": outcome}
 
     # -------------------------------------------------------------------- answer
     @stage("answer")
@@ -513,33 +421,29 @@ class AgentNodes:
         mode, reason = overall_mode(state.get("steps") or [], self.llm is not None)
         label = mode_label(mode, reason)
         notes = [n for n in state.get("notes") or [] if n]
-        tr = state.get("tool_result") or {}
+        tr = state.get("tool_result")
         picks = state.get("picks") or []
         if intent == "recommend_place":
             text = recommendation_text(slots, picks, notes, label, self.deps.config.nearby_km)
         elif intent == "graph_question":
-            if "refused" in tr:
-                text = P.ANSWER_GRAPH_REFUSED.format(error=tr["refused"], mode=label)
-            elif tr.get("kind") == "unsupported":
+            if isinstance(tr, GraphRefused):
+                text = P.ANSWER_GRAPH_REFUSED.format(error=tr.refused, mode=label)
+            elif not isinstance(tr, GraphResult):
+                raise ValueError(f"graph question without a graph result: {tr!r}")
+            elif tr.kind == "unsupported":
                 text = P.ANSWER_GRAPH_UNSUPPORTED.format(mode=label)
-            elif tr.get("kind") == "raw_cypher":
+            elif tr.kind == "raw_cypher":
                 text = P.ANSWER_GRAPH.format(
                     summary=graph_summary_offline("generic", slots, state.get("graph_rows") or []),
                     mode=label,
                 )
             else:
-                text = P.ANSWER_GRAPH.format(summary=tr.get("summary", ""), mode=label)
+                text = P.ANSWER_GRAPH.format(summary=tr.summary or "", mode=label)
         elif intent == "out_of_scope":
             text = P.ANSWER_OUT_OF_SCOPE.format(mode=label)
         else:
-            text = tool_text(
-                tr.get("feature", intent),
-                bool(tr.get("available")),
-                tr.get("items") or [],
-                tr.get("detail", ""),
-                label,
-                tr.get("kind", ""),
-                tr.get("data"),
-            )
+            if not isinstance(tr, ToolOutcome):
+                raise ValueError(f"tool intent {intent!r} without a tool outcome: {tr!r}")
+            text = tool_text(tr, label)
         turn = Turn(question=state["question"], intent=intent, slots=slots, picks=picks)
         return {"answer": text, "history": [turn]}

@@ -32,7 +32,7 @@ from typing import Any
 
 from agent.llm import ChatModel, LLMError, parse_json_object
 from agent.profile import UserProfile, taste_part, taste_reasons
-from agent.retrieval import RUNG_BEYOND
+from agent.relaxation import RUNG_BEYOND
 from agent.state import Candidate, Evidence, Pick, Slots
 from prompts import agent as P
 from tripgraph.vocab import load_attributes, load_categories, load_people

@@ -54,6 +54,8 @@ class AgentAnswer(BaseModel):
     cypher_attempts: list[CypherAttempt] = Field(default_factory=list)
     hyde_text: str | None = None
     graph_rows: list[dict[str, Any]] = Field(default_factory=list)
+    # The JSON of the turn's `agent.state.ToolResult` (a tool's outcome or how a graph
+    # question went): clients and the evals read it as plain JSON.
     tool_result: dict[str, Any] | None = None
     steps: list[StepMode] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
@@ -166,9 +168,11 @@ class AgentService:
         reported = {
             k: v for k, v in state.items() if k in AgentAnswer.model_fields and v is not None
         }
+        tool_result = state.get("tool_result")
         return AgentAnswer.model_validate(
             {
                 **reported,
+                "tool_result": tool_result.model_dump() if tool_result is not None else None,
                 "thread_id": thread_id,
                 "question": question,
                 "mode": mode,

@@ -1,13 +1,16 @@
 """Agent state: the typed values passed between nodes and the LangGraph state schemas.
 
 Per-turn keys are overwritten by `understand` at the start of every turn; `history` is the
-only key that accumulates across turns of a thread (it is what follow-ups refine).
+only key that accumulates across turns of a thread (it is what follow-ups refine). The turn
+logs (`steps`, `notes`, `timings_ms`) accumulate over the nodes of one turn.
 """
 
 from __future__ import annotations
 
+import operator
 from typing import Annotated, Any, Literal, NotRequired, TypedDict
 
+from langgraph.types import Overwrite
 from pydantic import BaseModel, Field
 
 Intent = Literal[
@@ -152,6 +155,40 @@ class CypherAttempt(BaseModel):
     error: str | None = None
 
 
+class ToolOutcome(BaseModel):
+    """What a tool intent's adapter (`agent.tools`) returned; the field order is the order
+    of the answer's JSON."""
+
+    available: bool = Field(description="False: the tool lacks what it needs (said in detail)")
+    feature: str = Field(description="the tool's name in the answer, e.g. 일정 → 패키지 매칭")
+    kind: str = Field("", description="the answer's renderer: products / itinerary / mapping / ''")
+    items: list[dict[str, Any]] = Field(default_factory=list)
+    detail: str = ""
+    data: dict[str, Any] = Field(
+        default_factory=dict, description="the tool's typed result, dumped"
+    )
+
+
+class GraphResult(BaseModel):
+    """How `graph_query` answered: `kind` is the offline template's name
+    (`agent.cypher.GraphQuery.kind`), `llm`, `raw_cypher` (the user's own query) or
+    `unsupported`; `summary` is the answer's sentence (left out when the answer builds it
+    from the rows, or there is none)."""
+
+    kind: str
+    summary: str | None = Field(None, exclude_if=lambda v: v is None)
+
+
+class GraphRefused(BaseModel):
+    """The user's own Cypher, refused by the read-only gates (why, in `refused`)."""
+
+    refused: str
+
+
+# The `tool_result` of a turn: a tool's outcome, or how a graph question went.
+ToolResult = ToolOutcome | GraphResult | GraphRefused
+
+
 class Turn(BaseModel):
     """What a follow-up in the same thread can refine."""
 
@@ -163,6 +200,22 @@ class Turn(BaseModel):
 
 def keep_recent_turns(old: list[Turn], new: list[Turn]) -> list[Turn]:
     return (list(old or []) + list(new or []))[-10:]
+
+
+# The turn logs (`steps`, `notes`, `timings_ms`): each node returns only its own entries
+# and the reducers add them up. The first node of a turn replaces them instead
+# (`starting_turn`): the thread's checkpoint still holds the previous turn's.
+def add_timings(old: dict[str, float], new: dict[str, float]) -> dict[str, float]:
+    return {**old, **new}
+
+
+TURN_LOGS = ("steps", "notes", "timings_ms")
+
+
+def starting_turn(update: dict[str, Any]) -> dict[str, Any]:
+    """The update of a turn's first node, its turn logs written over the previous turn's
+    (LangGraph's `Overwrite` bypasses the reducer) instead of added to them."""
+    return {k: Overwrite(v) if k in TURN_LOGS else v for k, v in update.items()}
 
 
 class InputState(TypedDict):
@@ -181,16 +234,16 @@ class State(InputState, total=False):
     cypher_attempts: list[CypherAttempt]
     candidates: list[Candidate]
     # Merchants serving the asked dish (None: no dish asked), read once by `hyde` for
-    # `backfill` too.
+    # `backfill` and `relax` too.
     menu_ids: list[str] | None
     hyde_text: str | None
     picks: list[Pick]
     graph_rows: list[dict[str, Any]]
-    tool_result: dict[str, Any] | None
+    tool_result: ToolResult | None
     understanding: Understanding
-    steps: list[StepMode]
-    notes: list[str]
-    timings_ms: dict[str, float]
+    steps: Annotated[list[StepMode], operator.add]
+    notes: Annotated[list[str], operator.add]
+    timings_ms: Annotated[dict[str, float], add_timings]  # node name → ms
     answer: str
 
 
@@ -205,7 +258,7 @@ class OutputState(TypedDict, total=False):
     hyde_text: str | None
     picks: list[Pick]
     graph_rows: list[dict[str, Any]]
-    tool_result: dict[str, Any] | None
+    tool_result: ToolResult | None
     understanding: Understanding
     steps: list[StepMode]
     notes: list[str]
@@ -213,4 +266,16 @@ class OutputState(TypedDict, total=False):
     answer: str
 
 
-STATE_TYPES = (Slots, Evidence, Candidate, Pick, StepMode, CypherAttempt, Turn, Understanding)
+STATE_TYPES = (
+    Slots,
+    Evidence,
+    Candidate,
+    Pick,
+    StepMode,
+    CypherAttempt,
+    Turn,
+    Understanding,
+    ToolOutcome,
+    GraphResult,
+    GraphRefused,
+)

@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agent.cypher import PLACE_BY_NAME, PLACE_NAMES, SAME_AS_OF
+from agent.state import ToolOutcome
 from agent.understand import DAY_MARK, Match, find_all
 from graph_schema.store import GraphStore
 from recsys_tools import tools as recsys
@@ -33,16 +34,6 @@ from recsys_tools.itinerary import ItineraryDay, ItineraryMatchResult, match_iti
 if TYPE_CHECKING:
     from recsys_tools.mapping.candidates import CandidateIndex
     from recsys_tools.mapping.records import PlaceRecord
-
-
-@dataclass
-class ToolOutcome:
-    available: bool
-    feature: str
-    items: list[dict[str, Any]] = field(default_factory=list)
-    detail: str = ""
-    kind: str = ""  # which renderer the answer uses: products / itinerary / mapping / ""
-    data: dict[str, Any] = field(default_factory=dict)  # the tool's typed result, dumped
 
 
 FEATURES = {
@@ -248,7 +239,9 @@ class AgentTools:
     def recommend_products(self, slots: Any) -> ToolOutcome:
         if not slots.user_id:
             return ToolOutcome(
-                True, FEATURES["recommend_products"], detail="사용자 ID(예: U000123)를 알려주세요"
+                available=True,
+                feature=FEATURES["recommend_products"],
+                detail="사용자 ID(예: U000123)를 알려주세요",
             )
         return self._recommender_call(
             "recommend_products",
@@ -258,7 +251,9 @@ class AgentTools:
     def viewed_together(self, slots: Any) -> ToolOutcome:
         if not slots.product_id:
             return ToolOutcome(
-                True, FEATURES["viewed_together"], detail="상품 ID(예: P00012)를 알려주세요"
+                available=True,
+                feature=FEATURES["viewed_together"],
+                detail="상품 ID(예: P00012)를 알려주세요",
             )
         return self._recommender_call(
             "viewed_together",
@@ -273,14 +268,14 @@ class AgentTools:
         try:
             result = call()
         except recsys.ModelNotAvailable as exc:
-            return ToolOutcome(False, feature, detail=str(exc))
+            return ToolOutcome(available=False, feature=feature, detail=str(exc))
         detail = f"model={result.model}" + (
             f" (cold start: {result.reason})" if result.cold_start else ""
         )
         return ToolOutcome(
-            True,
-            feature,
-            [i.model_dump() for i in result.items],
+            available=True,
+            feature=feature,
+            items=[i.model_dump() for i in result.items],
             detail=detail,
             kind="products",
             data=result.model_dump(),
@@ -292,8 +287,8 @@ class AgentTools:
         days = parse_itinerary(question, self.poi_table(), entities)
         if not days:
             return ToolOutcome(
-                True,
-                feature,
+                available=True,
+                feature=feature,
                 detail="일정의 장소를 찾지 못했어요. 예: '1일차 협재, 한담 / 2일차 성산일출봉'",
                 kind="itinerary",
             )
@@ -312,9 +307,9 @@ class AgentTools:
             for p in result.packages
         ]
         return ToolOutcome(
-            True,
-            feature,
-            items,
+            available=True,
+            feature=feature,
+            items=items,
             # Products visit POIs: a city or region in the itinerary never counts as visited.
             detail=f"지역·도시 이름은 관광지로 세지 않아요: {', '.join(areas)}" if areas else "",
             kind="itinerary",
@@ -330,8 +325,8 @@ class AgentTools:
         names = mapping_names(question, self.poi_table(), entities)
         if not names:
             return ToolOutcome(
-                True,
-                feature,
+                available=True,
+                feature=feature,
                 detail="매핑할 장소 이름을 알려주세요. 예: 'Hozenji Yokocho는 구글 장소 DB에서 "
                 "뭐야?'",
                 kind="mapping",
@@ -353,14 +348,14 @@ class AgentTools:
             }
         if dbs is None and not any(i.get("mapped") for i in items):
             return ToolOutcome(
-                False,
-                feature,
-                items,
+                available=False,
+                feature=feature,
+                items=items,
                 detail="장소 DB가 없어요 (run `tripgraph data`)",
                 kind="mapping",
                 data=data,
             )
-        return ToolOutcome(True, feature, items, kind="mapping", data=data)
+        return ToolOutcome(available=True, feature=feature, items=items, kind="mapping", data=data)
 
     def map_places(self, names: list[str]) -> list[dict[str, Any]]:
         """Each place name → its mapping (as `place_mapping` does), for callers that already

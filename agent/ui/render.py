@@ -17,6 +17,7 @@ STAGE_TITLES: dict[str, str] = {
     "text2cypher": "② Text2Cypher · 1차 후보",
     "hyde": "③ HyDE 리뷰 검색 · 재정렬",
     "backfill": "④ 그래프 임베딩 보강",
+    "relax": "④ 조건 완화 · 대안 후보",
     "select": "⑤ 최종 선택 · 근거 리뷰",
     "graph_query": "② 그래프 질의",
     "tool": "② 도구 호출",

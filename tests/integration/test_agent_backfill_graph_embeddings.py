@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from agent import neighbours as N
 from agent import retrieval as R
 from agent.config import AgentConfig
 from agent.deps import AgentDeps
@@ -69,7 +70,7 @@ def _seeds_and_slots(deps: AgentDeps) -> tuple[list[Candidate], Slots]:
 def test_backfill_meets_constraints_and_follows_embedding_neighbours(deps: AgentDeps) -> None:
     seeds, slots = _seeds_and_slots(deps)
     have = {s.merchant_id for s in seeds}
-    extra, note = R.graph_backfill(deps, seeds, slots, set(have), None, need=6)
+    extra, note = N.graph_backfill(deps, seeds, slots, set(have), None, need=6)
     assert extra, note
     assert note == f"그래프 임베딩 보강으로 {len(extra)}곳을 더했어요"
     vectors = _vectors(deps.store)

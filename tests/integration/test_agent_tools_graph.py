@@ -92,9 +92,7 @@ def test_itinerary_question_to_ranked_packages(store: GraphStore, dataset_dir: P
     assert [i["product_id"] for i in out.items] == ["P1", "P2"]
     assert out.items[0]["match_rate"] == 1.0
     assert out.items[1]["matched"] == ["오사카성"]
-    text = tool_text(
-        out.feature, out.available, out.items, out.detail, "오프라인", out.kind, out.data
-    )
+    text = tool_text(out, "오프라인")
     assert "오사카 미식 2일 (P1, package" in text and "일치율 100%" in text
 
 
@@ -128,7 +126,7 @@ def test_place_mapping_live_then_from_same_as(store: GraphStore, dataset_dir: Pa
     stored = tools.run("place_mapping", Slots(), "Hozenji Yokocho 는 구글 장소 DB에서 뭐야?")
     assert stored.items[0]["source"] == "graph SAME_AS"
     assert stored.items[0]["mapped"]["external_id"] == "ChIJhozenji"
-    text = tool_text(stored.feature, True, stored.items, "", "오프라인", stored.kind, stored.data)
+    text = tool_text(stored, "오프라인")
     assert "구글 장소 DB: 호젠지 요코초 / Hozenji Yookocho (ChIJhozenji, 점수 0.97)" in text
 
 

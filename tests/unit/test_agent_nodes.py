@@ -12,7 +12,7 @@ from agent.config import AgentConfig
 from agent.deps import AgentDeps
 from agent.llm import LLMError
 from agent.nodes import AgentNodes
-from agent.routing import route_after_hyde, route_intent
+from agent.routing import route_after_backfill, route_after_hyde, route_intent
 from agent.selection import best_excerpt, offline_select, validate_llm_picks
 from agent.state import Candidate, Evidence, Slots
 from agent.understand import Vocabulary
@@ -219,3 +219,10 @@ def test_routing() -> None:
         route_intent({"intent": "weird"})  # type: ignore[typeddict-item]
     assert route_after_hyde({"candidates": []}, 6) == "backfill"  # type: ignore[typeddict-item]
     assert route_after_hyde({"candidates": _cands() * 2}, 6) == "select"  # type: ignore[typeddict-item]
+    # After backfill: the ladder only while fewer than the wanted picks meet every constraint.
+    relaxed = [c.model_copy(update={"relaxed": ["지역: x"]}) for c in _cands()]
+    met = _cands()[:3] + relaxed
+    assert route_after_backfill({"slots": Slots(), "candidates": met}) == "select"  # type: ignore[typeddict-item]
+    assert route_after_backfill({"slots": Slots(count=4), "candidates": met}) == "relax"  # type: ignore[typeddict-item]
+    with pytest.raises(ValueError):
+        route_after_backfill({"candidates": met})  # type: ignore[typeddict-item]

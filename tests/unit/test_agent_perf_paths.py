@@ -191,7 +191,7 @@ def test_ask_answers_what_stream_ends_with_including_follow_ups() -> None:
     assert "이전 질문" in " ".join(asked.notes)  # the second turn was read as a follow-up
 
 
-def test_hyde_and_backfill_leave_the_state_candidates_unchanged() -> None:
+def test_hyde_backfill_and_relax_leave_the_state_candidates_unchanged() -> None:
     deps = _deps()
     nodes = AgentNodes(deps)
     slots = Slots(region="애월읍", city="제주시", category="흑돼지", party="부모님")
@@ -208,3 +208,7 @@ def test_hyde_and_backfill_leave_the_state_candidates_unchanged() -> None:
     backfill = nodes.backfill(hyde_state)
     assert [c.model_dump() for c in hyde["candidates"]] == kept
     assert [c.model_dump() for c in backfill["candidates"][: len(kept)]] == kept
+    kept = [c.model_dump() for c in backfill["candidates"]]
+    relax = nodes.relax(cast(State, {**hyde_state, **backfill}))
+    assert [c.model_dump() for c in backfill["candidates"]] == kept
+    assert [c.model_dump() for c in relax["candidates"][: len(kept)]] == kept

@@ -9,7 +9,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from agent import cypher as Q
-from agent import retrieval as R
+from agent import relaxation as R
 from agent.answer import recommendation_text
 from agent.config import AgentConfig
 from agent.deps import AgentDeps

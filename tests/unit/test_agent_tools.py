@@ -10,7 +10,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from agent.answer import tool_text
-from agent.state import Slots
+from agent.state import Slots, ToolOutcome
 from agent.tools import AgentTools, mapping_names, parse_itinerary
 from graph_schema.store import GraphStore
 from recsys_tools import tools as recsys
@@ -105,7 +105,12 @@ def test_itinerary_answer_lists_packages_with_matched_places() -> None:
         "itinerary": [{"day": 1, "places": ["도톤보리", "호젠지 요코초", "없는곳"]}],
         "resolved": {"도톤보리": "a", "호젠지 요코초": "b", "없는곳": None},
     }
-    text = tool_text("일정 → 패키지 매칭", True, items, "", "오프라인 모드", "itinerary", data)
+    text = tool_text(
+        ToolOutcome(
+            available=True, feature="일정 → 패키지 매칭", items=items, kind="itinerary", data=data
+        ),
+        "오프라인 모드",
+    )
     assert "1일차 도톤보리, 호젠지 요코초, 없는곳" in text
     assert "오사카 2박3일 (P1, package, 500,000원)" in text and "일치율 67%" in text
     assert "겹치는 장소: 도톤보리, 호젠지 요코초" in text
@@ -143,7 +148,10 @@ def test_mapping_answer_shows_the_mapping_and_candidates() -> None:
             ],
         },
     ]
-    text = tool_text("장소 DB 매핑", True, items, "", "오프라인 모드", "mapping", {})
+    text = tool_text(
+        ToolOutcome(available=True, feature="장소 DB 매핑", items=items, kind="mapping"),
+        "오프라인 모드",
+    )
     assert "Hozenji Yokocho (IP36) → 구글 장소 DB: 호젠지 / Hozenji (ChIJx, 점수 0.90)" in text
     assert "Janjan (IP37) → 구글 장소 DB에서 같은 장소를 찾지 못했어요: extra words" in text
     assert "후보 잔잔 / Janjan Alley (ChIJy, 20 m" in text
@@ -154,7 +162,7 @@ def test_missing_recommender_is_not_available(tmp_path: Path) -> None:
     tools = AgentTools(MagicMock(spec=GraphStore), toolbox=recsys.RecsysToolbox(tmp_path))
     out = tools.run("recommend_products", Slots(user_id="U000001"), "U000001 상품 추천")
     assert not out.available and "tripgraph train" in out.detail
-    text = tool_text(out.feature, out.available, out.items, out.detail, "오프라인 모드")
+    text = tool_text(out, "오프라인 모드")
     assert "not available" in text
     # Without a user id the tool asks for one instead of guessing.
     asks = tools.run("recommend_products", Slots(), "상품 추천해줘")
@@ -178,5 +186,5 @@ def test_products_are_rendered_from_the_typed_result() -> None:
     out = AgentTools(MagicMock(spec=GraphStore), toolbox=toolbox).run(
         "viewed_together", Slots(product_id="P00012"), "P00012 같이 본 상품"
     )
-    text = tool_text(out.feature, out.available, out.items, out.detail, "m", out.kind, out.data)
+    text = tool_text(out, "m")
     assert "1. P00013 (점수 0.910)" in text and "model=meta-prod2vec" in text
