@@ -18,7 +18,7 @@ from agent.deps import AgentDeps
 from agent.relaxation import RUNG_NEARBY, distance_km, satisfies, search_regions
 from agent.retrieval import VECTOR_ERRORS, fetch_candidates
 from agent.state import Candidate, Slots
-from graph_schema.store import vector_spec
+from graph_schema.model import vector_spec
 
 
 def _index_hits(deps: AgentDeps, index: str, vector: list[float], k: int) -> list[str]:

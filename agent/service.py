@@ -24,7 +24,7 @@ from agent.graph import build_graph
 from agent.memory import sqlite_checkpointer
 from agent.state import CypherAttempt, Intent, Mode, Pick, Slots, StepMode
 from embeddings.text.cache import CachedQueryEmbedder
-from graph_schema.store import VectorStatus
+from graph_schema.vector_check import VectorStatus
 
 if TYPE_CHECKING:
     from tripgraph.settings import Settings

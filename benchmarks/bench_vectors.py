@@ -38,7 +38,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from graph_schema.vector_index import HNSWParams, VectorIndex  # noqa: E402
+from graph_schema.vector_files import HNSWParams  # noqa: E402
+from graph_schema.vector_index import VectorIndex  # noqa: E402
 
 # Weights (squared, summing to 1) of the shared direction, topic, subtopic and noise.
 MIX = (0.25, 0.20, 0.20, 0.35)
