@@ -17,7 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
-from recsys_tools.nlu.data import SPLITS, Example, Span, template_family
+from recsys_tools.nlu.data import SPLITS
+from recsys_tools.nlu.examples import Example, Span
 from recsys_tools.nlu.labels import ENTITY_LABELS, INTENTS, PLACE_LABELS
 from recsys_tools.nlu.metrics import (
     accuracy,
@@ -26,6 +27,7 @@ from recsys_tools.nlu.metrics import (
     per_intent_prf,
     per_label_prf,
 )
+from recsys_tools.nlu.render import template_family
 from recsys_tools.nlu.train import (
     NerTrainConfig,
     domain_words,

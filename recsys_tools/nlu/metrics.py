@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from pydantic import BaseModel
 
-from recsys_tools.nlu.data import Span
+from recsys_tools.nlu.examples import Span
 
 
 class PRF(BaseModel):

@@ -38,19 +38,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from recsys_tools.nlu.base import NerIntentModel
-from recsys_tools.nlu.crf import CrfConfig, CrfModel
-from recsys_tools.nlu.data import (
-    Example,
-    NerDataset,
-    PlaceEntity,
+from recsys_tools.nlu.augment import (
     augment_places,
-    build_dataset,
     negative_examples,
     negative_nouns,
-    slot_vocabulary,
     synthetic_places,
 )
+from recsys_tools.nlu.base import NerIntentModel
+from recsys_tools.nlu.crf import CrfConfig, CrfModel
+from recsys_tools.nlu.data import NerDataset, build_dataset, slot_vocabulary
+from recsys_tools.nlu.examples import Example, PlaceEntity
 from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
 from recsys_tools.nlu.registry import load_variant, save_variant
 from recsys_tools.nlu.service import SERVING_FILE

@@ -6,22 +6,16 @@ import random
 
 import pytest
 
+from recsys_tools.nlu.augment import _NAME_HEADS, augment_places, synthetic_places
 from recsys_tools.nlu.data import (
-    _JOSA,
-    _NAME_HEADS,
     _draw_table,
-    _josa,
-    augment_places,
     build_dataset,
     place_entities,
-    render,
     split_places,
     split_templates,
-    synthetic_places,
-    template_family,
-    template_intent,
 )
 from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS
+from recsys_tools.nlu.render import _JOSA, _josa, render, template_family, template_intent
 from recsys_tools.nlu.surface import vary
 from recsys_tools.nlu.templates import TEMPLATES
 

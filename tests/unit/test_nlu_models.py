@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from recsys_tools.nlu.crf import CrfConfig
-from recsys_tools.nlu.data import Span, build_dataset
+from recsys_tools.nlu.data import build_dataset
+from recsys_tools.nlu.examples import Span
 from recsys_tools.nlu.metrics import (
     confusion_matrix,
     entity_prf,
@@ -146,8 +147,8 @@ def test_bio_viterbi_returns_the_best_well_formed_path() -> None:
 
 def test_place_span_score_ignores_the_place_kind_only() -> None:
     from recsys_tools.nlu.base import Prediction
-    from recsys_tools.nlu.data import Example
     from recsys_tools.nlu.evaluate import score_split
+    from recsys_tools.nlu.examples import Example
 
     gold = Example(
         "파타야 방콕 맛집",

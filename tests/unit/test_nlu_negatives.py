@@ -7,18 +7,16 @@ from typing import Any
 
 import pytest
 
-from recsys_tools.nlu.data import (
+from recsys_tools.nlu.augment import (
     _NAME_HEADS,
-    NerDataset,
-    build_dataset,
     negative_examples,
     negative_nouns,
-    slot_vocabulary,
     synthetic_places,
-    template_text,
 )
+from recsys_tools.nlu.data import NerDataset, build_dataset, slot_vocabulary
 from recsys_tools.nlu.evaluate import _augmentation_report, select_variant
 from recsys_tools.nlu.labels import PLACE_LABELS
+from recsys_tools.nlu.render import template_text
 from recsys_tools.nlu.train import (
     CrfRecipe,
     NerTrainConfig,
