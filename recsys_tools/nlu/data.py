@@ -49,6 +49,7 @@ SplitName = Literal[
     "test_places_unseen",
 ]
 SPLITS: tuple[SplitName, ...] = get_args(SplitName)
+EVAL_SPLITS: tuple[str, ...] = tuple(s for s in SPLITS if s != "train")
 
 
 # --------------------------------------------------------------------------- slot fillers

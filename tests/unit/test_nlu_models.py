@@ -147,8 +147,8 @@ def test_bio_viterbi_returns_the_best_well_formed_path() -> None:
 
 def test_place_span_score_ignores_the_place_kind_only() -> None:
     from recsys_tools.nlu.base import Prediction
-    from recsys_tools.nlu.evaluate import score_split
     from recsys_tools.nlu.examples import Example
+    from recsys_tools.nlu.metrics import score_split
 
     gold = Example(
         "파타야 방콕 맛집",
@@ -222,7 +222,7 @@ def test_e5_syllable_tokens_can_express_every_entity() -> None:
 def test_tokenizer_report_extension_removes_domain_unks(tmp_path: Path) -> None:
     import json
 
-    from recsys_tools.nlu.evaluate import run_tokenizer_report
+    from recsys_tools.nlu.tokenizer_report import run_tokenizer_report
     from recsys_tools.nlu.train import NerTrainConfig
 
     cfg = NerTrainConfig(n_train=120, n_dev=20, n_test=20)
