@@ -171,10 +171,7 @@ def _plot_confusion(by_split: dict[str, Any], name: str, path: Path) -> None:
 
     splits = [s for s in ("dev_templates", "test_templates") if s in by_split]
     fig, axes = plt.subplots(1, len(splits), figsize=(7 * len(splits), 6))
-    short = [
-        i.replace("_recommendation", "_rec").replace("itinerary_to_package", "itin→pkg")
-        for i in INTENTS
-    ]
+    short = [i.replace("recommend_", "rec_") for i in INTENTS]
     for ax, split in zip(np.atleast_1d(axes), splits, strict=True):
         m = np.array(by_split[split]["intent_confusion"]["matrix"], dtype=float)  # [gold pred]
         norm = m / np.maximum(m.sum(1, keepdims=True), 1)

@@ -270,11 +270,13 @@ def train_variants(
             b = BiLstmModel(cfg.bilstm, base_vocab)
             done("bilstm_aug", b, b.fit(augmented, dev))
         if "bilstm_aug_cont" in variants:
-            ctrl = BiLstmModel.load(out_dir / "bilstm_aug")
+            ctrl = load_variant(out_dir / "bilstm_aug")
+            assert isinstance(ctrl, BiLstmModel)
             ctrl.config = replace(ctrl.config, lr=cfg.bilstm.lr / 3)
             done("bilstm_aug_cont", ctrl, ctrl.fit(augmented, dev, epochs=cfg.ext_epochs))
         if "bilstm_aug_ext" in variants:
-            ext = BiLstmModel.load(out_dir / "bilstm_aug")
+            ext = load_variant(out_dir / "bilstm_aug")
+            assert isinstance(ext, BiLstmModel)
             added = ext.extend_vocab(domain_words(ds))
             ext.config = replace(ext.config, lr=cfg.bilstm.lr / 3)
             figures = ext.fit(augmented, dev, epochs=cfg.ext_epochs)
@@ -289,7 +291,8 @@ def train_variants(
         if name in variants:
             from recsys_tools.nlu.e5_tagger import E5TaggerModel
 
-            more = E5TaggerModel.load(out_dir / "e5_aug")
+            more = load_variant(out_dir / "e5_aug")
+            assert isinstance(more, E5TaggerModel)
             # The step budget binds; the wall-time bound only guards against a stalled machine.
             more.config = replace(
                 more.config, max_steps=cfg.e5_cont_steps, max_minutes=3 * cfg.e5_max_minutes

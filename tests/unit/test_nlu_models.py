@@ -152,13 +152,13 @@ def test_place_span_score_ignores_the_place_kind_only() -> None:
 
     gold = Example(
         "파타야 방콕 맛집",
-        "place_lookup",
+        "place_mapping",
         (Span(0, 3, "CITY"), Span(4, 6, "CITY"), Span(7, 9, "MENU")),
         "t",
     )
     # kind wrong on 파타야, boundary wrong on 방콕 (방), MENU not a place
     pred = Prediction(
-        "place_lookup", 1.0, (Span(0, 3, "POI"), Span(4, 5, "CITY"), Span(7, 9, "MENU"))
+        "place_mapping", 1.0, (Span(0, 3, "POI"), Span(4, 5, "CITY"), Span(7, 9, "MENU"))
     )
     s = score_split([gold], [pred])
     assert s["place_entity"]["precision"] == 0.0
