@@ -13,15 +13,8 @@ from typing import Annotated, Any, Literal, NotRequired, TypedDict
 from langgraph.types import Overwrite
 from pydantic import BaseModel, Field
 
-Intent = Literal[
-    "recommend_place",
-    "graph_question",
-    "recommend_products",
-    "viewed_together",
-    "itinerary",
-    "place_mapping",
-    "out_of_scope",
-]
+from recsys_tools.nlu.labels import Intent  # one vocabulary: the NER model's is the agent's
+
 Mode = Literal["llm", "offline", "fallback"]
 PriceWish = Literal["cheap", "expensive"]
 

@@ -33,7 +33,9 @@ from typing import Any
 
 from agent.service import AgentService
 from embeddings.text.cache import CachedQueryEmbedder
-from evals.agent import git_sha, load_gold, percentile
+from evals.agent import load_gold
+from evals.agent_scorers import percentile
+from tripgraph.provenance import git_sha
 from tripgraph.settings import get_settings
 
 

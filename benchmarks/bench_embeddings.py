@@ -28,7 +28,8 @@ import numpy as np
 
 from embeddings.graph import Node2VecConfig, TypedEdges, fit_node2vec
 from embeddings.text import make_embedder
-from evals.embeddings import builtin_retrieval_set, git_sha
+from evals.retrieval_sets import builtin_retrieval_set
+from tripgraph.provenance import git_sha
 from tripgraph.settings import PROJECT_ROOT
 
 OUT_DIR = PROJECT_ROOT / "runs" / "benchmarks"

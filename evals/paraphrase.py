@@ -125,7 +125,7 @@ def graph_holds_a_match(service: AgentService, constraints: dict[str, Any]) -> b
 
 def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[str, Any]:
     """Each item through the agent; per-item records and the summary figures."""
-    from evals.agent import _pick_checks, percentile
+    from evals.agent_scorers import percentile, pick_checks
 
     run_id = f"paraphrase-{int(time.time())}"
     records: list[dict[str, Any]] = []
@@ -160,7 +160,7 @@ def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[s
         if answer.picks and exp.get("region"):
             rec["graph_has_match"] = graph_holds_a_match(service, constraints)
             rec.update(
-                _pick_checks(
+                pick_checks(
                     service.deps.store,
                     constraints,
                     answer,

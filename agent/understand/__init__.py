@@ -26,7 +26,6 @@ tables, typos), `vocabulary` (the names read), `rules` (the parser's slot rules 
 from agent.understand.matching import Match, find_all, fuzzy_find
 from agent.understand.model import (
     DEFAULT_POLICY,
-    MODEL_INTENTS,
     Understander,
     UnderstandingPolicy,
     get_understander,
@@ -49,7 +48,6 @@ from agent.understand.vocabulary import Vocabulary, haversine_km
 __all__ = [
     "DAY_MARK",
     "DEFAULT_POLICY",
-    "MODEL_INTENTS",
     "Match",
     "Parsed",
     "Understander",

@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from agent.state import Intent, Slots, Turn, Understanding
+from agent.state import Slots, Turn, Understanding
 from agent.understand.matching import _WORD, _has
 from agent.understand.refine import refine
 from agent.understand.rules import (
@@ -31,16 +31,6 @@ from tripgraph.vocab.understanding import (
 if TYPE_CHECKING:
     from recsys_tools.nlu.service import EntityExtractor, ExtractionResult
 
-# The model's intent labels (recsys_tools.nlu.labels) → the agent's intents.
-MODEL_INTENTS: dict[str, Intent] = {
-    "restaurant_recommendation": "recommend_place",
-    "product_recommendation": "recommend_products",
-    "similar_products": "viewed_together",
-    "itinerary_to_package": "itinerary",
-    "place_lookup": "place_mapping",
-    "graph_question": "graph_question",
-    "out_of_scope": "out_of_scope",
-}
 PLACE_LABELS = ("COUNTRY", "CITY", "REGION", "POI")
 PROFILE_LABELS = ("PARTY", "AGE", "ATTRIBUTE", "PRICE")
 # The hybrid path takes the model's intent over the parser's "out of scope" only when the
@@ -85,7 +75,7 @@ def parse_with_model(
     if _CYPHER_START.match(q):
         return Parsed("graph_question", Slots(), raw_cypher=q, signals=["raw_cypher"])
     slots, signals = slots_from_entities(q, extraction, vocab)
-    intent = MODEL_INTENTS[extraction.intent]
+    intent = extraction.intent
     fw = vocab.extra.followup_words
     if (
         intent == "recommend_place"
@@ -219,7 +209,7 @@ class Understander:
         base = {
             "policy": self.policy,
             "model": ex.model,
-            "model_intent": MODEL_INTENTS[ex.intent],
+            "model_intent": ex.intent,
             "model_intent_score": ex.intent_score,
             "entities": [e.model_dump() for e in ex.entities],
         }

@@ -1,4 +1,4 @@
-# ruff: noqa: E501  (data tables: surface forms per canonical value, one row per line)
+# ruff: noqa: E501  (sentence frames: one question per line)
 """Build the second gold set (`paraphrase_gold.jsonl`, issue 12 item 5): Korean dining asks
 written by a paraphrase generator that shares no sentence frame with the parser's rules, the
 NER templates or the first gold set (`build_agent_gold.py`).
@@ -7,8 +7,9 @@ How it is written, and why it can be trusted as a test:
 
 - **Canonical first, words second.** Each item first draws what the user wants (a 읍면동,
   a category or a dish, who comes, how many, the occasion, price, must-haves, or something
-  the graph does not hold), then writes it with surface forms from the tables below. The
-  expected reading is known by construction, never read back from the parser.
+  the graph does not hold), then writes it with surface forms from the tables of
+  `paraphrase_words.py`. The expected reading is known by construction, never read back
+  from the parser.
 - **Own words.** The tables hold the forms travellers write: landmarks (곽지, 김녕, 송악산),
   romanised names (Aewol, Gimnyeong), spacing variants and typos (애 월, 흑돼쥐), colloquial
   dish and place words (돼지 구워 먹는 데, 속 풀 데), paraphrased needs (차 대기 쉬운,
@@ -35,212 +36,33 @@ from __future__ import annotations
 
 import json
 import random
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+# Run as a script, this file sees the checkout it lies in first, not an installed copy.
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from evals.gold.paraphrase_words import (
+    CATEGORIES,
+    CITIES,
+    MENUS,
+    MUST_HAVES,
+    OCCASIONS,
+    OUTSIDE,
+    PARTIES,
+    PRICES,
+    REGIONS,
+    SIZES,
+    UNHELD_FOOD,
+    UNHELD_PLACES,
+)
+
 OUT = Path(__file__).with_name("paraphrase_gold.jsonl")
 SEED = 20261204
 PER_FAMILY = 16  # items (conversations for follow-up families) per family
-
-# 읍면동 → (city, plain forms, landmarks inside it, romanised, misspelt or spaced forms)
-REGIONS: dict[str, tuple[str, list[str], list[str], list[str], list[str]]] = {
-    "애월읍": (
-        "제주시",
-        ["애월", "애월읍"],
-        ["곽지", "한담해변", "애월 해안도로"],
-        ["Aewol", "aewol"],
-        ["애월 읍", "에월"],
-    ),
-    "한림읍": (
-        "제주시",
-        ["한림"],
-        ["협재해변", "금능", "한림항"],
-        ["Hallim", "Hyeopjae"],
-        ["한림 읍", "헙재"],
-    ),
-    "구좌읍": (
-        "제주시",
-        ["구좌"],
-        ["김녕", "평대리", "월정리 해변"],
-        ["Gimnyeong", "Gujwa"],
-        ["구좌 읍", "월정이"],
-    ),
-    "조천읍": (
-        "제주시",
-        ["조천"],
-        ["함덕해변", "선흘", "북촌"],
-        ["Hamdeok", "Jocheon"],
-        ["조천 읍", "햄덕"],
-    ),
-    "성산읍": (
-        "서귀포시",
-        ["성산"],
-        ["섭지코지", "광치기해변", "성산일출봉"],
-        ["Seongsan", "seongsan"],
-        ["성산 읍", "성싼"],
-    ),
-    "표선면": ("서귀포시", ["표선"], ["표선해변", "가시리"], ["Pyoseon"], ["표선 면", "표썬"]),
-    "남원읍": ("서귀포시", ["남원"], ["위미", "태흥리"], ["Namwon", "Wimi"], ["남원 읍", "위미리"]),
-    "안덕면": (
-        "서귀포시",
-        ["안덕"],
-        ["사계리", "화순항", "산방산 아래"],
-        ["Andeok", "Sagye"],
-        ["안덕 면", "싸계"],
-    ),
-    "대정읍": (
-        "서귀포시",
-        ["대정"],
-        ["모슬포항", "송악산"],
-        ["Moseulpo", "Daejeong"],
-        ["대정 읍", "모슬뽀"],
-    ),
-    "한경면": (
-        "제주시",
-        ["한경"],
-        ["고산리", "신창 풍차해안", "저지리"],
-        ["Hangyeong"],
-        ["한경 면"],
-    ),
-    "중문동": (
-        "서귀포시",
-        ["중문"],
-        ["중문관광단지", "색달"],
-        ["Jungmun", "jungmun"],
-        ["중문 동", "중믄"],
-    ),
-    "연동": ("제주시", ["연동"], ["누웨마루거리"], ["Yeon-dong"], ["연동쪽"]),
-    "노형동": ("제주시", ["노형"], ["노형오거리"], ["Nohyeong"], ["노형 동", "노항동"]),
-    "이호동": ("제주시", ["이호"], ["이호테우해변"], ["Iho"], ["이호 동"]),
-    "용담동": ("제주시", ["용담"], ["용두암", "용연구름다리"], ["Yongdam"], ["용담 동"]),
-    "건입동": ("제주시", ["건입동"], ["제주항", "사라봉"], ["Geonip"], ["건입 동"]),
-    "우도면": ("제주시", ["우도"], ["우도 하고수동", "우도 천진항"], ["Udo"], ["우도 면"]),
-    "대륜동": ("서귀포시", ["대륜동"], ["법환포구"], ["Beophwan"], ["대륜 동"]),
-}
-CITIES = {"제주시": ["제주시", "제주 시내 쪽"], "서귀포시": ["서귀포시", "서귀포 쪽"]}
-
-# category → (plain, colloquial, misspelt or spaced)
-CATEGORIES: dict[str, tuple[list[str], list[str], list[str]]] = {
-    "흑돼지": (
-        ["흑돼지"],
-        ["흑돼지 구이집", "돼지 구워 먹는 데", "근고기집", "흑돼지 고깃집"],
-        ["흑돼쥐", "흑 돼지"],
-    ),
-    "해산물": (
-        ["해산물"],
-        ["해물 요리집", "해산물 파는 식당", "해물 먹을 곳"],
-        ["해산물 집", "해산뮬"],
-    ),
-    "고기국수": (["고기국수"], ["고기 국수집", "국수 한 그릇 할 데"], ["고기국쑤", "고기 국수"]),
-    "갈치조림": (["갈치조림"], ["갈치 요리", "갈치 조림집"], ["갈치졸임", "갈치 조림"]),
-    "회": (["횟집"], ["회 먹을 데", "활어회집", "싱싱한 회 뜨는 곳"], ["횟 집", "훼집"]),
-    "카페": (["카페"], ["커피 마실 곳", "디저트 카페", "커피 한잔할 데"], ["카패", "까페"]),
-    "베이커리": (
-        ["베이커리"],
-        ["빵 맛있는 집", "빵집", "빵 사러 갈 곳"],
-        ["배이커리", "베이 커리"],
-    ),
-    "한식": (["한식"], ["한정식집", "집밥 같은 식당", "백반 집"], ["한싴", "한식 집"]),
-    "분식": (["분식"], ["분식집", "분식 먹을 데", "분식 파는 가게"], ["분싴", "분식 집"]),
-    "중식": (["중식"], ["중국 음식점", "중국집", "중화요리"], ["중식 집", "중화 요리"]),
-    "일식": (["일식"], ["초밥집", "스시 먹을 곳", "일본 가정식"], ["일싴", "일식 집"]),
-    "브런치": (["브런치"], ["브런치 카페", "아점 먹을 데"], ["브런 치", "브런취"]),
-    "해장국": (["해장국"], ["해장국집", "속 풀 데", "국밥집"], ["해장 국", "해장꾹"]),
-    "전복": (["전복 요리"], ["전복 요리 전문점", "전복 전문점"], ["전복 요리집", "전뽁 요리"]),
-    "돈까스": (["돈까스"], ["돈가스 집", "카츠 맛집", "돈카츠"], ["돈까쓰", "돈 까스"]),
-}
-
-# dish → forms (dishes whose name is not itself a category word)
-MENUS: dict[str, list[str]] = {
-    "한치물회": ["한치물회", "한치 물회"],
-    "방어회": ["방어회", "대방어회"],
-    "고등어회": ["고등어회", "고등어 회"],
-    "자리물회": ["자리물회", "자리돔 물회"],
-    "성게미역국": ["성게미역국", "성게 미역국"],
-    "보말죽": ["보말죽", "보말 죽"],
-    "딱새우회": ["딱새우회", "딱새우 회"],
-    "해물뚝배기": ["해물뚝배기", "해물 뚝배기"],
-    "통갈치구이": ["통갈치구이", "갈치 통구이"],
-    "옥돔구이": ["옥돔구이", "옥돔 구이"],
-    "전복돌솥밥": ["전복돌솥밥", "전복 돌솥밥"],
-    "돔베고기": ["돔베고기", "돔베 고기"],
-    "성게비빔밥": ["성게비빔밥", "성게 비빔밥"],
-    "카이센동": ["카이센동"],
-    "소금빵": ["소금빵"],
-    "감귤타르트": ["감귤타르트", "감귤 타르트"],
-    "모닥치기": ["모닥치기"],
-    "아강발": ["아강발"],
-    "접짝뼈국": ["접짝뼈국"],
-    "멸치국수": ["멸치국수", "멸치 국수"],
-    "에그베네딕트": ["에그베네딕트", "에그 베네딕트"],
-    "전복버터구이": ["전복버터구이", "전복 버터구이"],
-}
-
-# party → forms (who comes); elders and children take their own verbs
-PARTIES: dict[str, list[str]] = {
-    "부모님": [
-        "부모님",
-        "할머니",
-        "할아버지",
-        "장인 장모님",
-        "시부모님",
-        "연세 드신 부모님",
-        "외할머니",
-    ],
-    "아이": ["아이", "아기", "다섯 살 아들", "초등학생 딸", "애들", "세 살 아기"],
-    "커플": ["여자친구", "남자친구", "와이프", "남편", "애인", "여친"],
-    "친구": ["친구들", "대학 동기들", "친구", "고등학교 친구들", "베프"],
-    "가족": ["가족", "온 가족", "식구들"],
-}
-# numbers of people: (size, forms)
-SIZES: list[tuple[int, list[str]]] = [
-    (2, ["둘이서", "두 명이서", "2명이서"]),
-    (3, ["셋이서", "세 명", "3명이서"]),
-    (4, ["넷이서", "네 명", "4명"]),
-    (6, ["여섯 명", "6명이서", "6인"]),
-    (8, ["여덟 명", "8명", "8인"]),
-    (10, ["열 명", "10명", "10명 정도"]),
-    (12, ["12명", "열두 명"]),
-    (20, ["20명", "스무 명"]),
-]
 GROUP_SIZE = 5  # from here on a table for a group is a must-have
-
-# occasion → (forms, implied party)
-OCCASIONS: dict[str, tuple[list[str], str | None]] = {
-    "birthday": (["생일", "생신", "생일 파티"], None),
-    "anniversary": (["결혼기념일", "기념일", "1주년"], "커플"),
-    "date": (["데이트", "소개팅"], "커플"),
-    "company_dinner": (["회식", "팀 회식", "송년회"], None),
-    "family_meal": (["상견례", "어버이날 식사", "양가 상견례"], "부모님"),
-}
-ELDER_BIRTHDAYS = ["환갑", "칠순", "팔순"]  # a birthday of an elder: party 부모님
-
-PRICES: dict[str, list[str]] = {
-    "cheap": ["저렴한", "가성비 좋은", "싸게 먹을 수 있는", "부담 없는 가격의", "값싼"],
-    "expensive": ["고급스러운", "비싸도 제대로 된", "고급진", "좀 비싸도 괜찮은"],
-}
-MUST_HAVES: dict[str, list[str]] = {
-    "parking": ["주차 편한", "주차 걱정 없는", "차 대기 쉬운", "주차장 넓은"],
-    "ocean_view": ["바다 보이는", "오션뷰 좋은", "창밖으로 바다 보이는", "바다 전망 좋은"],
-    "quiet": ["조용한", "한적한", "시끄럽지 않은", "대화 나누기 좋은"],
-    "pet_friendly": ["강아지 데려갈 수 있는", "반려견 동반 되는", "애견 동반 가능한"],
-    "kid_friendly": ["아기 의자 있는", "키즈존 있는", "아이 동반 가능한"],
-}
-# what the graph does not hold: (label, forms)
-UNHELD_PLACES: list[tuple[str, list[str]]] = [
-    ("술집", ["술집", "포차", "호프집", "술 한잔 할 데"]),
-    ("바", ["와인바", "칵테일 바", "위스키 한잔할 바"]),
-    ("이자카야", ["이자카야"]),
-]
-UNHELD_FOOD: list[tuple[str, list[str]]] = [
-    ("치킨", ["치킨", "치킨집"]),
-    ("양식", ["파스타", "피자", "스테이크"]),
-    ("마라탕", ["마라탕"]),
-    ("햄버거", ["햄버거", "수제버거"]),
-    ("삼계탕", ["삼계탕"]),
-]
-OUTSIDE = ["서울", "부산", "강릉", "전주", "여수", "속초", "경주"]
 
 
 # --------------------------------------------------------------------------- Korean

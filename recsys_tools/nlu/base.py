@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, Self
 
-from recsys_tools.nlu.data import Example, Span
+from recsys_tools.nlu.examples import Example, Span
 
 
 @dataclass(frozen=True)

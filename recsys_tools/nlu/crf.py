@@ -13,7 +13,7 @@ from typing import Any, Self
 import numpy as np
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
-from recsys_tools.nlu.data import Example
+from recsys_tools.nlu.examples import Example
 from recsys_tools.nlu.features import analyse, featurise
 from recsys_tools.nlu.intent import IntentClassifier, IntentConfig
 from recsys_tools.nlu.metrics import spans_from_tags

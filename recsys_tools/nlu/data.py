@@ -14,23 +14,28 @@ Splits are built so the scores speak about generalisation:
   augmentation (`NerDataset.augmentation_places(hold_names_dev=True)`), so for them it is as
   unseen as the test pool, and it never touches the `unseen` pool.
 
-Augmentation re-fills the place slots of training questions with names from the gazetteer
-(`labelled` ∪ `graph` pools), the seed's recipe for names the labelled data lacks. Negative
-examples (`negative_examples`) put ordinary nouns into place slots with O labels, so a model
-that learns "a word before 에서 is a place" also learns that it is not always one.
+Augmentation (`augment.py`) re-fills the place slots of training questions with names from
+the gazetteer (`labelled` ∪ `graph` pools), the seed's recipe for names the labelled data
+lacks. Negative examples (`augment.negative_examples`) put ordinary nouns into place slots
+with O labels, so a model that learns "a word before 에서 is a place" also learns that it is
+not always one.
+
+This module owns the slot vocabulary, the place pools, the template splits and the dataset
+built from them; a template becomes an `Example` (`examples.py`) in `render.py`.
 """
 
 from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from recsys_tools.nlu.labels import PLACE_LABELS, Intent
-from recsys_tools.nlu.surface import vary, vary_ending
-from recsys_tools.nlu.templates import TEMPLATE_FAMILIES, TEMPLATES
+from recsys_tools.nlu.examples import Example, PlaceEntity
+from recsys_tools.nlu.labels import PLACE_LABELS
+from recsys_tools.nlu.render import render, template_text
+from recsys_tools.nlu.templates import TEMPLATE_FAMILIES
 from tripgraph.vocab import load_attributes, load_categories, load_cities, load_jeju, load_people
 
 Pool = Literal["labelled", "graph", "unseen"]
@@ -44,39 +49,7 @@ SplitName = Literal[
     "test_places_unseen",
 ]
 SPLITS: tuple[SplitName, ...] = get_args(SplitName)
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int  # exclusive
-    label: str
-
-
-@dataclass(frozen=True)
-class Example:
-    text: str
-    intent: Intent
-    spans: tuple[Span, ...]
-    template_id: str
-    # (slot, value) per slot in template order; lets augmentation re-render with new names.
-    fills: tuple[tuple[str, str], ...] = ()
-
-    def tags(self) -> list[str]:
-        """Character-level BIO tags (one per character of `text`)."""
-        tags = ["O"] * len(self.text)
-        for s in self.spans:
-            tags[s.start] = f"B-{s.label}"
-            for i in range(s.start + 1, s.end):
-                tags[i] = f"I-{s.label}"
-        return tags
-
-
-@dataclass(frozen=True)
-class PlaceEntity:
-    label: str  # COUNTRY / CITY / REGION / POI
-    key: str
-    surfaces: tuple[str, ...]
+EVAL_SPLITS: tuple[str, ...] = tuple(s for s in SPLITS if s != "train")
 
 
 # --------------------------------------------------------------------------- slot fillers
@@ -245,138 +218,6 @@ def split_templates(seed: int, holdout: float = 0.25, dev: float = 0.12) -> Temp
     return TemplateSplit(seen, dev_ids, held)
 
 
-def template_text(template_id: str) -> str:
-    return TEMPLATES[template_id]
-
-
-def template_intent(template_id: str) -> Intent:
-    return template_id.split("/", 1)[0]  # type: ignore[return-value]
-
-
-def template_family(template_id: str) -> str:
-    return template_id.rsplit("/", 1)[0]
-
-
-# --------------------------------------------------------------------------- rendering
-
-_PART = re.compile(r"\[[^\]]*\]|\{[A-Z]+\}|[^\[{]+")
-_JOSA = re.compile(r"^\((이|으|은|을|와)\)(랑|로|는|가|를|과|야)")
-
-
-def _has_batchim(ch: str) -> bool:
-    code = ord(ch) - 0xAC00
-    return 0 <= code < 11172 and code % 28 != 0
-
-
-def _rieul_batchim(ch: str) -> bool:
-    code = ord(ch) - 0xAC00
-    return 0 <= code < 11172 and code % 28 == 8
-
-
-def _josa(prev: str, marker: re.Match[str]) -> str:
-    a, b = marker.group(1), marker.group(2)
-    batchim = _has_batchim(prev)
-    if a == "와":  # (와)과: 과 after 받침
-        return "과" if batchim else "와"
-    if a == "으":  # (으)로: 로 after ㄹ 받침 too
-        return "으로" if batchim and not _rieul_batchim(prev) else "로"
-    if a == "이" and b in ("랑", "야"):
-        return "이" + b if batchim else b
-    pairs = {"은": ("은", "는"), "을": ("을", "를"), "이": ("이", "가")}
-    yes, no = pairs[a]
-    return yes if batchim else no
-
-
-@dataclass
-class _Renderer:
-    """Turns a template into an Example, drawing values through `pick(slot) -> (label, value)`."""
-
-    rng: random.Random | None = None  # set: literals get surface variation
-    text: list[str] = field(default_factory=list)
-    spans: list[Span] = field(default_factory=list)
-    fills: list[tuple[str, str]] = field(default_factory=list)
-
-    @property
-    def length(self) -> int:
-        return sum(len(t) for t in self.text)
-
-    def literal(self, s: str) -> None:
-        m = _JOSA.match(s)
-        if m:
-            prev = self.text[-1][-1] if self.text and self.text[-1] else ""
-            s = _josa(prev, m) + s[m.end() :]
-        if self.rng is not None:
-            s = vary(s, self.rng)
-        self.text.append(s)
-
-    def plain(self, value: str) -> None:
-        """A slot value that is not an entity (a negative example): no span, no variation."""
-        self.text.append(value)
-        self.fills.append(("O", value))
-
-    def slot(self, label: str, value: str) -> None:
-        start = self.length
-        self.text.append(value)
-        self.spans.append(Span(start, start + len(value), label))
-        self.fills.append((label, value))
-
-
-def render(
-    template_id: str,
-    pick: Iterator[tuple[str, str]] | None,
-    rng: random.Random,
-    draw: Mapping[str, Sequence[tuple[str, str]]] | None = None,
-) -> Example:
-    """Render one template. Slot values come from `pick` (an iterator of (label, value), used
-    to re-fill) or are drawn from `draw[label]` lists of (label, value)."""
-    r = _Renderer(rng)
-    intent = template_intent(template_id)
-
-    def emit(part: str) -> None:
-        for piece in _PART.findall(part):
-            if piece.startswith("{"):
-                slot = piece[1:-1]
-                if pick is not None:
-                    label, value = next(pick)
-                else:
-                    assert draw is not None
-                    label, value = rng.choice(list(draw[slot]))
-                r.slot(label, value)
-            else:
-                r.literal(piece)
-
-    for part in _PART.findall(template_text(template_id)):
-        if part.startswith("["):
-            if pick is not None or rng.random() < 0.5:
-                emit(part[1:-1])
-        else:
-            emit(part)
-    return _finish(r, intent, template_id)
-
-
-def _finish(r: _Renderer, intent: Intent, template_id: str) -> Example:
-    """Join the pieces; collapse runs of spaces (keeping span offsets right) and vary the end."""
-    text, spans = "".join(r.text), list(r.spans)
-    for m in reversed(list(re.finditer(r"\s{2,}", text))):
-        cut = m.end() - m.start() - 1
-        text = text[: m.start() + 1] + text[m.end() :]
-        spans = [
-            Span(
-                s.start - cut if s.start >= m.end() else s.start,
-                s.end - cut if s.end >= m.end() else s.end,
-                s.label,
-            )
-            for s in spans
-        ]
-    lead = len(text) - len(text.lstrip())
-    text = text.strip()
-    if lead:
-        spans = [Span(s.start - lead, s.end - lead, s.label) for s in spans]
-    if r.rng is not None:
-        text = vary_ending(text, r.rng)
-    return Example(text, intent, tuple(spans), template_id, tuple(r.fills))
-
-
 def _draw_table(places: Sequence[PlaceEntity]) -> dict[str, list[tuple[str, str]]]:
     table: dict[str, list[tuple[str, str]]] = {
         label: [(label, v) for v in values] for label, values in slot_vocabulary().items()
@@ -469,227 +310,3 @@ def build_dataset(
         seen, names_dev, n_dev, random.Random(seed + 101), require_place=True
     )
     return NerDataset(splits, pools, seen, held, ts.dev, names_dev)
-
-
-def augment_places(
-    examples: Sequence[Example], places: Sequence[PlaceEntity], seed: int, copies: int = 1
-) -> list[Example]:
-    """Copies of the examples with every place slot re-filled from `places` (same label);
-    only examples with at least one place slot are copied."""
-    rng = random.Random(seed)
-    by_label: dict[str, list[str]] = {}
-    for e in places:
-        by_label.setdefault(e.label, []).extend(e.surfaces)
-    out: list[Example] = []
-    for ex in examples:
-        if not any(label in PLACE_LABELS for label, _ in ex.fills):
-            continue
-        for _ in range(copies):
-            fills = [
-                (label, rng.choice(by_label[label])) if label in PLACE_LABELS else (label, v)
-                for label, v in ex.fills
-            ]
-            new = _rerender(ex, fills, rng)
-            if new is not None:
-                out.append(new)
-    return out
-
-
-def _rerender(ex: Example, fills: list[tuple[str, str]], rng: random.Random) -> Example | None:
-    """Render the example's template again with the given fills; optional parts that were
-    dropped originally are dropped again (the template is cut to the parts that were used)."""
-    template = template_text(ex.template_id)
-    kept_template = _kept_parts(template, ex)
-    if kept_template is None:
-        return None
-    r = _Renderer(rng)
-    it = iter(fills)
-    for piece in _PART.findall(kept_template):
-        if piece.startswith("{"):
-            label, value = next(it)
-            if label == "O":
-                r.plain(value)
-            else:
-                r.slot(label, value)
-        else:
-            r.literal(piece)
-    return _finish(r, ex.intent, ex.template_id)
-
-
-def _kept_parts(template: str, ex: Example) -> str | None:
-    """The template with optional parts resolved the way `ex` was rendered (by slot count)."""
-    parts = _PART.findall(template)
-    optional = [i for i, p in enumerate(parts) if p.startswith("[")]
-    n_slots = len(ex.fills)
-    for mask in range(1 << len(optional)):
-        pieces = []
-        for i, p in enumerate(parts):
-            if p.startswith("["):
-                if mask >> optional.index(i) & 1:
-                    pieces.append(p[1:-1])
-            else:
-                pieces.append(p)
-        candidate = "".join(pieces)
-        if len(re.findall(r"\{[A-Z]+\}", candidate)) == n_slots:
-            labels = [label for label, _ in ex.fills]
-            slots = re.findall(r"\{([A-Z]+)\}", candidate)
-            if all(s == "PLACE" or s == lab for s, lab in zip(slots, labels, strict=True)):
-                return candidate
-    return None
-
-
-# --------------------------------------------------------------------------- negatives
-
-
-def negative_nouns(template_ids: Sequence[str], places: Sequence[PlaceEntity]) -> list[str]:
-    """Common nouns for negative examples: the nouns (kiwipiepy NNG, 2+ syllables) of the
-    literal text of `template_ids` (the training templates; never a held-out family), less
-    anything that is an entity elsewhere: a slot value, a place surface or a place-kind head
-    (거리, 시장…), so no negative contradicts a labelled occurrence."""
-    from recsys_tools.nlu.features import analyse
-
-    literals = [
-        re.sub(r"\((이|으|은|을|와)\)|[\[\]]", "", re.sub(r"\{[A-Z]+\}", " | ", template_text(t)))
-        for t in template_ids
-    ]
-    taken = {v for vs in slot_vocabulary().values() for v in vs}
-    taken |= {s for e in places for s in e.surfaces}
-    taken |= {h for hs in _NAME_HEADS.values() for h in hs}
-    nouns = (
-        m.form
-        for toks in analyse(literals)
-        for m in toks
-        if m.tag == "NNG" and len(m.form) >= 2 and _is_hangul_word(m.form)
-    )
-    return sorted({n for n in nouns if n not in taken})
-
-
-def negative_examples(
-    examples: Sequence[Example],
-    nouns: Sequence[str],
-    seed: int,
-    share: float,
-    lexical: float = 0.25,
-) -> list[Example]:
-    """Copies of place questions with one place slot (chosen at random) holding a word that
-    is not a place: with probability `lexical` a word of another entity label (a party,
-    category, menu or attribute, labelled as such: "신혼" before 에서 is still PARTY), else a
-    common noun from `nouns` with O tags. `share` is the expected number of copies per place
-    question (0.5: every other one, 2: two each)."""
-    rng = random.Random(seed)
-    vocab = slot_vocabulary()
-    lexical_labels = ("PARTY", "CATEGORY", "MENU", "ATTRIBUTE")
-    out: list[Example] = []
-    for ex in examples:
-        slots = [i for i, (label, _) in enumerate(ex.fills) if label in PLACE_LABELS]
-        if not slots:
-            continue
-        n_copies = int(share) + (rng.random() < share - int(share))
-        for _ in range(n_copies):
-            fills = list(ex.fills)
-            i = rng.choice(slots)
-            if rng.random() < lexical:
-                label = rng.choice(lexical_labels)
-                fills[i] = (label, rng.choice(vocab[label]))
-            else:
-                fills[i] = ("O", rng.choice(nouns))
-            new = _rerender(ex, fills, rng)
-            if new is not None:
-                out.append(new)
-    return out
-
-
-# --------------------------------------------------------------------------- synthetic names
-
-# Heads that mark a place's kind in Korean names (the brief's 시/군/구/동/리/해변/공항/역 and
-# the kinds the gazetteer's POIs show). A synthetic name takes one with the label's share.
-_NAME_HEADS: dict[str, tuple[str, ...]] = {
-    "COUNTRY": (),
-    "CITY": ("시", "군"),
-    "REGION": ("동", "읍", "리", "면", "구"),
-    "POI": (
-        "해변", "공항", "역", "시장", "야시장", "공원", "사원", "타워", "박물관", "해수욕장",
-        "거리", "폭포", "섬", "산", "오름", "성당", "궁", "미술관", "전망대", "항",
-    ),
-}  # fmt: skip
-_HEAD_SHARE = {"COUNTRY": 0.0, "CITY": 0.3, "REGION": 0.5, "POI": 0.75}
-_LATIN_ONSETS = ("b", "ch", "d", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "w", "y")
-_LATIN_VOWELS = ("a", "e", "i", "o", "u", "ai", "ao", "ou")
-
-
-def _is_hangul_word(w: str) -> bool:
-    return bool(w) and all("가" <= ch <= "힣" for ch in w)
-
-
-def synthetic_places(
-    places: Sequence[PlaceEntity],
-    n_per_label: int,
-    seed: int,
-    avoid: Sequence[PlaceEntity] = (),
-) -> list[PlaceEntity]:
-    """Novel place names built from the syllables of `places` (never copies of them).
-
-    Gazetteer re-filling teaches a tagger the gazetteer's names; a name nobody listed is
-    still tagged from its shape and its context only when training shows many names the
-    model cannot memorise. Each synthetic name takes its first, middle and last syllables
-    from those positions in real Korean names (all place labels pooled, so the combinations
-    are new), a length of 1–4 core syllables, and, with a per-label share, a head that marks
-    the label's kind (…동, …시장, …해변); about one in eight is a Latin-script name of 1–2
-    words. Multi-word names (POIs) appear with and without the space. A name that happens
-    to equal a surface of `avoid` (the evaluation pools) is never made."""
-    rng = random.Random(seed)
-    known = {s for e in places for s in e.surfaces}
-    banned = known | {s for e in avoid for s in e.surfaces}
-    heads = {h for hs in _NAME_HEADS.values() for h in hs}
-    first: list[str] = []
-    middle: list[str] = []
-    last: list[str] = []
-    for e in places:
-        for s in e.surfaces:
-            for w in s.split():
-                for h in sorted(heads, key=len, reverse=True):  # the core, without its head
-                    if w.endswith(h) and len(w) > len(h) + 1:
-                        w = w[: -len(h)]
-                        break
-                if not _is_hangul_word(w) or len(w) < 2:
-                    continue
-                first.append(w[0])
-                middle.extend(w[1:-1])
-                last.append(w[-1])
-    middle = middle or first
-
-    def core(n_syll: int) -> str:
-        if n_syll == 1:
-            return rng.choice(first)
-        return rng.choice(first) + "".join(rng.choices(middle, k=n_syll - 2)) + rng.choice(last)
-
-    def latin_word() -> str:
-        parts = [
-            rng.choice(_LATIN_ONSETS) + rng.choice(_LATIN_VOWELS) for _ in range(rng.randint(2, 3))
-        ]
-        if rng.random() < 0.4:
-            parts.append(rng.choice(("n", "ng", "k", "l", "m", "t")))
-        return "".join(parts).capitalize()
-
-    out: list[PlaceEntity] = []
-    for label in sorted(PLACE_LABELS):
-        names: list[str] = []
-        tries = 0
-        while len(names) < n_per_label and tries < 50 * n_per_label:
-            tries += 1
-            if rng.random() < 0.125:
-                name = " ".join(latin_word() for _ in range(1 if rng.random() < 0.7 else 2))
-            else:
-                name = core(rng.choices((2, 3, 4, 1), weights=(5, 4, 2, 1))[0])
-                if _NAME_HEADS[label] and rng.random() < _HEAD_SHARE[label]:
-                    head = rng.choice(_NAME_HEADS[label])
-                    # single-syllable heads glue on (애월읍); longer ones may stand apart
-                    sep = " " if len(head) > 1 and rng.random() < 0.5 else ""
-                    name = name + sep + head
-                elif len(name) == 1:
-                    continue
-            if name in banned or name in names:
-                continue
-            names.append(name)
-        out += [PlaceEntity(label, f"synthetic-{label}-{i}", (n,)) for i, n in enumerate(names)]
-    return out

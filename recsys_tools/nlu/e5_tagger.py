@@ -39,8 +39,8 @@ import torch
 from torch import nn
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
-from recsys_tools.nlu.data import Example, Span
 from recsys_tools.nlu.decode import bio_viterbi
+from recsys_tools.nlu.examples import Example, Span
 from recsys_tools.nlu.labels import BIO_TAGS, INTENTS
 from recsys_tools.nlu.metrics import entity_prf, spans_from_tags
 

@@ -6,6 +6,9 @@ match. Across variants: place precision on unseen names before/after augmentatio
 (crf_base → crf_aug) and the tokenizer extension's UNK rate and accuracy on the questions it
 affects (bilstm_aug_cont → bilstm_aug_ext). Figures: a models × splits table (PNG) and the
 confusion matrices of the served model (PNG).
+
+One split's scores are `metrics.score_split`; the serving rules that read the report are in
+`selection.py`, the tokenizer-extension figures in `tokenizer_report.py`.
 """
 
 from __future__ import annotations
@@ -17,15 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from recsys_tools.nlu.base import NerIntentModel, Prediction
-from recsys_tools.nlu.data import SPLITS, Example, Span, template_family
-from recsys_tools.nlu.labels import ENTITY_LABELS, INTENTS, PLACE_LABELS
-from recsys_tools.nlu.metrics import (
-    accuracy,
-    confusion_matrix,
-    entity_prf,
-    per_intent_prf,
-    per_label_prf,
-)
+from recsys_tools.nlu.data import EVAL_SPLITS
+from recsys_tools.nlu.labels import INTENTS
+from recsys_tools.nlu.metrics import accuracy, per_intent_prf, score_split
+from recsys_tools.nlu.selection import augmentation_report, select_variant
+from recsys_tools.nlu.tokenizer_report import e5_unk_report, seed_words_report, tokenizer_report
 from recsys_tools.nlu.train import (
     NerTrainConfig,
     domain_words,
@@ -34,55 +33,6 @@ from recsys_tools.nlu.train import (
     prepare,
 )
 from tripgraph.provenance import git_sha
-
-EVAL_SPLITS: tuple[str, ...] = tuple(s for s in SPLITS if s != "train")
-
-
-def score_split(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
-    gold = [e.spans for e in examples]
-    pred = [p.spans for p in preds]
-    gi, pi = [e.intent for e in examples], [p.intent for p in preds]
-    exact = sum(
-        {(s.start, s.end, s.label) for s in g} == {(s.start, s.end, s.label) for s in p}
-        for g, p in zip(gold, pred, strict=True)
-    ) / max(len(gold), 1)
-    return {
-        "n": len(examples),
-        "entity": entity_prf(gold, pred).model_dump(),
-        "place_entity": entity_prf(gold, pred, set(PLACE_LABELS)).model_dump(),
-        # Place spans with any place label: separates boundary errors (파타 for 파타야) from
-        # kind errors (a city read as a POI), which an unseen name's shape may not settle.
-        "place_span": entity_prf(_as_place(gold), _as_place(pred), {"PLACE"}).model_dump(),
-        "intent_accuracy": accuracy(gi, pi),
-        "per_intent": {k: v.model_dump() for k, v in per_intent_prf(gi, pi, INTENTS).items()},
-        "intent_confusion": {"labels": list(INTENTS), "matrix": confusion_matrix(gi, pi, INTENTS)},
-        "sentence_exact_match": exact,
-        "per_family_intent_accuracy": _per_family(examples, preds),
-        "per_label_f1": {k: v.f1 for k, v in per_label_prf(gold, pred, ENTITY_LABELS).items()},
-    }
-
-
-def _as_place(spans: Sequence[Sequence[Span]]) -> list[list[Span]]:
-    return [[Span(s.start, s.end, "PLACE") for s in g if s.label in PLACE_LABELS] for g in spans]
-
-
-def _per_family(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
-    """Intent accuracy per paraphrase family and the most frequent wrong intent: tells a
-    family unlike anything in training (all wrong, one way) from a weak classifier."""
-    from collections import Counter
-
-    by: dict[str, list[tuple[str, str]]] = {}
-    for e, p in zip(examples, preds, strict=True):
-        by.setdefault(template_family(e.template_id), []).append((e.intent, p.intent))
-    out: dict[str, Any] = {}
-    for fam, pairs in sorted(by.items()):
-        wrong = Counter(p for g, p in pairs if g != p)
-        out[fam] = {
-            "n": len(pairs),
-            "accuracy": sum(g == p for g, p in pairs) / len(pairs),
-            "top_wrong": wrong.most_common(1)[0][0] if wrong else None,
-        }
-    return out
 
 
 def run_ner_eval(
@@ -156,7 +106,7 @@ def run_ner_eval(
     }
     needed = {"test_templates", "test_places_graph", "test_places_unseen"}
     if "crf_base" in results and needed <= tests.keys():
-        report["augmentation"] = _augmentation_report(results)
+        report["augmentation"] = augmentation_report(results)
     if {"crf_base", "crf_aug"} <= results.keys() and {
         "dev_templates",
         "dev_places",
@@ -167,12 +117,12 @@ def run_ner_eval(
             report["selection"] = select_variant(results, candidates)
     for pair in (("bilstm_aug_cont", "bilstm_aug_ext"), ("e5_cont", "e5_ext")):
         if set(pair) <= models.keys():
-            report[f"tokenizer_extension_{pair[0].split('_')[0]}"] = _tokenizer_report(
+            report[f"tokenizer_extension_{pair[0].split('_')[0]}"] = tokenizer_report(
                 models[pair[0]], models[pair[1]], tests, preds_by[pair[0]], preds_by[pair[1]]
             )
     if "e5_aug" in models:
-        report["tokenizer_e5"] = _e5_unk_report(models["e5_aug"], tests, domain_words(ds))
-    report["tokenizer_seed_words"] = _seed_words_report(models)
+        report["tokenizer_e5"] = e5_unk_report(models["e5_aug"], tests, domain_words(ds))
+    report["tokenizer_seed_words"] = seed_words_report(models)
     run_dir.mkdir(parents=True, exist_ok=True)
     out = run_dir / f"ner-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(report, indent=2, ensure_ascii=False))
@@ -181,178 +131,6 @@ def run_ner_eval(
     if served in results and {"dev_templates", "test_templates"} & tests.keys():
         _plot_confusion(results[served], served, out.with_name(out.stem + "-intent.png"))
     return out
-
-
-# The issue's "+0.10", the rule that serves an augmented CRF and the margin it allows.
-AUGMENTATION_DEFINITION = (
-    "delta = place-entity (COUNTRY/CITY/REGION/POI) micro precision on test_places_unseen of "
-    "the variant minus that of crf_base (no augmentation); target >= +0.10. A variant is "
-    "servable when delta >= 0.10, its test_templates entity F1 >= crf_aug's - 0.01 and its "
-    "dev_templates entity F1 >= crf_aug's - 0.01."
-)
-TARGET_DELTA = 0.10
-F1_MARGIN = 0.01
-
-
-def _entity_f1(results: dict[str, dict[str, Any]], name: str, split: str) -> float:
-    return float(results[name][split]["entity"]["f1"])
-
-
-def _place_precision(results: dict[str, dict[str, Any]], name: str, split: str) -> float:
-    return float(results[name][split]["place_entity"]["precision"])
-
-
-def select_variant(
-    results: dict[str, dict[str, Any]],
-    candidates: Sequence[str],
-    reference: str = "crf_aug",
-    baseline: str = "crf_base",
-) -> dict[str, Any]:
-    """Choose among `candidates` on the dev splits only: among those whose dev_templates
-    entity F1 is within `F1_MARGIN` of `reference` (the served CRF), the one with the highest
-    place precision on dev_places (names none of them trained on). When none keeps the
-    templates F1, the one that keeps the most of it (the best trade-off, flagged)."""
-    ref_f1 = _entity_f1(results, reference, "dev_templates")
-    base_p = _place_precision(results, baseline, "dev_places")
-    rows = {
-        n: {
-            "dev_templates_f1": _entity_f1(results, n, "dev_templates"),
-            "dev_f1": _entity_f1(results, n, "dev"),
-            "dev_places_place_precision": _place_precision(results, n, "dev_places"),
-            "dev_places_place_f1": float(results[n]["dev_places"]["place_entity"]["f1"]),
-            "dev_places_delta_vs_base": _place_precision(results, n, "dev_places") - base_p,
-        }
-        for n in candidates
-    }
-    keep = [n for n in candidates if rows[n]["dev_templates_f1"] >= ref_f1 - F1_MARGIN]
-    if keep:
-        chosen = max(keep, key=lambda n: rows[n]["dev_places_place_precision"])
-    else:
-        chosen = max(candidates, key=lambda n: rows[n]["dev_templates_f1"])
-    return {
-        "rule": (
-            f"max dev_places place precision among candidates with dev_templates entity F1 >= "
-            f"{reference}'s - {F1_MARGIN}; if none, max dev_templates F1"
-        ),
-        "reference_dev_templates_f1": ref_f1,
-        "baseline_dev_places_place_precision": base_p,
-        "candidates": rows,
-        "chosen": chosen,
-        "chosen_keeps_templates_f1": bool(keep),
-    }
-
-
-def _augmentation_report(results: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    """Place-entity P/R/F1 on the place-name splits, crf_base (no augmentation) against each
-    augmented CRF, the held-out-template entity F1 each one keeps, and the serving rule."""
-    out: dict[str, Any] = {"definition": AUGMENTATION_DEFINITION}
-    for name in results:
-        if not name.startswith("crf_") or name == "crf_base":
-            continue
-        row: dict[str, Any] = {
-            "test_templates_entity_f1": results[name]["test_templates"]["entity"]["f1"],
-            "test_templates_entity_f1_before": results["crf_base"]["test_templates"]["entity"][
-                "f1"
-            ],
-        }
-        for split in ("test_places_graph", "test_places_unseen"):
-            b, a = results["crf_base"][split], results[name][split]
-            row[split] = {
-                **{
-                    f"place_{m}_{when}": r["place_entity"][m]
-                    for m in ("precision", "recall", "f1")
-                    for when, r in (("before", b), ("after", a))
-                },
-                "place_span_precision_before": b["place_span"]["precision"],
-                "place_span_precision_after": a["place_span"]["precision"],
-                # kept for readers of earlier reports
-                "place_precision_before": b["place_entity"]["precision"],
-                "place_precision_after": a["place_entity"]["precision"],
-                "delta": a["place_entity"]["precision"] - b["place_entity"]["precision"],
-            }
-        if "crf_aug" in results:
-            keeps_test = (
-                _entity_f1(results, name, "test_templates")
-                >= _entity_f1(results, "crf_aug", "test_templates") - F1_MARGIN
-            )
-            keeps_dev = (
-                "dev_templates" not in results[name]
-                or _entity_f1(results, name, "dev_templates")
-                >= _entity_f1(results, "crf_aug", "dev_templates") - F1_MARGIN
-            )
-            row["servable"] = bool(
-                row["test_places_unseen"]["delta"] >= TARGET_DELTA and keeps_test and keeps_dev
-            )
-        out[name] = row
-    return out
-
-
-def _tokenizer_report(
-    before_model: NerIntentModel,
-    after_model: NerIntentModel,
-    tests: dict[str, list[Example]],
-    before_preds: dict[str, list[Prediction]],
-    after_preds: dict[str, list[Prediction]],
-) -> dict[str, Any]:
-    """UNK rate of the model's tokenizer on each split before/after the extension, and scores
-    on the questions that had an UNK before (the questions the extension can change)."""
-    tb, ta = before_model.tokenizer_view(), after_model.tokenizer_view()
-    if tb is None or ta is None:
-        return {"error": "model has no tokenizer view"}
-    out: dict[str, Any] = {"vocab_before": tb.size, "vocab_after": ta.size}
-    for split, exs in tests.items():
-        texts = [e.text for e in exs]
-        affected = [i for i, t in enumerate(texts) if tb.has_unk(t)]
-        row: dict[str, Any] = {
-            "unk_rate_before": tb.unk_rate(texts),
-            "unk_rate_after": ta.unk_rate(texts),
-            "affected_questions": len(affected),
-        }
-        for key, preds in (("before", before_preds[split]), ("after", after_preds[split])):
-            if affected:
-                s = score_split([exs[i] for i in affected], [preds[i] for i in affected])
-                row[f"affected_exact_match_{key}"] = s["sentence_exact_match"]
-                row[f"affected_entity_f1_{key}"] = s["entity"]["f1"]
-                row[f"affected_intent_accuracy_{key}"] = s["intent_accuracy"]
-        out[split] = row
-    return out
-
-
-SEED_WORDS = ("홋카이도", "스케쥴", "하얏트", "파타야", "푸껫", "필리삔")
-
-
-def _seed_words_report(models: dict[str, NerIntentModel]) -> dict[str, Any]:
-    """Per model with a closed vocabulary: which of the issue's example words read as UNK."""
-    out: dict[str, Any] = {}
-    for name, model in models.items():
-        view = model.tokenizer_view()
-        if view is not None:
-            out[name] = {w: view.has_unk(w) for w in SEED_WORDS}
-    return out
-
-
-def _e5_unk_report(
-    model: NerIntentModel, tests: dict[str, list[Example]], words: list[str]
-) -> dict[str, Any]:
-    """e5's tokenizer before/after adding the domain syllables it lacks (UNK rates only: the
-    extended e5 is not retrained here, so accuracy before/after is measured on the BiLSTM)."""
-    from recsys_tools.nlu.e5_tagger import E5TaggerModel
-
-    assert isinstance(model, E5TaggerModel)
-    view = model.tokenizer_view()
-    before = {k: view.unk_rate([e.text for e in v]) for k, v in tests.items()}
-    words_unk_before = [w for w in words if view.has_unk(w)]
-    added = model.extend_tokens(words)
-    after = {k: view.unk_rate([e.text for e in v]) for k, v in tests.items()}
-    return {
-        "domain_words": len(words),
-        "domain_words_with_unk_before": len(words_unk_before),
-        "examples": words_unk_before[:20],
-        "domain_words_with_unk_after": sum(view.has_unk(w) for w in words),
-        "added_tokens": added,
-        "unk_rate_before": before,
-        "unk_rate_after": after,
-    }
 
 
 def _plot_table(results: dict[str, dict[str, Any]], path: Path) -> None:
@@ -393,10 +171,7 @@ def _plot_confusion(by_split: dict[str, Any], name: str, path: Path) -> None:
 
     splits = [s for s in ("dev_templates", "test_templates") if s in by_split]
     fig, axes = plt.subplots(1, len(splits), figsize=(7 * len(splits), 6))
-    short = [
-        i.replace("_recommendation", "_rec").replace("itinerary_to_package", "itin→pkg")
-        for i in INTENTS
-    ]
+    short = [i.replace("recommend_", "rec_") for i in INTENTS]
     for ax, split in zip(np.atleast_1d(axes), splits, strict=True):
         m = np.array(by_split[split]["intent_confusion"]["matrix"], dtype=float)  # [gold pred]
         norm = m / np.maximum(m.sum(1, keepdims=True), 1)
@@ -465,67 +240,5 @@ def run_intent_ablation(run_dir: Path, cfg: NerTrainConfig | None = None) -> Pat
         }
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / f"intent_ablation-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(out, indent=2, ensure_ascii=False))
-    return path
-
-
-def run_tokenizer_report(run_dir: Path, cfg: NerTrainConfig | None = None) -> Path:
-    """UNK rates of both tokenizers before/after the domain-word extension, from the
-    tokenizers alone (no trained model needed): the BiLSTM's syllable vocabulary (built from
-    the labelled training questions, extended with gazetteer + menu/category words) and e5's
-    SentencePiece vocabulary with per-syllable pieces (extended with the syllables it lacks).
-    Accuracy before/after on the affected questions needs the trained BiLSTM variants and is
-    in the main eval report (`tokenizer_extension_bilstm`)."""
-    from recsys_tools.nlu.e5_tagger import E5TaggerModel
-    from recsys_tools.nlu.vocab import SyllableVocab
-
-    cfg = cfg or NerTrainConfig()
-    ds, _ = prepare(cfg)
-    words = domain_words(ds)
-    tests = {k: [e.text for e in ds.splits[k]] for k in EVAL_SPLITS}
-    syl = SyllableVocab.build(e.text for e in ds.splits["train"])
-    syl_before = {k: syl.unk_rate(v) for k, v in tests.items()}
-    affected = {k: sum(syl.has_unk(t) for t in v) for k, v in tests.items()}
-    seed_before = {w: syl.has_unk(w) for w in SEED_WORDS}
-    words_unk = [w for w in words if syl.has_unk(w)]
-    added = syl.extend(words)
-    e5 = E5TaggerModel()
-    view = e5.tokenizer_view()
-    e5_before = {k: view.unk_rate(v) for k, v in tests.items()}
-    e5_seed_before = {w: view.has_unk(w) for w in SEED_WORDS}
-    e5_words_unk = [w for w in words if view.has_unk(w)]
-    e5_affected = {k: sum(view.has_unk(t) for t in v) for k, v in tests.items()}
-    missing = e5.missing_syllables(words)
-    for k, ch in enumerate(missing):  # the tokenizer side of `extend_tokens`
-        e5._piece_ix[ch] = e5._vocab + k
-    out = {
-        "task": "tokenizer_unk",
-        "git_sha": git_sha(),
-        "domain_words": len(words),
-        "syllable_vocab": {
-            "size_before": syl.size - len(added),
-            "size_after": syl.size,
-            "added": len(added),
-            "domain_words_with_unk_before": len(words_unk),
-            "examples": words_unk[:25],
-            "seed_words_unk_before": seed_before,
-            "seed_words_unk_after": {w: syl.has_unk(w) for w in SEED_WORDS},
-            "unk_rate_before": syl_before,
-            "unk_rate_after": {k: syl.unk_rate(v) for k, v in tests.items()},
-            "questions_with_unk_before": affected,
-        },
-        "e5_sentencepiece": {
-            "domain_words_with_unk_before": len(e5_words_unk),
-            "examples": e5_words_unk[:25],
-            "added_syllables": missing,
-            "seed_words_unk_before": e5_seed_before,
-            "seed_words_unk_after": {w: view.has_unk(w) for w in SEED_WORDS},
-            "unk_rate_before": e5_before,
-            "unk_rate_after": {k: view.unk_rate(v) for k, v in tests.items()},
-            "questions_with_unk_before": e5_affected,
-        },
-    }
-    run_dir.mkdir(parents=True, exist_ok=True)
-    path = run_dir / f"tokenizer_unk-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps(out, indent=2, ensure_ascii=False))
     return path

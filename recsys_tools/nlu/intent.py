@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from recsys_tools.nlu.data import Span
+from recsys_tools.nlu.examples import Span
 from recsys_tools.nlu.features import Morpheme, analyse
 from recsys_tools.nlu.labels import ENTITY_LABELS
 

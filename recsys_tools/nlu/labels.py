@@ -1,27 +1,26 @@
-"""The label sets of the NER + intent task (one contract for data, models and the tool)."""
+"""The label sets of the NER + intent task (one contract for data, models and the tool).
+
+`Intent` is also the agent's: the model is trained with the names the agent routes on
+(`agent/state.py` imports it from here), so its output needs no translation. A model
+directory records the intents it was trained with (`registry.save_variant`); one trained
+with other names is refused on load.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Intent = Literal[
-    "restaurant_recommendation",
-    "product_recommendation",
-    "similar_products",
-    "itinerary_to_package",
-    "place_lookup",
+    "recommend_place",
     "graph_question",
+    "recommend_products",
+    "viewed_together",
+    "itinerary",
+    "place_mapping",
     "out_of_scope",
 ]
-INTENTS: tuple[Intent, ...] = (
-    "restaurant_recommendation",
-    "product_recommendation",
-    "similar_products",
-    "itinerary_to_package",
-    "place_lookup",
-    "graph_question",
-    "out_of_scope",
-)
+# Positions are class ids of the neural models' intent heads.
+INTENTS: tuple[Intent, ...] = get_args(Intent)
 
 EntityLabel = Literal[
     "COUNTRY",

@@ -1,12 +1,18 @@
-"""Entity-level scores (exact span and label), written once for every model and split."""
+"""Entity-level scores (exact span and label) and intent scores, written once for every model
+and split; `score_split` is all of them for one split's predictions."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from pydantic import BaseModel
 
-from recsys_tools.nlu.data import Span
+from recsys_tools.nlu.base import Prediction
+from recsys_tools.nlu.examples import Example, Span
+from recsys_tools.nlu.labels import ENTITY_LABELS, INTENTS, PLACE_LABELS
+from recsys_tools.nlu.render import template_family
 
 
 class PRF(BaseModel):
@@ -85,3 +91,48 @@ def confusion_matrix(
         if g in ix and p in ix:
             m[ix[g]][ix[p]] += 1
     return m
+
+
+def score_split(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
+    gold = [e.spans for e in examples]
+    pred = [p.spans for p in preds]
+    gi, pi = [e.intent for e in examples], [p.intent for p in preds]
+    exact = sum(
+        {(s.start, s.end, s.label) for s in g} == {(s.start, s.end, s.label) for s in p}
+        for g, p in zip(gold, pred, strict=True)
+    ) / max(len(gold), 1)
+    return {
+        "n": len(examples),
+        "entity": entity_prf(gold, pred).model_dump(),
+        "place_entity": entity_prf(gold, pred, set(PLACE_LABELS)).model_dump(),
+        # Place spans with any place label: separates boundary errors (파타 for 파타야) from
+        # kind errors (a city read as a POI), which an unseen name's shape may not settle.
+        "place_span": entity_prf(_as_place(gold), _as_place(pred), {"PLACE"}).model_dump(),
+        "intent_accuracy": accuracy(gi, pi),
+        "per_intent": {k: v.model_dump() for k, v in per_intent_prf(gi, pi, INTENTS).items()},
+        "intent_confusion": {"labels": list(INTENTS), "matrix": confusion_matrix(gi, pi, INTENTS)},
+        "sentence_exact_match": exact,
+        "per_family_intent_accuracy": _per_family(examples, preds),
+        "per_label_f1": {k: v.f1 for k, v in per_label_prf(gold, pred, ENTITY_LABELS).items()},
+    }
+
+
+def _as_place(spans: Sequence[Sequence[Span]]) -> list[list[Span]]:
+    return [[Span(s.start, s.end, "PLACE") for s in g if s.label in PLACE_LABELS] for g in spans]
+
+
+def _per_family(examples: Sequence[Example], preds: Sequence[Prediction]) -> dict[str, Any]:
+    """Intent accuracy per paraphrase family and the most frequent wrong intent: tells a
+    family unlike anything in training (all wrong, one way) from a weak classifier."""
+    by: dict[str, list[tuple[str, str]]] = {}
+    for e, p in zip(examples, preds, strict=True):
+        by.setdefault(template_family(e.template_id), []).append((e.intent, p.intent))
+    out: dict[str, Any] = {}
+    for fam, pairs in sorted(by.items()):
+        wrong = Counter(p for g, p in pairs if g != p)
+        out[fam] = {
+            "n": len(pairs),
+            "accuracy": sum(g == p for g, p in pairs) / len(pairs),
+            "top_wrong": wrong.most_common(1)[0][0] if wrong else None,
+        }
+    return out

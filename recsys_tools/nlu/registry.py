@@ -1,7 +1,8 @@
 """Model families by name: the one place that maps a saved model directory to its class.
 
-Each trained variant directory holds `model.json` ({"family": ...}) next to its weights, so
-evaluation, serving and the benchmark load any variant the same way.
+Each trained variant directory holds `model.json` ({"family": ..., "intents": [...]}) next
+to its weights, so evaluation, serving and the benchmark load any variant the same way, and
+none of them reads a model trained with other intent labels (`check_intents`).
 """
 
 from __future__ import annotations
@@ -10,9 +11,24 @@ import json
 from pathlib import Path
 
 from recsys_tools.nlu.base import NerIntentModel
+from recsys_tools.nlu.labels import INTENTS
 
 MODEL_FILE = "model.json"
 FAMILIES: tuple[str, ...] = ("crf", "bilstm", "e5")
+
+
+class NerIntentsChanged(FileNotFoundError):
+    """A model directory trained with other intent labels than `labels.INTENTS` (before the
+    model took the agent's names, or with another order): the CRF would answer names the
+    agent does not route on, the neural models the wrong intents by position. To its callers
+    it is as if no model were there (hence FileNotFoundError): retrain."""
+
+    def __init__(self, directory: Path, saved: list[str] | None) -> None:
+        was = "none recorded" if saved is None else ", ".join(saved)
+        super().__init__(
+            f"the NER model under {directory} was trained with other intent labels ({was}); "
+            "retrain it with `tripgraph train ner`"
+        )
 
 
 def model_class(family: str) -> type[NerIntentModel]:
@@ -45,8 +61,18 @@ def family_of(directory: Path) -> str:
 
 def save_variant(model: NerIntentModel, directory: Path) -> None:
     model.save(directory)
-    (directory / MODEL_FILE).write_text(json.dumps({"family": model.name}))
+    meta = {"family": model.name, "intents": list(INTENTS)}
+    (directory / MODEL_FILE).write_text(json.dumps(meta))
+
+
+def check_intents(directory: Path) -> None:
+    """Raise `NerIntentsChanged` unless `directory` was saved with today's intent labels."""
+    meta = directory / MODEL_FILE
+    saved: list[str] | None = json.loads(meta.read_text()).get("intents") if meta.exists() else None
+    if saved != list(INTENTS):
+        raise NerIntentsChanged(directory, saved)
 
 
 def load_variant(directory: Path) -> NerIntentModel:
+    check_intents(directory)
     return model_class(family_of(directory)).load(directory)

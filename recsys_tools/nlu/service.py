@@ -2,7 +2,8 @@
 ExtractionResult` (the agent's `extract_entities`).
 
 The model is loaded lazily on first use from the directory (written by `tripgraph train
-ner`); without one the call raises `NerModelMissing` saying what to run.
+ner`); without one the call raises `NerModelMissing` saying what to run, and with one
+trained with other intent labels `registry.NerIntentsChanged`, saying the same.
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ def load_model(directory: Path) -> tuple[str, NerIntentModel]:
         raise NerModelMissing(directory)
     meta = json.loads(meta_path.read_text())
     path = directory / meta["path"]
-    from recsys_tools.nlu.registry import model_class
+    from recsys_tools.nlu.registry import check_intents, model_class
 
+    check_intents(path)
     model = model_class(meta["family"]).load(path)
     return meta["path"], model
 

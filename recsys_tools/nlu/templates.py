@@ -21,7 +21,7 @@ from recsys_tools.nlu.labels import Intent
 Family = tuple[str, ...]
 
 TEMPLATE_FAMILIES: dict[Intent, tuple[Family, ...]] = {
-    "restaurant_recommendation": (
+    "recommend_place": (
         (
             "{REGION}에서 {PARTY}(이)랑 갈 {ATTRIBUTE} {CATEGORY} 추천해줘",
             "{PARTY}(이)랑 {REGION} 가면 {ATTRIBUTE} {CATEGORY} 어디가 좋아?",
@@ -89,7 +89,7 @@ TEMPLATE_FAMILIES: dict[Intent, tuple[Family, ...]] = {
             "{PARTY}(이)랑 {REGION}에서 먹을 거 추천해줘",
         ),
     ),
-    "product_recommendation": (
+    "recommend_products": (
         (
             "{DATE}에 {PARTY}(이)랑 {CITY} 여행 가려는데 패키지 추천해줘",
             "{PARTY}(이)랑 {DATE} {CITY} 가는 패키지 뭐가 좋아?",
@@ -146,7 +146,7 @@ TEMPLATE_FAMILIES: dict[Intent, tuple[Family, ...]] = {
             "{DATE}에 많이 팔리는 {CITY} 상품 추천해줘",
         ),
     ),
-    "similar_products": (
+    "viewed_together": (
         (
             "이 {CITY} 패키지랑 비슷한 상품 보여줘",
             "이거랑 비슷한 {COUNTRY} 상품 더 보여줘",
@@ -190,7 +190,7 @@ TEMPLATE_FAMILIES: dict[Intent, tuple[Family, ...]] = {
             "저번에 본 {COUNTRY} 상품이랑 닮은 거 있어?",
         ),
     ),
-    "itinerary_to_package": (
+    "itinerary": (
         (
             "{DATE} 일정이 {POI}, {POI}, {POI}인데 맞는 패키지 있어?",
             "일정이 {POI}, {POI}인데 이거 다 가는 상품 있어?",
@@ -235,7 +235,7 @@ TEMPLATE_FAMILIES: dict[Intent, tuple[Family, ...]] = {
             "{DATE} 여행 일정 {POI} {POI} 보고 패키지 골라줘",
         ),
     ),
-    "place_lookup": (
+    "place_mapping": (
         (
             "{POI} 어디에 있어?",
             "{POI} 위치 알려줘",

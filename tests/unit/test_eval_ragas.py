@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from evals import agent_ragas
-from evals.agent import qualifying_reviews_query, ragas_summary
+from evals.agent_report import ragas_summary
+from evals.agent_scorers import qualifying_reviews_query
 
 REFS = ["주차장이 넓어서 부모님 모시고 가기 편했어요", "흑돼지가 두툼하고 직원분들이 친절해요"]
 

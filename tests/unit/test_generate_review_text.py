@@ -1,5 +1,5 @@
 """Generated review text: the phrase banks' rules, speech levels, determinism, a wide
-vocabulary, and aspect mentions the retrieval eval (evals/embeddings.py) can still find."""
+vocabulary, and aspect mentions the retrieval eval (evals/retrieval_sets.py) can still find."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 
 import ingest.generate.reviews as reviews_mod
-from evals.embeddings import _ATTRIBUTE_WORDS
+from evals.retrieval_sets import ATTRIBUTE_WORDS
 from ingest.generate.config import SCALES
 from ingest.generate.geo import JejuLocator
 from ingest.generate.korean import speech_levels
@@ -91,13 +91,13 @@ def test_names_and_dishes_do_not_spell_attribute_words() -> None:
         *load_categories().menu_names,
         *(poi.name for poi in load_cities().jeju_pois),
     ]
-    words = [w for ws in _ATTRIBUTE_WORDS.values() for w in ws]
+    words = [w for ws in ATTRIBUTE_WORDS.values() for w in ws]
     assert not [(n, w) for n in names for w in words if w in n]
 
 
 def test_true_attribute_phrases_name_the_attribute_for_the_eval() -> None:
     for attr, sides in ATTRIBUTE_PHRASES.items():
-        words = _ATTRIBUTE_WORDS[attr]
+        words = ATTRIBUTE_WORDS[attr]
         for text in _levels(sides[True]):
             assert any(w in text for w in words), (attr, text)
         true_side, false_side = set(_levels(sides[True])), set(_levels(sides[False]))
@@ -141,9 +141,9 @@ def test_vocabulary_is_wide_and_lengths_spread(texts: list[str]) -> None:
 def test_attribute_mentions_follow_the_review_aspects(
     contexts: list[ReviewContext], texts: list[str]
 ) -> None:
-    """What evals/embeddings.py relies on: a review mentions an attribute (by its eval
+    """What evals/retrieval_sets.py relies on: a review mentions an attribute (by its eval
     words) when it was written about it, and otherwise only through the party's words."""
-    for attr, words in _ATTRIBUTE_WORDS.items():
+    for attr, words in ATTRIBUTE_WORDS.items():
         about = mentioned = 0
         for ctx, text in zip(contexts, texts, strict=True):
             says = any(w in text for w in words)

@@ -6,22 +6,16 @@ import random
 
 import pytest
 
+from recsys_tools.nlu.augment import _NAME_HEADS, augment_places, synthetic_places
 from recsys_tools.nlu.data import (
-    _JOSA,
-    _NAME_HEADS,
     _draw_table,
-    _josa,
-    augment_places,
     build_dataset,
     place_entities,
-    render,
     split_places,
     split_templates,
-    synthetic_places,
-    template_family,
-    template_intent,
 )
 from recsys_tools.nlu.labels import BIO_TAGS, PLACE_LABELS
+from recsys_tools.nlu.render import _JOSA, _josa, render, template_family, template_intent
 from recsys_tools.nlu.surface import vary
 from recsys_tools.nlu.templates import TEMPLATES
 
@@ -113,7 +107,7 @@ def test_surface_variation_changes_literals_only() -> None:
     assert len(variants) > 5  # politeness, spacing and typo variants appear
     table = _draw_table(place_entities())
     for seed in range(30):
-        ex = render("restaurant_recommendation/0/0", None, random.Random(seed), table)
+        ex = render("recommend_place/0/0", None, random.Random(seed), table)
         for (label, value), span in zip(ex.fills, ex.spans, strict=True):
             assert ex.text[span.start : span.end] == value and span.label == label
 
@@ -133,8 +127,8 @@ def test_augmentation_refills_places_with_gazetteer_names(ds) -> None:
 
 def test_render_is_deterministic_for_a_seed() -> None:
     table = _draw_table(place_entities())
-    a = render("restaurant_recommendation/0/0", None, random.Random(1), table)
-    b = render("restaurant_recommendation/0/0", None, random.Random(1), table)
+    a = render("recommend_place/0/0", None, random.Random(1), table)
+    b = render("recommend_place/0/0", None, random.Random(1), table)
     assert a == b
 
 

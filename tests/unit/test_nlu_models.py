@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from recsys_tools.nlu.crf import CrfConfig
-from recsys_tools.nlu.data import Span, build_dataset
+from recsys_tools.nlu.data import build_dataset
+from recsys_tools.nlu.examples import Span
 from recsys_tools.nlu.metrics import (
     confusion_matrix,
     entity_prf,
@@ -146,18 +147,18 @@ def test_bio_viterbi_returns_the_best_well_formed_path() -> None:
 
 def test_place_span_score_ignores_the_place_kind_only() -> None:
     from recsys_tools.nlu.base import Prediction
-    from recsys_tools.nlu.data import Example
-    from recsys_tools.nlu.evaluate import score_split
+    from recsys_tools.nlu.examples import Example
+    from recsys_tools.nlu.metrics import score_split
 
     gold = Example(
         "파타야 방콕 맛집",
-        "place_lookup",
+        "place_mapping",
         (Span(0, 3, "CITY"), Span(4, 6, "CITY"), Span(7, 9, "MENU")),
         "t",
     )
     # kind wrong on 파타야, boundary wrong on 방콕 (방), MENU not a place
     pred = Prediction(
-        "place_lookup", 1.0, (Span(0, 3, "POI"), Span(4, 5, "CITY"), Span(7, 9, "MENU"))
+        "place_mapping", 1.0, (Span(0, 3, "POI"), Span(4, 5, "CITY"), Span(7, 9, "MENU"))
     )
     s = score_split([gold], [pred])
     assert s["place_entity"]["precision"] == 0.0
@@ -221,7 +222,7 @@ def test_e5_syllable_tokens_can_express_every_entity() -> None:
 def test_tokenizer_report_extension_removes_domain_unks(tmp_path: Path) -> None:
     import json
 
-    from recsys_tools.nlu.evaluate import run_tokenizer_report
+    from recsys_tools.nlu.tokenizer_report import run_tokenizer_report
     from recsys_tools.nlu.train import NerTrainConfig
 
     cfg = NerTrainConfig(n_train=120, n_dev=20, n_test=20)

@@ -7,18 +7,16 @@ from typing import Any
 
 import pytest
 
-from recsys_tools.nlu.data import (
+from recsys_tools.nlu.augment import (
     _NAME_HEADS,
-    NerDataset,
-    build_dataset,
     negative_examples,
     negative_nouns,
-    slot_vocabulary,
     synthetic_places,
-    template_text,
 )
-from recsys_tools.nlu.evaluate import _augmentation_report, select_variant
+from recsys_tools.nlu.data import NerDataset, build_dataset, slot_vocabulary
 from recsys_tools.nlu.labels import PLACE_LABELS
+from recsys_tools.nlu.render import template_text
+from recsys_tools.nlu.selection import augmentation_report, select_variant
 from recsys_tools.nlu.train import (
     CrfRecipe,
     NerTrainConfig,
@@ -197,7 +195,7 @@ def test_serving_rule_needs_the_gain_and_the_template_f1() -> None:
         "crf_neg_both": _result(0.915, 0.9, test_t=0.912, test_u=0.75),
         "crf_neg_small": _result(0.92, 0.9, test_t=0.92, test_u=0.73),
     }
-    rep = _augmentation_report(results)
+    rep = augmentation_report(results)
     assert "crf_base" in rep["definition"]
     assert not rep["crf_neg_gain_only"]["servable"]
     assert rep["crf_neg_both"]["servable"]

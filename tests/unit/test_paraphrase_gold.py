@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from evals.gold import build_paraphrase_gold as B
+from evals.gold.paraphrase_words import OUTSIDE
 from evals.paraphrase import GOLD, conversation_parser, load_paraphrase_gold
 from evals.understanding import FIELDS, score_understanding
 from tripgraph import vocab as V
@@ -67,7 +68,7 @@ def test_expected_readings_name_what_the_vocabulary_holds(items: list[dict[str, 
     und = load_understanding_vocab()
     parties = set(V.load_people().party_words)
     attributes = set(V.load_attributes().words)
-    missing_labels = {u.label for u in und.unheld} | set(B.OUTSIDE)
+    missing_labels = {u.label for u in und.unheld} | set(OUTSIDE)
     for i in items:
         e = i["expected"]
         assert set(e) <= set(FIELDS) | {"intent"}, i["id"]

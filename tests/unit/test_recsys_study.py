@@ -1,4 +1,4 @@
-"""Summaries of the training-optimisation study (benchmarks/recsys_study.py) on hand-made
+"""Summaries of the training-optimisation study (benchmarks/recsys_study_report.py) on hand-made
 rows: every choice is made on validation NDCG@10, and test is only reported. No training."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from benchmarks.recsys_study import merge_parts, summarise_amp, summarise_grid, summarise_lr
+from benchmarks.recsys_study import merge_parts
+from benchmarks.recsys_study_report import summarise_amp, summarise_grid, summarise_lr
 
 
 def row(val: float, test: float, **fields: Any) -> dict[str, Any]:

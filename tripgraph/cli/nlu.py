@@ -111,7 +111,8 @@ def eval_ner(
         typer.echo(f"{name:16s} {cells}")
     typer.echo(f"written {out}")
     if ablation:
-        from recsys_tools.nlu.evaluate import run_intent_ablation, run_tokenizer_report
+        from recsys_tools.nlu.evaluate import run_intent_ablation
+        from recsys_tools.nlu.tokenizer_report import run_tokenizer_report
         from recsys_tools.nlu.train import load_train_config
 
         cfg = load_train_config(s.model_dir / "ner")
