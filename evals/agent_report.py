@@ -17,6 +17,7 @@ STAGES = (
     "text2cypher",
     "hyde",
     "backfill",
+    "relax",
     "select",
     "graph_query",
     "tool",

@@ -2,11 +2,11 @@
 
 For sampled users with at least `min_reviews` reviews: hold out their last review (by
 created_at), read their profile without it, ask "<region> <category> 맛집 추천해줘" for the
-held-out merchant's region and category, run the agent's own candidate steps
-(understand → text2cypher → hyde → backfill) once, and select the picks twice from the same
-candidates: without a profile and with it. Scored: the held-out merchant among the picks
-(HR@k, NDCG@k with one relevant item, shared metric functions) and among the candidates (the
-ceiling). Paired per user, per seed.
+held-out merchant's region and category, run the agent's own candidate steps (understand →
+text2cypher → hyde → backfill → relax, routed as the graph routes) once, and select the
+picks twice from the same candidates: without a profile and with it. Scored: the held-out
+merchant among the picks (HR@k, NDCG@k with one relevant item, shared metric functions) and
+among the candidates (the ceiling). Paired per user, per seed.
 
     .venv/bin/python -m evals.personalisation --users 60 --seeds 0 1 2
 """
@@ -25,6 +25,7 @@ from agent import selection as SEL
 from agent.deps import AgentDeps
 from agent.nodes import AgentNodes
 from agent.profile import read_profile
+from agent.routing import route_after_backfill, route_after_hyde
 from agent.state import State
 from recsys_tools.seqrec.metrics import hit_rate_at_k, ndcg_at_k
 from tripgraph.provenance import git_sha
@@ -66,8 +67,11 @@ def run(deps: AgentDeps, users: int, seeds: list[int], min_reviews: int) -> dict
             state: dict[str, Any] = {"question": question}
             for step in (nodes.understand, nodes.text2cypher, nodes.hyde):
                 state.update(step(State(**state)))  # type: ignore[typeddict-item]
-            if len(state.get("candidates") or []) < cfg.backfill_below:
+            # The graph's own routing decides, as in `agent/graph.py`.
+            if route_after_hyde(State(**state), cfg.backfill_below) == "backfill":  # type: ignore[typeddict-item]
                 state.update(nodes.backfill(State(**state)))  # type: ignore[typeddict-item]
+                if route_after_backfill(State(**state)) == "relax":  # type: ignore[typeddict-item]
+                    state.update(nodes.relax(State(**state)))  # type: ignore[typeddict-item]
             cands = state.get("candidates") or []
             slots = state["slots"]
             off = SEL.offline_select(
