@@ -45,10 +45,6 @@ class AgentDeps:
     def __post_init__(self) -> None:
         self.tools = AgentTools(self.store, self.dataset_dir, self.toolbox)
 
-    @property
-    def dialect(self) -> str:
-        return str(self.store.dialect.name)
-
     def load_vocabulary(self) -> None:
         """Add the graph's own place/category/menu/merchant names to the vocabulary."""
         rows: dict[str, list[dict[str, Any]]] = {}

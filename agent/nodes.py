@@ -10,9 +10,7 @@ and writes its stage events.
 from __future__ import annotations
 
 import json
-from typing import Any, get_args
-
-from pydantic import ValidationError
+from typing import Any
 
 from agent import cypher as Q
 from agent import neighbours as N
@@ -27,7 +25,7 @@ from agent.answer import (
     tool_text,
 )
 from agent.deps import AgentDeps
-from agent.llm import LLMError, parse_json_object, strip_fences
+from agent.llm import LLMError, strip_fences
 from agent.profile import read_profile
 from agent.stages import stage
 from agent.state import (
@@ -35,7 +33,6 @@ from agent.state import (
     CypherAttempt,
     GraphRefused,
     GraphResult,
-    Intent,
     Slots,
     State,
     StepMode,
@@ -44,13 +41,11 @@ from agent.state import (
 )
 from agent.text2cypher import llm_cypher, run_read_only
 from agent.tools import AgentTools
-from agent.understand import Parsed, Understander
+from agent.understand import Understander
+from agent.understand.llm import llm_understand
 from graph_schema.readonly import UnsafeCypherError
 from graph_schema.store import GraphStoreError, ReadOnlyViolation
 from prompts import agent as P
-from tripgraph.vocab import ATTRIBUTES
-
-INTENTS: tuple[str, ...] = get_args(Intent)  # what the LLM's intent may be
 
 
 def _notes(*notes: str | None) -> list[str]:
@@ -86,7 +81,7 @@ class AgentNodes:
         notes: list[str] = []
         if self.llm is not None and parsed.raw_cypher is None:
             try:
-                parsed = self._llm_understand(question, previous, parsed)
+                parsed = llm_understand(self.llm, self.deps.vocab, question, previous, parsed)
                 step = StepMode(step="understand", mode="llm")
             except LLMError as exc:
                 step = StepMode(
@@ -112,52 +107,6 @@ class AgentNodes:
             "notes": notes,
             "answer": "",
         }
-
-    def _llm_understand(self, question: str, previous: Turn | None, offline: Parsed) -> Parsed:
-        v = self.deps.vocab
-        messages = P.UNDERSTAND.messages(
-            regions=", ".join(sorted(set(v.regions.values()))),
-            categories=", ".join(sorted(set(v.categories.values()))),
-            attributes=", ".join(ATTRIBUTES),
-            previous=previous.slots.model_dump_json(exclude_none=True) if previous else "none",
-            question=question,
-        )
-        data = parse_json_object(self.llm.complete(messages, json_mode=True))
-        intent = data.get("intent")
-        if intent not in INTENTS:
-            raise LLMError("bad_understanding", f"unknown intent {intent!r}")
-        raw = data.get("slots") or {}
-        if not isinstance(raw, dict):
-            raise LLMError("bad_understanding", "slots is not an object")
-        raw = {k: val for k, val in raw.items() if val is not None and k in Slots.model_fields}
-        try:
-            slots = Slots.model_validate({**raw, "must_haves": raw.get("must_haves") or []})
-        except ValidationError as exc:
-            raise LLMError("bad_understanding", str(exc).splitlines()[0]) from exc
-        # Names must be the graph's own: map aliases, drop what the data does not know.
-        if slots.region:
-            slots.region = v.regions.get(slots.region.lower()) or v.regions.get(
-                slots.region.lower().rstrip("읍면동")
-            )
-        if slots.region:
-            slots.city = v.region_city.get(slots.region, slots.city)
-        if slots.category:
-            slots.category = v.categories.get(slots.category.lower())
-        if slots.menu:
-            slots.menu = v.menus.get(slots.menu.lower())
-        slots.must_haves = [a for a in slots.must_haves if a in ATTRIBUTES]
-        if slots.occasion and v.extra.occasion(slots.occasion) is None:
-            slots.occasion = None
-        # What the graph does not hold is known from the vocabulary, not from the LLM.
-        slots.not_in_graph, slots.stand_ins = offline.slots.not_in_graph, offline.slots.stand_ins
-        if slots.stand_ins and slots.category:
-            slots.stand_ins = []
-        if offline.followup:
-            # Exclusions and "cheaper than what you showed" need the previous picks, which the
-            # LLM never saw: take them from the deterministic refinement.
-            slots.exclude_ids = offline.slots.exclude_ids
-            slots.max_avg_price = slots.max_avg_price or offline.slots.max_avg_price
-        return Parsed(intent, slots, followup=offline.followup, signals=offline.signals)
 
     # -------------------------------------------------------------- text2cypher
     @stage("text2cypher")
