@@ -20,7 +20,9 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, Field
 
-DEFAULT_RECOMMENDER = "meta-bert4rec"
+# "best": whichever trained recommender did best on validation (`RecsysToolbox.recommender`).
+BEST = "best"
+DEFAULT_RECOMMENDER = BEST
 DEFAULT_EMBEDDINGS = "meta-prod2vec"
 
 
@@ -63,11 +65,23 @@ class RecsysToolbox:
 
     # --- loading ----------------------------------------------------------------------------
     def recommender(self) -> Any:
-        """The LoadedModel bundle (see seqrec.factory), loaded once."""
+        """The LoadedModel bundle (see seqrec.factory), loaded once: the `recommender_kind`
+        (its MLflow-registered version first), or with "best" the trained checkpoint with the
+        highest validation NDCG@10 under `<model_dir>/recsys/`."""
         if self._recommender is None:
             from recsys_tools.seqrec.factory import load_checkpoint
             from recsys_tools.seqrec.tracking import latest_registered_checkpoint
 
+            if self.recommender_kind == BEST:
+                found = [load_checkpoint(p) for p in sorted(self.model_dir.glob("recsys/*.pt"))]
+                if not found:
+                    raise ModelNotAvailable(
+                        f"no trained recommender under {self.model_dir / 'recsys'}; run "
+                        "`tripgraph train meta-bert4rec` (or another model)"
+                    )
+                # max keeps the first of equals: file-name order, so the choice is stable
+                self._recommender = max(found, key=lambda m: m.validation_score())
+                return self._recommender
             path = None
             if self.mlflow_dir is not None:
                 path = latest_registered_checkpoint(
@@ -107,9 +121,8 @@ class RecsysToolbox:
         from recsys_tools.seqrec.data import Batch, left_pad
 
         bundle = self.recommender()
-        item_index = {pid: i for i, pid in enumerate(bundle.item_ids) if i > 0}
-        user_index = {uid: i for i, uid in enumerate(bundle.user_ids)}
-        user = user_index.get(user_id) if user_id is not None else None
+        item_index = bundle.item_index
+        user = bundle.user_index.get(user_id) if user_id is not None else None
         if history:
             seq = np.array([item_index[p] for p in history if p in item_index], dtype=np.int64)
         elif user is not None:

@@ -135,6 +135,11 @@ def run_experiment(
             meta = {
                 "dataset": data.name,
                 "best_epoch": result.best_epoch,
+                # What serving picks "the best model" by: validation, never test.
+                "val": {
+                    "protocol": train_cfg.val_protocol,
+                    train_cfg.val_metric: result.best_metric,
+                },
                 "test_sampled": sampled,
                 "test_full": full,
                 "train_config": dataclasses.asdict(train_cfg),

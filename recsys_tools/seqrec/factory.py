@@ -8,6 +8,7 @@ serve `recommend_products(user_id=...)` without re-reading the click log.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -80,6 +81,20 @@ class LoadedModel:
     popularity: np.ndarray  # [n_items+1] training counts
     sequences: list[np.ndarray]  # per internal user: the full item sequence
     meta: dict[str, Any]  # training config, metrics, best epoch, data set name
+
+    @functools.cached_property
+    def item_index(self) -> dict[Any, int]:
+        """External item id → internal id, built once per loaded model (not per call)."""
+        return {pid: i for i, pid in enumerate(self.item_ids) if i > 0}
+
+    @functools.cached_property
+    def user_index(self) -> dict[Any, int]:
+        return {uid: i for i, uid in enumerate(self.user_ids)}
+
+    def validation_score(self, metric: str = "NDCG@10") -> float:
+        """The validation figure its training stopped on; -inf when the checkpoint predates
+        recording it (such a model is chosen only when nothing else is there)."""
+        return float((self.meta.get("val") or {}).get(metric, float("-inf")))
 
 
 def save_checkpoint(

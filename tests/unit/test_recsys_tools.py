@@ -66,3 +66,17 @@ def test_viewed_together_cosine_and_cold_start(toolbox: RecsysToolbox) -> None:
 def test_missing_model_raises_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ModelNotAvailable, match="tripgraph train"):
         RecsysToolbox(model_dir=tmp_path).recommend_products(user_id="U1")
+
+
+def test_best_serves_the_checkpoint_with_the_best_validation_score(tmp_path: Path) -> None:
+    seqs = [np.array([1, 2, 3]), np.array([2, 3, 1])]
+    ids = np.array([None, "P1", "P2", "P3"], dtype=object)
+    data = SeqDataset("t", seqs, 3, ids, np.array(["U1", "U2"], dtype=object))
+    cfg = TransformerConfig(n_items=3, max_len=4, hidden=8, n_heads=2)
+    for kind, val in (("bert4rec", 0.30), ("sasrec", 0.41), ("meta-bert4rec", None)):
+        meta = {} if val is None else {"val": {"protocol": "full", "NDCG@10": val}}
+        model = build_model(kind, data, cfg)  # type: ignore[arg-type]
+        save_checkpoint(tmp_path / "recsys" / f"{kind}.pt", model, kind, data, meta)  # type: ignore[arg-type]
+    box = RecsysToolbox(model_dir=tmp_path)  # the default kind is "best"
+    assert box.recommend_products(user_id="U1", k=1).model == "sasrec"
+    assert box.recommender() is box.recommender()  # loaded once
