@@ -73,9 +73,10 @@ def sound_key(text: str) -> str:
     return "".join(out)
 
 
-def vowel_typo(a: str, b: str) -> bool:
-    """Same length, and at most one syllable differs, only in its vowel ('서귀표' for
-    '서귀포'): the commonest slip on a Korean keyboard that keeps the word readable."""
+def one_jamo_typo(a: str, b: str) -> bool:
+    """Same length, and exactly one syllable differs, in one of its three parts only: a vowel
+    ('서귀표' for 서귀포), a final ('성삼' for 성산) or an initial ('셩산' aside, '넝산'): the
+    slips on a Korean keyboard that keep a name readable."""
     if len(a) != len(b):
         return False
     diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
@@ -84,7 +85,7 @@ def vowel_typo(a: str, b: str) -> bool:
     x, y = syllables(diff[0][0])[0], syllables(diff[0][1])[0]
     if isinstance(x, str) or isinstance(y, str):
         return False
-    return x[0] == y[0] and x[2] == y[2]  # same initial and final consonant
+    return sum(p != q for p, q in zip(x, y, strict=True)) == 1
 
 
 # Revised Romanisation of Korean (2000), the spelling of road signs and maps.

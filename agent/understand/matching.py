@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
-from agent.understand.hangul import sound_key, syllables, vowel_typo
+from agent.understand.hangul import sound_key, syllables
 
 _PARTICLES = (
     "에서는",
@@ -130,24 +130,39 @@ def _sound(word: str) -> str:
 
 
 @cache
-def _skeleton(word: str) -> str:
-    """The consonants of each syllable, vowels left out: words one vowel apart share it."""
-    return "".join(p if isinstance(p, str) else p[0] + p[2] for p in syllables(word))
+def _wildcards(word: str) -> tuple[str, ...]:
+    """`word` with one jamo of one syllable blanked, every way: two words one jamo apart
+    (서귀표/서귀포, 성삼/성산) share one of these keys."""
+    parts = [p if isinstance(p, str) else "".join(p) or "-" for p in syllables(word)]
+    out = []
+    for j, p in enumerate(parts):
+        if len(p) != 3 and not (len(p) == 2 and "가" <= word[j] <= "힣"):
+            continue
+        triple = p if len(p) == 3 else p + "_"  # no final: '_' stands for it
+        for k in range(3):
+            blanked = triple[:k] + "*" + triple[k + 1 :]
+            out.append("|".join([*parts[:j], blanked, *parts[j + 1 :]]))
+    return tuple(out)
 
 
-# Place names at least this long are also read with one vowel typo or by their sound;
+# Place names at least this long are also read with one jamo typo or by their sound;
 # shorter ones only when a place word follows (`marked`): alone, '아래' is one vowel from 아라.
 FUZZY_MIN_LEN = 3
 
 
 def fuzzy_find(
-    text: str, table: dict[str, str], min_len: int = FUZZY_MIN_LEN, marks: tuple[str, ...] = ()
+    text: str,
+    table: dict[str, str],
+    min_len: int = FUZZY_MIN_LEN,
+    marks: tuple[str, ...] = (),
+    known: frozenset[str] = frozenset(),
 ) -> Match | None:
     """The first alias of `table` (Hangul) that `text` holds spelt as it sounds ('돈가스' for
-    돈까스, '갈치졸임') or with one vowel typo ('서귀표'), at the start of a word and not
-    across words: aliases of `min_len` syllables or more anywhere (vowel typos from
+    돈까스, '갈치졸임') or with one jamo typo ('서귀표', '성삼에서'), at the start of a word and not
+    across words: aliases of `min_len` syllables or more anywhere (typos from
     FUZZY_MIN_LEN), shorter ones (of two) only when followed by one of `marks` ('에월에서',
-    '헙재 해변'). None when there is none."""
+    '헙재 해변'). A span that is itself a `known` word is never a slip ('대전에서' is the
+    city, not 대천동). None when there is none."""
     low = text.lower()
     compact, where = _compact_map(low)
     # The text's spans by length, indexed by sound and by consonants (vowels left out), so
@@ -161,21 +176,24 @@ def fuzzy_find(
             continue
         if n not in spans:
             by_sound: dict[str, list[int]] = {}
-            by_skeleton: dict[str, list[int]] = {}
+            by_typo: dict[str, list[int]] = {}
             for i in range(len(compact) - n + 1):
                 # The span's own sound, not a slice of the whole text's: a liaison into the
                 # next word ('에월에서' sounds 에워레서) is not part of the name.
                 by_sound.setdefault(_sound(compact[i : i + n]), []).append(i)
-                by_skeleton.setdefault(_skeleton(compact[i : i + n]), []).append(i)
-            spans[n] = (by_sound, by_skeleton)
-        by_sound, by_skeleton = spans[n]
+                for w in _wildcards(compact[i : i + n]):
+                    by_typo.setdefault(w, []).append(i)
+            spans[n] = (by_sound, by_typo)
+        by_sound, by_typo = spans[n]
         found = by_sound.get(_sound(key), [])
         if n >= FUZZY_MIN_LEN or n < min_len:  # short names: typos only before a mark
-            typos = by_skeleton.get(_skeleton(key), [])
-            found = sorted({*found, *(i for i in typos if vowel_typo(compact[i : i + n], key))})
+            typos = {i for w in _wildcards(key) for i in by_typo.get(w, ())}
+            found = sorted({*found, *typos})
         spaced = " " in alias
         for i in found:
             start, end = where[i], where[i + n - 1] + 1
+            if compact[i : i + n] in known:
+                continue
             if (start and low[start - 1].isalnum()) or (not spaced and " " in low[start:end]):
                 continue  # inside a word ('해변식당' holds no 분식) or across two
             if n < min_len and not compact[i + n :].startswith(marks):

@@ -91,7 +91,7 @@ def _place_slots(
         # Spelt as heard or with a vowel slip ('에월에서', '헙재 해변', '노헝동'): also when
         # a city is named, as the 읍면동 is the narrower place.
         named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}
-        typo = fuzzy_find(text, named, marks=_place_marks(vocab))
+        typo = fuzzy_find(text, named, marks=_place_marks(vocab), known=_known_words(vocab))
         if typo is not None:
             slots.region = typo.canonical
     if slots.region:
@@ -105,6 +105,12 @@ def _place_slots(
     if city:
         slots.city = city
         signals.append("city")
+
+
+def _known_words(vocab: Vocabulary) -> frozenset[str]:
+    """Words a place-name slip must not be: places outside Jeju, food words."""
+    tables = (vocab.outside, vocab.product_cities, vocab.categories, vocab.menus)
+    return frozenset(_compact(w) for t in tables for w in t)
 
 
 def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:
@@ -297,6 +303,8 @@ def unknown_place(text: str, vocab: Vocabulary) -> str | None:
                 continue  # not a place, or an acronym ('DB에서')
             if any(find_all(word, table) for table in tables):
                 continue  # a known name, or a word holding one ('흑돼지집 근처')
+            if any(fuzzy_find(word, t, min_len=2) for t in (vocab.categories, vocab.menus)):
+                continue  # a food word misspelt ('배이커리')
             return word
     return None
 
