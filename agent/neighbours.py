@@ -39,6 +39,28 @@ def _index_hits(deps: AgentDeps, index: str, vector: list[float], k: int) -> lis
     return [str(merchant_of[key]) for key in keys if key in merchant_of]
 
 
+def _admitted(
+    deps: AgentDeps,
+    ids: list[str],
+    source: str,
+    slots: Slots,
+    menu_ids: set[str] | None,
+    limit: int | None = None,
+) -> list[Candidate]:
+    """The merchants of `ids` (in order) that meet the hard constraints, a neighbouring
+    region's marked as relaxed with its distance; at most `limit`."""
+    out: list[Candidate] = []
+    for c in fetch_candidates(deps, ids, source):
+        ok, relaxed = satisfies(deps, c, slots, menu_ids)
+        if ok:
+            c.relaxed, c.relax_rank = relaxed, RUNG_NEARBY if relaxed else 0
+            c.distance_km = distance_km(deps, slots, c)
+            out.append(c)
+        if limit is not None and len(out) >= limit:
+            break
+    return out
+
+
 def vector_widen(
     deps: AgentDeps, vector: list[float], slots: Slots, have: set[str], menu_ids: set[str] | None
 ) -> tuple[list[Candidate], str | None]:
@@ -59,14 +81,7 @@ def vector_widen(
         ).rows
         keep = {r["merchant_id"] for r in rows}
         ids = [i for i in ids if i in keep]
-    out = []
-    for c in fetch_candidates(deps, ids, "vector"):
-        ok, relaxed = satisfies(deps, c, slots, menu_ids)
-        if ok:
-            c.relaxed, c.relax_rank = relaxed, RUNG_NEARBY if relaxed else 0
-            c.distance_km = distance_km(deps, slots, c)
-            out.append(c)
-    return out, None
+    return _admitted(deps, ids, "vector", slots, menu_ids), None
 
 
 def graph_backfill(
@@ -100,13 +115,5 @@ def graph_backfill(
     except VECTOR_ERRORS as exc:
         return [], f"그래프 임베딩 인덱스를 쓸 수 없어 보강을 건너뛰었어요: {str(exc)[:80]}"
     ids = [i for i in hits if i not in have]
-    out: list[Candidate] = []
-    for c in fetch_candidates(deps, ids, "graph_embedding"):
-        ok, relaxed = satisfies(deps, c, slots, menu_ids)
-        if ok:
-            c.relaxed, c.relax_rank = relaxed, RUNG_NEARBY if relaxed else 0
-            c.distance_km = distance_km(deps, slots, c)
-            out.append(c)
-        if len(out) >= need:
-            break
+    out = _admitted(deps, ids, "graph_embedding", slots, menu_ids, limit=need)
     return out, f"그래프 임베딩 보강으로 {len(out)}곳을 더했어요"
