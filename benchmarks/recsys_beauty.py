@@ -31,15 +31,21 @@ def main() -> None:
     ap.add_argument(
         "--model", default="sasrec", choices=["sasrec", "sasrec-bce", "bert4rec", "pop"]
     )
+    ap.add_argument(
+        "--val-protocol",
+        default="sampled",
+        choices=["sampled", "full"],
+        help="early stopping on the paper's protocol, or on full ranking (the SASRec+ target)",
+    )
     add_training_args(ap)
     args = ap.parse_args()
 
     torch_threads(args.threads)
     data = load_beauty(BEAUTY)
-    cfg, train_cfg = configs_from_args(args.model, data, args, val_protocol="sampled")
+    cfg, train_cfg = configs_from_args(args.model, data, args, val_protocol=args.val_protocol)
     run_dir = ROOT / "runs"
     tracker = None if args.no_mlflow else MlflowTracker(run_dir / "mlflow", "beauty")
-    tag = run_tag(args)
+    tag = run_tag(args) + ("-valfull" if args.val_protocol == "full" else "")
     result, _ = run_experiment(
         args.model,
         data,
@@ -67,7 +73,7 @@ def main() -> None:
             result.train["history"],
             out.with_suffix(".png"),
             f"{tag} on Beauty",
-            "validation (pop-sampled 100)",
+            f"validation ({'pop-sampled 100' if args.val_protocol == 'sampled' else 'full'})",
         )
     print(f"wrote {out}")
 
