@@ -80,6 +80,8 @@ def not_in_graph_lines(slots: Slots) -> list[str]:
         u = unheld.get(label)
         if u is None:  # a place outside Jeju
             lines.append(P.ANSWER_OUTSIDE.format(place=label))
+        elif u.kind == "attribute":  # a wish no property records (opening hours)
+            lines.append(P.ANSWER_NOT_IN_GRAPH_ATTRIBUTE.format(label=label))
         else:
             instead = slots.menu or slots.category or u.why
             lines.append(

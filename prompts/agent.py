@@ -204,6 +204,11 @@ ANSWER_NOT_IN_GRAPH = PromptTemplate(
     "그래프에는 {label} 정보가 없어요. 대신 {instead} 골랐어요.",
     ("label", "instead"),
 )
+ANSWER_NOT_IN_GRAPH_ATTRIBUTE = PromptTemplate(
+    "answer.not_in_graph_attribute",
+    "그래프에는 {label} 정보가 없어서 그 조건은 확인하지 못했어요. 나머지 조건으로 골랐어요.",
+    ("label",),
+)
 ANSWER_OUTSIDE = PromptTemplate(
     "answer.outside",
     "그래프에는 제주 가게만 있어서 {place}의 가게는 추천할 수 없어요. 대신 제주에서 찾았어요.",

@@ -159,13 +159,16 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
             if pos >= 0 and (len(w) > 1 or w in _tokens(text)):
                 hits.append((pos, u.label, u.nearest, wl))
                 break
-    for i, (pos, label, nearest, w) in enumerate(sorted(hits)):
-        # The first named is the ask ('와인 한잔할 곳' is a bar, not also a pub).
-        if i == 0:
+    wishes = {u.label for u in vocab.extra.unheld if u.kind == "attribute"}
+    food = [h for h in sorted(hits) if h[1] not in wishes]
+    for pos, label, nearest, w in sorted(hits):
+        # The first food named is the ask ('와인 한잔할 곳' is a bar, not also a pub); a
+        # wish no property records (opening hours) is said as well, and stands in for nothing.
+        if label in wishes or (food and (pos, label, nearest, w) == food[0]):
             slots.not_in_graph.append(label)
-            stand_ins = list(nearest)
+            stand_ins = stand_ins or list(nearest)
         masked = masked[:pos] + " " * len(w) + masked[pos + len(w) :]
-    if hits:
+    if food:
         signals.append("unheld")
     cats = find_all(masked, vocab.categories)
     menus = find_all(masked, vocab.menus)

@@ -253,3 +253,15 @@ def test_of_several_places_the_one_the_ask_is_at_wins(vocab: Vocabulary) -> None
 def test_a_beer_is_an_ask_for_a_bar(vocab: Vocabulary) -> None:
     p = parse_question("함덕에서 강아지랑 들어갈 수 있는 카페랑 근처 맥주 한잔할 곳", vocab)
     assert p.slots.category == "카페" and p.slots.not_in_graph == ["술집"]
+
+
+def test_a_wish_no_property_records_is_said_and_stands_in_for_nothing(vocab: Vocabulary) -> None:
+    from agent.answer import not_in_graph_lines
+
+    slots = parse_question("세화해변 쪽에서 아침 일찍 문 여는 해장국집 있어?", vocab).slots
+    assert (slots.region, slots.category) == ("구좌읍", "해장국")
+    assert slots.not_in_graph == ["영업시간"] and slots.stand_ins == []
+    assert "영업시간 정보가 없어서" in not_in_graph_lines(slots)[0]
+    # beside a food the graph does not hold, both are said
+    both = parse_question("애월 술집 늦게까지 하는 곳", vocab).slots
+    assert both.not_in_graph == ["술집", "영업시간"] and both.stand_ins

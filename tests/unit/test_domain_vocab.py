@@ -150,7 +150,8 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
         assert o.words and set(o.wishes) <= attrs and set(o.needs) <= attrs
         assert o.party is None or o.party in parties
     for u in v.unheld:
-        assert u.kind in ("category", "menu") and u.words and set(u.nearest) <= cats
+        assert u.kind in ("category", "menu", "attribute") and u.words
+        assert set(u.nearest) <= cats and (u.kind != "attribute" or not u.nearest)
         # An unheld word must not be a name the graph holds.
         assert not set(u.words) & (cats | menus)
     assert v.group_min_size >= 2 and v.number_words["여덟"] == 8

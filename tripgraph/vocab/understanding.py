@@ -35,7 +35,7 @@ class Unheld:
     """Something users ask for that the graph holds nothing of, and what it does hold."""
 
     label: str
-    kind: str  # "category" or "menu"
+    kind: str  # "category", "menu", or "attribute" (a wish no Merchant property records)
     words: tuple[str, ...]
     nearest: tuple[str, ...]  # categories standing in for it, nearest first
     why: str  # how the answer names the stand-ins
