@@ -212,12 +212,7 @@ def tool_text(outcome: ToolOutcome, mode: str) -> str:
     if not items:
         return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=0, items=detail or "-", mode=mode)
     if kind == "products":
-        shown = "\n".join(
-            P.ANSWER_PRODUCT.format(
-                rank=it["rank"], product_id=it["product_id"], score=f"{it['score']:.3f}"
-            )
-            for it in items[:10]
-        )
+        shown = "\n".join(_product_line(it) for it in items[:10])
         shown += f"\n({detail})" if detail else ""
     else:
         shown = "\n".join(
@@ -225,6 +220,21 @@ def tool_text(outcome: ToolOutcome, mode: str) -> str:
             for i, item in enumerate(items[:10], 1)
         )
     return P.ANSWER_TOOL_ITEMS.format(feature=feature, n=len(items), items=shown, mode=mode)
+
+
+def _product_line(item: dict[str, Any]) -> str:
+    """One product: its title, city and price when the graph holds them. The model's score
+    is left out of the text: a logit (7.5) or a cosine means nothing to a traveller; the
+    structured items keep it."""
+    about = [str(item["city"])] if item.get("city") else []
+    if item.get("price"):
+        about.append(f"{int(item['price']):,}원")
+    return P.ANSWER_PRODUCT.format(
+        rank=item["rank"],
+        title=item.get("name") or "상품",
+        product_id=item["product_id"],
+        about="".join(f" · {a}" for a in about),
+    )
 
 
 def itinerary_text(

@@ -71,6 +71,11 @@ MERCHANTS_BY_IDS = "MATCH (m:Merchant) WHERE m.merchant_id IN $ids RETURN m"
 
 # Vectors are read through the store (`vector_search_keys`, `vector_similarities`,
 # `get_vectors`), never in Cypher: the FalkorDB backends keep them outside the graph.
+PRODUCTS_BY_ID = (  # the titles a product answer shows instead of bare ids
+    "MATCH (p:Product) WHERE p.product_id IN $ids "
+    "RETURN p.product_id AS product_id, p.name AS name, p.city AS city, p.price AS price, "
+    "p.product_type AS product_type"
+)
 MERCHANT_IDS_OF_REVIEWS = (
     "MATCH (r:Review) WHERE r.review_id IN $ids RETURN r.review_id AS review_id, "
     "r.merchant_id AS merchant_id"

@@ -22,10 +22,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agent.cypher import PLACE_BY_NAME, PLACE_NAMES, SAME_AS_OF
+from agent.cypher import PLACE_BY_NAME, PLACE_NAMES, PRODUCTS_BY_ID, SAME_AS_OF
 from agent.state import ToolOutcome
 from agent.understand import DAY_MARK, Match, find_all
-from graph_schema.store import GraphStore
+from graph_schema.store import GraphStore, GraphStoreError
 from recsys_tools import tools as recsys
 from recsys_tools.itinerary import ItineraryDay, ItineraryMatchResult, match_itinerary
 
@@ -260,10 +260,10 @@ class AgentTools:
             lambda: self._recommender("viewed_together")(product_id=slots.product_id, k=10),
         )
 
-    @staticmethod
-    def _recommender_call(intent: str, call: Callable[[], Any]) -> ToolOutcome:
-        """Both recommender tools answer the same way: items plus the model used, the
-        cold-start flag said aloud, and an honest "not available" without a trained model."""
+    def _recommender_call(self, intent: str, call: Callable[[], Any]) -> ToolOutcome:
+        """Both recommender tools answer the same way: items (with the graph's title, city
+        and price of each product) plus the model used, the cold-start flag said aloud, and
+        an honest "not available" without a trained model."""
         feature = FEATURES[intent]
         try:
             result = call()
@@ -272,10 +272,21 @@ class AgentTools:
         detail = f"model={result.model}" + (
             f" (cold start: {result.reason})" if result.cold_start else ""
         )
+        items = [i.model_dump() for i in result.items]
+        try:
+            rows = self.store.read(
+                PRODUCTS_BY_ID, {"ids": [i["product_id"] for i in items]}, max_rows=len(items)
+            ).rows
+        except GraphStoreError:
+            rows = []  # the ids still answer; the titles are a courtesy
+        about = {r["product_id"]: r for r in rows}
+        for it in items:
+            row = about.get(it["product_id"]) or {}
+            it.update({k: row.get(k) for k in ("name", "city", "price", "product_type")})
         return ToolOutcome(
             available=True,
             feature=feature,
-            items=[i.model_dump() for i in result.items],
+            items=items,
             detail=detail,
             kind="products",
             data=result.model_dump(),

@@ -272,8 +272,8 @@ ANSWER_TOOL_ITEMS = PromptTemplate(
 )
 ANSWER_PRODUCT = PromptTemplate(
     "answer.product",
-    "{rank}. {product_id} (점수 {score})",
-    ("rank", "product_id", "score"),
+    "{rank}. {title} ({product_id}{about})",
+    ("rank", "title", "product_id", "about"),
 )
 ANSWER_ITINERARY_HEADER = PromptTemplate(
     "answer.itinerary_header",

@@ -187,4 +187,5 @@ def test_products_are_rendered_from_the_typed_result() -> None:
         "viewed_together", Slots(product_id="P00012"), "P00012 같이 본 상품"
     )
     text = tool_text(out, "m")
-    assert "1. P00013 (점수 0.910)" in text and "model=meta-prod2vec" in text
+    assert "1. 상품 (P00013)" in text and "model=meta-prod2vec" in text  # no title in a mock graph
+    assert out.items[0]["score"] == pytest.approx(0.91)  # the score stays in the items
