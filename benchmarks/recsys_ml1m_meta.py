@@ -61,6 +61,8 @@ def main() -> None:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--cold-quantiles", default="0.25,0.5", help="comma-separated")
     ap.add_argument("--tag", default="")
+    ap.add_argument("--fusion", default=None, choices=["sum", "concat", "gate"])
+    ap.add_argument("--id-dropout", type=float, default=None, help="Meta kind's ID dropout")
     # The ML-1m settings of benchmarks/recsys_ml1m.py's best SASRec run, with a per-run cap.
     add_training_args(
         ap,
@@ -98,6 +100,12 @@ def main() -> None:
             # the travel study); every other field is the pair's shared flags.
             meta = default_config(cast(ModelKind, kind), data)
             assert isinstance(meta, TransformerConfig)
+            if kind != args.pair:  # the flags override the meta kind's defaults
+                meta = dataclasses.replace(
+                    meta,
+                    fusion=args.fusion or meta.fusion,
+                    id_dropout=meta.id_dropout if args.id_dropout is None else args.id_dropout,
+                )
             cfg = dataclasses.replace(cfg, fusion=meta.fusion, id_dropout=meta.id_dropout)
             train_cfg = dataclasses.replace(train_cfg, seed=seed)
             res, model = run_experiment(cast(ModelKind, kind), data, train_cfg, cfg)
