@@ -18,7 +18,7 @@ class AgentConfig(BaseModel):
     graph_k: int = Field(40, description="graph-embedding neighbours fetched for backfill")
     # 18, not 6: evidence is chosen from these by the asked aspects, and a wider pool lets it
     # find them (cited reviews naming an asked aspect 0.908 -> 0.943 on 193 dev and gold
-    # asks, p50 +2.3 ms; session 12).
+    # asks, p50 +2.3 ms; benchmarks/bench_evidence_fit.py, session 12).
     snippets_per_candidate: int = Field(
         18, description="best review snippets kept per candidate (evidence is chosen from them)"
     )
