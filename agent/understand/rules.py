@@ -426,6 +426,13 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
             _has(q, fw.markers)
             or _has(q, fw.cheaper)
             or not ({"region", "category", "menu", "unheld"} & set(signals))
+            # A new food and no place ('카페도 알려줘', '분식으로 갈래'): the same place
+            # as the last turn, as in a conversation.
+            or (
+                bool({"category", "menu", "unheld"} & set(signals))
+                and not {"region", "city", "unknown_place"} & set(signals)
+                and outside is None
+            )
         )
     )
     if is_followup and previous is not None and not _has(q, iw.offtopic):

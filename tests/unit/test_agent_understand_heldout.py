@@ -265,3 +265,18 @@ def test_a_wish_no_property_records_is_said_and_stands_in_for_nothing(vocab: Voc
     # beside a food the graph does not hold, both are said
     both = parse_question("애월 술집 늦게까지 하는 곳", vocab).slots
     assert both.not_in_graph == ["술집", "영업시간"] and both.stand_ins
+
+
+@pytest.mark.parametrize(
+    "question", ["카페도 알려줘", "분식으로 갈래", "중국집은 없어?", "돈가스로 변경"]
+)
+def test_a_new_food_without_a_place_keeps_the_last_place(vocab: Vocabulary, question: str) -> None:
+    from agent.state import Turn
+
+    first = parse_question("애월 흑돼지 추천해줘", vocab)
+    turn = Turn(question="q", intent=first.intent, slots=first.slots)
+    moved = parse_question(question, vocab, turn)
+    assert moved.followup and moved.slots.region == "애월읍"
+    assert moved.slots.category not in (None, "흑돼지")
+    # a fresh ask with its own place is no follow-up
+    assert not parse_question("성산 카페 추천", vocab, turn).followup
