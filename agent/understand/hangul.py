@@ -28,10 +28,16 @@ _FINAL_KEY = {
     "ㄻ": "ㅁ",
     **dict.fromkeys(("ㅍ", "ㅄ", "ㄿ"), "ㅂ"),
 }
-# A final that moves onto a following ㅇ (liaison: 졸임 sounds 조림): the initial it becomes.
-_CARRIED = {f: f for f in _INITIALS} | {"ㄳ": "ㅅ", "ㄺ": "ㄱ", "ㄻ": "ㅁ", "ㄼ": "ㅂ", "ㄶ": ""}
-_CARRIED["ㅎ"] = ""  # 좋아 sounds 조아: ㅎ falls silent
-_CARRIED["ㅇ"] = None  # type: ignore[assignment]  # ㅇ stays where it is
+# A final that moves onto a following ㅇ (liaison: 졸임 sounds 조림): the initial it becomes
+# ("" for ㅎ and ㄶ's ㅎ, which fall silent: 좋아 sounds 조아). ㅇ is absent: it stays put.
+_CARRIED: dict[str, str] = {f: f for f in _INITIALS if f != "ㅇ"} | {
+    "ㄳ": "ㅅ",
+    "ㄺ": "ㄱ",
+    "ㄻ": "ㅁ",
+    "ㄼ": "ㅂ",
+    "ㄶ": "",
+    "ㅎ": "",
+}
 
 
 def syllables(text: str) -> list[tuple[str, str, str] | str]:
