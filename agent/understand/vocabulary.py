@@ -10,6 +10,7 @@ from typing import Any
 from agent.understand.hangul import romanise
 from agent.understand.matching import _compact
 from tripgraph.vocab import (
+    JejuGeography,
     load_categories,
     load_cities,
     load_jeju,
@@ -58,13 +59,6 @@ class Vocabulary:
                     hangul.setdefault(alias, set()).add(by_slug[p.region])
         # 'Hyeopjae', 'Gimnyeong beach': every Hangul name also as visitors spell it, unless
         # the spelling would name two regions or is already a name of the tables.
-        spelt: dict[str, set[str]] = {}
-        for alias, regions in hangul.items():
-            for roman in _spellings(alias):
-                spelt.setdefault(roman, set()).update(regions)
-        for roman, regions in spelt.items():
-            if len(regions) == 1 and roman not in v.regions:
-                v.regions[roman] = next(iter(regions))
         for c in jeju.cities:
             for alias in (c.name, *c.aliases, *_romanised(c.name_en)):
                 v.cities[alias.lower()] = c.name
@@ -85,7 +79,33 @@ class Vocabulary:
                 v.product_cities[alias.lower()] = city.name
         for place in v.extra.outside_places:
             v.outside[place.lower()] = place
+        v._add_spellings(hangul, jeju)
         return v
+
+    def _add_spellings(self, hangul: dict[str, set[str]], jeju: JejuGeography) -> None:
+        """Every Hangul place, category and dish name also as visitors spell it
+        ('Hyeopjae', 'haejangguk'), unless the spelling names two things or is the
+        romanisation of a city or of the province ('jeju' from 제주항 is not 건입동)."""
+        taken = {
+            romanise(_compact(a))
+            for a in (*jeju.province_aliases, *self.cities, *self.product_cities, *self.outside)
+        }
+        spelt: dict[str, set[str]] = {}
+        for alias, regions in hangul.items():
+            for roman in _spellings(alias):
+                spelt.setdefault(roman, set()).update(regions)
+        for roman, regions in spelt.items():
+            if len(regions) == 1 and roman not in self.regions and roman not in taken:
+                self.regions[roman] = next(iter(regions))
+        for table in (self.categories, self.menus):
+            foods: dict[str, set[str]] = {}
+            for alias, name in table.items():
+                roman = romanise(_compact(alias))
+                if not alias.isascii() and len(roman) >= 3:
+                    foods.setdefault(roman, set()).add(name)
+            for roman, names in foods.items():
+                if len(names) == 1 and roman not in taken:
+                    table.setdefault(roman, next(iter(names)))
 
     def add_graph_names(self, rows: dict[str, list[dict[str, Any]]]) -> None:
         """Add names read from the graph (see `agent.cypher.VOCABULARY_QUERIES`)."""
@@ -143,7 +163,8 @@ def _spellings(name: str) -> set[str]:
     out = {romanise(compact)}
     for suffix in _SUFFIXES:
         stem = compact[: -len(suffix)]
-        if compact.endswith(suffix) and len(stem) >= 2 and not compact.endswith(("거리", "절리")):
+        whole = compact.endswith(("거리", "절리", "공항"))  # street, cliff, airport: not 리/항
+        if compact.endswith(suffix) and len(stem) >= 2 and not whole:
             head, tail = romanise(stem), romanise(suffix)
             out |= {head, f"{head}-{tail}", f"{head} {tail}", head + tail}
             break

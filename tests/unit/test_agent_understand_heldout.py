@@ -186,6 +186,8 @@ def test_a_place_the_vocabulary_does_not_hold_is_kept(
         ("도련1동 고기국수", "삼양동"),  # a 법정동 of the region, as written
         ("Hyeopjae beach cafe", "한림읍"),  # romanised stem
         ("woljeong-ri 카페", "구좌읍"),
+        ("Jeju airport near haejangguk", "용담동"),  # 'jeju' alone is the province, not 제주항
+        ("jeju heukdwaeji", None),
         ("에월에서 흑돼지", "애월읍"),  # ㅐ/ㅔ, two syllables before a postposition
         ("헙재 해변 근처 카페", "한림읍"),  # a vowel slip in a POI's name
         ("사계절 내내 좋은 카페", None),  # holds 사계 (안덕면) and is no place
