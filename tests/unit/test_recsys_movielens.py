@@ -60,6 +60,36 @@ def test_item_features_from_sibling_file(tmp_path: Path) -> None:
     assert np.all(feats.codes[0] == 0)
 
 
+def test_multi_hot_genres_share_one_feature_per_genre(tmp_path: Path) -> None:
+    data = load_movielens(
+        _write(tmp_path, with_items=True), name="tiny", min_item_count=1, genres="multi-hot"
+    )
+    feats = data.item_features
+    assert feats is not None and feats.names[-1] == "decade"
+    genres = [n.removeprefix("genre=") for n in feats.names[:-1]]
+    assert genres == sorted(
+        [
+            "Action",
+            "Crime",
+            "Thriller",
+            "Drama",
+            "Romance",
+            "War",
+            "Animation",
+            "Children's",
+            "Comedy",
+        ]
+    )
+    item = {data.item_ids[i]: i for i in range(1, data.n_items + 1)}
+    has = {
+        g: feats.vocab[f"genre={g}"][feats.column(f"genre={g}")[item["Heat (1995)"]]]
+        for g in genres
+    }
+    assert {g for g, v in has.items() if v == "1"} == {"Action", "Crime", "Thriller"}
+    # an item missing from the .item file is unknown (code 0) in every genre, not "no"
+    assert np.all(feats.codes[item["Rare One (1990)"]] == 0)
+
+
 def test_sample_users_keeps_items_and_sequences(tmp_path: Path) -> None:
     data = load_movielens(_write(tmp_path, with_items=True), name="tiny", min_item_count=1)
     one = data.sample_users(1, seed=3)
