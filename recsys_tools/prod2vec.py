@@ -192,15 +192,18 @@ class ItemEmbeddings:
         top = np.argsort(-sims, kind="stable")[:k]
         return [(int(i), float(sims[i])) for i in top]
 
-    def save(self, path: Path) -> None:
+    def save(self, path: Path, fingerprint: str | None = None) -> None:
+        """`fingerprint`: what the vectors were trained from (recsys_tools.travel)."""
         path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(
-            path,
-            vectors=self.vectors,
-            item_ids=np.array(self.item_ids, dtype=object),
-            popularity=self.popularity,
-            config=np.array([repr(self.config)]),
-        )
+        arrays: dict[str, Any] = {
+            "vectors": self.vectors,
+            "item_ids": np.array(self.item_ids, dtype=object),
+            "popularity": self.popularity,
+            "config": np.array([repr(self.config)]),
+        }
+        if fingerprint is not None:
+            arrays["fingerprint"] = np.array([fingerprint])
+        np.savez(path, **arrays)
 
     @classmethod
     def load(cls, path: Path) -> ItemEmbeddings:

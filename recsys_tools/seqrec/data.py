@@ -199,6 +199,12 @@ class SeqDataset:
                 candidates=cands,
             )
 
+    def max_negatives(self) -> int:
+        """The most sampled-protocol negatives every evaluation user can be given: the
+        catalogue less the longest set of items one user has seen."""
+        seen = max((len(set(self.sequences[u].tolist())) for u in self.eval_users()), default=0)
+        return self.n_items - seen
+
     def sampled_negatives(self, split: Split, n: int, seed: int = 0) -> np.ndarray:
         """`n` negatives per evaluation user, drawn by popularity without replacement among
         items the user has not interacted with (the BERT4Rec paper's protocol): [U_eval n].

@@ -55,13 +55,15 @@ def run_experiment(
     log: bool = True,
     refit_with_valid: bool = False,
     test_negatives: int = 100,
+    checkpoint_meta: dict[str, Any] | None = None,
 ) -> tuple[ExperimentResult, Recommender]:
     """Train with early stopping on validation, then test. With `refit_with_valid`, a fresh
     model is then trained on training + validation items for the best epoch count found
     (no model selection in that phase) and it is the one tested and saved: the BERT4Rec
     authors' protocol, and the fair one to compare with their published figures.
     `test_negatives`: sampled-protocol negatives per test user (100 in the paper; fewer
-    only for catalogues too small to hold 100 unseen items)."""
+    only for catalogues too small to hold 100 unseen items). `checkpoint_meta` is added to
+    the saved checkpoint's meta (e.g. the fingerprint of the run that made it)."""
     # Seed before building: otherwise the initial weights depend on whatever drew from the
     # global RNG earlier in the process (e.g. the previous seed of a comparison).
     torch.manual_seed(train_cfg.seed)
@@ -143,6 +145,7 @@ def run_experiment(
                 "test_sampled": sampled,
                 "test_full": full,
                 "train_config": dataclasses.asdict(train_cfg),
+                **(checkpoint_meta or {}),
             }
             save_checkpoint(checkpoint, model.cpu(), kind, data, meta)
             model.to(device)

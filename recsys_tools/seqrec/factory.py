@@ -128,6 +128,11 @@ def save_checkpoint(
     )
 
 
+def read_checkpoint_meta(path: Path) -> dict[str, Any]:
+    """A checkpoint's meta (dataset, validation figure, fingerprint) without building its model."""
+    return dict(torch.load(path, map_location="cpu", weights_only=False)["meta"])
+
+
 def load_checkpoint(path: Path, device: str = "cpu") -> LoadedModel:
     blob = torch.load(path, map_location=device, weights_only=False)
     feats = blob["features"]

@@ -23,6 +23,9 @@ FusionOpt = Annotated[
     str | None,
     typer.Option(help="Meta-* only: side-information fusion, concat|sum|gate (default: sum)"),
 ]
+Force = Annotated[
+    bool, typer.Option(help="retrain even when the saved model came from this data and settings")
+]
 IdDropout = Annotated[
     float | None,
     typer.Option(help="Meta-* only: P(an item's ID row is zeroed in a training batch)"),
@@ -41,6 +44,16 @@ def _knobs(dropout: float | None, fusion: str | None, id_dropout: float | None) 
     return TransformerKnobs(dropout=dropout, fusion=fusion, id_dropout=id_dropout)  # type: ignore[arg-type]
 
 
+def _up_to_date(path: Path, key: str, force: bool) -> bool:
+    """True (and says so) when `path` was trained from this data and these settings."""
+    from recsys_tools.travel import saved_fingerprint
+
+    if force or saved_fingerprint(path) != key:
+        return False
+    typer.echo(f"{path} is up to date (fingerprint {key}); nothing to do (--force retrains)")
+    return True
+
+
 def _make_seq_command(kind: str) -> Callable[..., None]:
     def command(
         scale: Scale = None,
@@ -53,10 +66,32 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
         dropout: Dropout = None,
         fusion: FusionOpt = None,
         id_dropout: IdDropout = None,
+        force: Force = False,
     ) -> None:
-        from recsys_tools.travel import train_travel_model
+        from recsys_tools.travel import (
+            train_travel_model,
+            travel_fingerprint,
+            travel_paths,
+        )
         from tripgraph.settings import get_settings
 
+        settings = get_settings()
+        data_dir, model_dir, _, _ = travel_paths(settings, scale)
+        knobs = _knobs(dropout, fusion, id_dropout)
+        key = travel_fingerprint(
+            data_dir,
+            kind,
+            {
+                "epochs": epochs,
+                "minutes": minutes,
+                "lr": lr,
+                "batch_size": batch_size,
+                "seed": seed,
+                "knobs": knobs,
+            },
+        )
+        if _up_to_date(model_dir / f"{kind}.pt", key, force):
+            return
         result = train_travel_model(
             kind,
             scale=scale,
@@ -66,8 +101,9 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
             batch_size=batch_size,
             seed=seed,
             register=register,
-            knobs=_knobs(dropout, fusion, id_dropout),
-            settings=get_settings(),
+            knobs=knobs,
+            settings=settings,
+            fingerprint=key,
         )
         typer.echo(
             f"{kind}: test NDCG@10 sampled={result.test_sampled['NDCG@10']:.4f} "
@@ -79,7 +115,10 @@ def _make_seq_command(kind: str) -> Callable[..., None]:
             )
         )
 
-    command.__doc__ = f"Train {kind} on the travel click logs (JSON under runs/recsys/)."
+    command.__doc__ = (
+        f"Train {kind} on the travel click logs (JSON under runs/recsys/); a no-op when the "
+        "saved model came from the same data and settings."
+    )
     return command
 
 
@@ -90,11 +129,23 @@ def _make_embedding_command(name: str) -> Callable[..., None]:
         dim: Annotated[int, typer.Option(help="embedding width")] = 32,
         meta_weight: Annotated[float, typer.Option(help="λ of the metadata loss terms")] = 0.5,
         seed: Annotated[int, typer.Option(help="random seed")] = 0,
+        force: Force = False,
     ) -> None:
-        from recsys_tools.travel import train_travel_embeddings
+        from recsys_tools.travel import (
+            train_travel_embeddings,
+            travel_fingerprint,
+            travel_paths,
+        )
         from tripgraph.settings import get_settings
 
+        settings = get_settings()
+        data_dir, model_dir, _, _ = travel_paths(settings, scale)
         lam = meta_weight if name == "meta-prod2vec" else 0.0
+        key = travel_fingerprint(
+            data_dir, name, {"epochs": epochs, "dim": dim, "meta_weight": lam, "seed": seed}
+        )
+        if _up_to_date(model_dir / f"{name}.npz", key, force):
+            return
         report = train_travel_embeddings(
             name,
             scale=scale,
@@ -102,7 +153,8 @@ def _make_embedding_command(name: str) -> Callable[..., None]:
             dim=dim,
             meta_weight=lam,
             seed=seed,
-            settings=get_settings(),
+            settings=settings,
+            fingerprint=key,
         )
         m = report["next_item"]
         typer.echo(
@@ -110,7 +162,10 @@ def _make_embedding_command(name: str) -> Callable[..., None]:
             f"plot {report['plot']}"
         )
 
-    command.__doc__ = f"Train {name} over view sessions (vectors, JSON and a t-SNE PNG)."
+    command.__doc__ = (
+        f"Train {name} over view sessions (vectors, JSON and a t-SNE PNG); a no-op when the "
+        "saved vectors came from the same data and settings."
+    )
     return command
 
 
