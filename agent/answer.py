@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from agent import cypher as Q
 from agent.relaxation import RUNG_BEYOND
 from agent.state import Mode, Pick, Slots, StepMode, ToolOutcome
 from prompts import agent as P
@@ -55,7 +56,9 @@ def _where_what(slots: Slots) -> tuple[str, str]:
     where = f"{slots.region or slots.city} " if (slots.region or slots.city) else "제주 "
     what_parts = []
     if slots.party:
-        what_parts.append(f"{with_particle(slots.party)} 함께 갈")
+        what_parts.append(
+            P.PARTY_PHRASES.get(slots.party) or f"{with_particle(slots.party)} 함께 갈"
+        )
     occ = load_understanding_vocab().occasion(slots.occasion)
     who = " ".join(
         x
@@ -90,13 +93,28 @@ def not_in_graph_lines(slots: Slots) -> list[str]:
     return lines
 
 
+def exclusion_lines(slots: Slots) -> list[str]:
+    """What the ask ruled out, said back, and the cafes a meal ask leaves out when it names
+    no food (with a food named the category already says what was searched)."""
+    lines = []
+    ruled_out = [*slots.exclude_categories, *slots.exclude_menus]
+    if ruled_out:
+        foods = ", ".join(ruled_out)
+        lines.append(P.ANSWER_EXCLUDED.format(foods=foods + topic_particle(foods)))
+    if slots.meal and not (slots.category or slots.menu or slots.stand_ins):
+        cafes = "·".join(c for c in Q.excluded_categories(slots) if c not in ruled_out)
+        if cafes:
+            lines.append(P.ANSWER_MEAL.format(cafes=cafes, particle=topic_particle(cafes)))
+    return lines
+
+
 def recommendation_text(
     slots: Slots, picks: list[Pick], notes: list[str], mode: str, nearby_km: float = 10.0
 ) -> str:
     """The answer: what the graph does not hold, a header that agrees with the picks, each
     pick with its match, reasons, evidence and what it relaxes, then the notes."""
     where, what = _where_what(slots)
-    lines = not_in_graph_lines(slots)
+    lines = not_in_graph_lines(slots) + exclusion_lines(slots)
     if slots.unknown_place and not (slots.region or slots.city):
         place = slots.unknown_place
         lines.append(P.ANSWER_UNKNOWN_PLACE.format(place=place, particle=topic_particle(place)))

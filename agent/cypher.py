@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from agent.state import Slots
-from tripgraph.vocab import ATTRIBUTES
+from tripgraph.vocab import ATTRIBUTES, load_categories
 
 # One read: the user, and each review they wrote with its merchant's facts.
 PROFILE_QUERY = (
@@ -126,8 +126,9 @@ def _merchant_conditions(
     must_haves: bool = True,
 ) -> list[str]:
     """WHERE conditions on `m` for the place (`regions`, else the region, else the city),
-    the category (else the stand-in categories) and (unless `must_haves=False`) the
-    must-have attributes; their parameters are added to `params`."""
+    the category (else the stand-in categories), what the ask rules out (never relaxed) and
+    (unless `must_haves=False`) the must-have attributes; their parameters are added to
+    `params`."""
     where: list[str] = []
     if regions is not None:
         where.append("m.region IN $regions")
@@ -145,11 +146,26 @@ def _merchant_conditions(
         # What the graph does not hold (술집) is searched as its nearest categories.
         where.append("m.category IN $categories")
         params["categories"] = list(slots.stand_ins)
+    excluded = excluded_categories(slots)
+    if excluded:
+        where.append("NOT m.category IN $exclude_categories")
+        params["exclude_categories"] = excluded
+    for i, menu in enumerate(slots.exclude_menus):
+        # One fixed clause per ruled-out dish; the dish travels as a parameter.
+        where.append(f"NOT (m)-[:SERVES]->(:Menu {{name: $exclude_menu_{i}}})")
+        params[f"exclude_menu_{i}"] = menu
     if must_haves:
         for attr in slots.must_haves:
             if attr in ATTRIBUTES:  # allowlisted property names only
                 where.append(f"m.{attr} = true")
     return where
+
+
+def excluded_categories(slots: Slots) -> list[str]:
+    """The categories no pick may have: those the ask rules out, and on a meal ask (점심,
+    밥집) the cafe-kind ones (카페, 베이커리, 브런치)."""
+    cafes = load_categories().names_of_kind("cafe") if slots.meal else ()
+    return list(dict.fromkeys([*slots.exclude_categories, *cafes]))
 
 
 def candidate_query(

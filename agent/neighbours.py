@@ -69,19 +69,25 @@ def vector_widen(
         hits = _index_hits(deps, "review_embedding", vector, deps.config.vector_k)
     except VECTOR_ERRORS as exc:
         return [], f"리뷰 벡터 검색을 쓸 수 없어요: {str(exc)[:80]}"
-    ids = [i for i in dict.fromkeys(hits) if i not in have]
-    if ids:
-        # Filter in the graph first: fetching every hit's node costs more than the search.
-        regions = None
-        if slots.region:
-            regions = [slots.region, *search_regions(deps.vocab, slots.region, deps.config)]
-        cypher, params = Q.candidate_query(slots, len(ids), regions=regions, ids=ids)
-        rows = deps.store.read(
-            cypher, params, timeout_ms=deps.config.query_timeout_ms, max_rows=len(ids)
-        ).rows
-        keep = {r["merchant_id"] for r in rows}
-        ids = [i for i in ids if i in keep]
+    ids = _in_graph(deps, slots, [i for i in dict.fromkeys(hits) if i not in have])
     return _admitted(deps, ids, "vector", slots, menu_ids), None
+
+
+def _in_graph(deps: AgentDeps, slots: Slots, ids: list[str]) -> list[str]:
+    """The `ids` (in order) that meet the hard constraints in the asked region or its
+    neighbours, filtered by the graph: fetching every hit's node costs more than the
+    search, and a ruled-out dish is checked only there."""
+    if not ids:
+        return ids
+    regions = None
+    if slots.region:
+        regions = [slots.region, *search_regions(deps.vocab, slots.region, deps.config)]
+    cypher, params = Q.candidate_query(slots, len(ids), regions=regions, ids=ids)
+    rows = deps.store.read(
+        cypher, params, timeout_ms=deps.config.query_timeout_ms, max_rows=len(ids)
+    ).rows
+    keep = {r["merchant_id"] for r in rows}
+    return [i for i in ids if i in keep]
 
 
 def graph_backfill(
@@ -115,5 +121,7 @@ def graph_backfill(
     except VECTOR_ERRORS as exc:
         return [], f"그래프 임베딩 인덱스를 쓸 수 없어 보강을 건너뛰었어요: {str(exc)[:80]}"
     ids = [i for i in hits if i not in have]
+    if slots.exclude_menus:
+        ids = _in_graph(deps, slots, ids)
     out = _admitted(deps, ids, "graph_embedding", slots, menu_ids, limit=need)
     return out, f"그래프 임베딩 보강으로 {len(out)}곳을 더했어요"

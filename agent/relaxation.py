@@ -48,8 +48,9 @@ def violations(
     deps: AgentDeps, c: Candidate, slots: Slots, menu_ids: set[str] | None
 ) -> list[str] | None:
     """The hard constraints a candidate misses, as disclosure notes ([] = meets them all);
-    None when it can never be shown (excluded by the user)."""
-    if c.merchant_id in slots.exclude_ids:
+    None when it can never be shown (ruled out by the user: the merchant, or its category).
+    A ruled-out dish is checked by the queries alone (`candidate_query`)."""
+    if c.merchant_id in slots.exclude_ids or c.category in Q.excluded_categories(slots):
         return None
     notes: list[str] = []
     if slots.region and c.region != slots.region:
@@ -136,7 +137,13 @@ def _food_variants(slots: Slots, vocab: Vocabulary) -> list[Slots]:
         else list(vocab.menu_categories.get(slots.menu or "", ()))
     )
     base += list(slots.stand_ins)
-    related = [r for c in base for r in vocab.extra.related_categories.get(c, ()) if r not in base]
+    excluded = set(Q.excluded_categories(slots))
+    related = [
+        r
+        for c in base
+        for r in vocab.extra.related_categories.get(c, ())
+        if r not in base and r not in excluded
+    ]
     if related:
         out.append(
             slots.model_copy(

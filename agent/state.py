@@ -21,7 +21,8 @@ PriceWish = Literal["cheap", "expensive"]
 
 class Slots(BaseModel):
     """What the user asked for. Hard constraints: region/city (relaxable to nearby regions,
-    always disclosed), category, menu, must_haves, price, max_avg_price, exclude_ids."""
+    always disclosed), category, menu, must_haves, price, max_avg_price; never relaxed:
+    exclude_ids, exclude_categories, exclude_menus, meal."""
 
     region: str | None = Field(None, description="Jeju region (읍·면·동) name, e.g. 애월읍")
     city: str | None = Field(None, description="제주시 / 서귀포시 when no region is given")
@@ -53,6 +54,15 @@ class Slots(BaseModel):
     stand_ins: list[str] = Field(
         default_factory=list,
         description="categories searched instead of what the graph does not hold, nearest first",
+    )
+    exclude_categories: list[str] = Field(
+        default_factory=list, description="categories the ask rules out (흑돼지 말고): never picked"
+    )
+    exclude_menus: list[str] = Field(
+        default_factory=list, description="dishes the ask rules out: no merchant serving one"
+    )
+    meal: bool = Field(
+        False, description="a meal ask (점심, 밥집) naming no cafe-kind food: no cafe is picked"
     )
     user_id: str | None = Field(None, description="user for personalised products")
     product_id: str | None = Field(None, description="product for 'viewed together'")

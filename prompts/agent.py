@@ -209,6 +209,13 @@ ANSWER_NOT_IN_GRAPH_ATTRIBUTE = PromptTemplate(
     "그래프에는 {label} 정보가 없어서 그 조건은 확인하지 못했어요. 나머지 조건으로 골랐어요.",
     ("label",),
 )
+# What the ask ruled out ('흑돼지 말고'), and cafes left out of a meal ask naming no food.
+ANSWER_EXCLUDED = PromptTemplate(
+    "answer.excluded", "말씀하신 대로 {foods} 빼고 골랐어요.", ("foods",)
+)
+ANSWER_MEAL = PromptTemplate(
+    "answer.meal", "식사할 곳이라 {cafes}{particle} 뺐어요.", ("cafes", "particle")
+)
 ANSWER_OUTSIDE = PromptTemplate(
     "answer.outside",
     "그래프에는 제주 가게만 있어서 {place}의 가게는 추천할 수 없어요. 대신 제주에서 찾았어요.",
@@ -414,6 +421,12 @@ REASONS = {
     "taste_age": PromptTemplate(
         "reason.taste_age", "취향: 손님 {pct}%가 회원님과 같은 {label}예요", ("pct", "label")
     ),
+}
+# Who the ask is for, as the header says it ('부모님과 함께 갈 흑돼지'); a party not listed
+# reads "<party>와/과 함께 갈".
+PARTY_PHRASES = {
+    "혼자": "혼자 갈",
+    "커플": "둘이 갈",
 }
 ATTRIBUTE_LABELS = {
     "parking": "주차 가능",

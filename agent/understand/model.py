@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Literal
 
 from agent.state import Slots, Turn, Understanding
 from agent.understand.matching import _WORD, _has
-from agent.understand.refine import refine
+from agent.understand.refine import refine, settle_exclusions
 from agent.understand.rules import (
     _CYPHER_START,
     DAY_MARK,
@@ -21,6 +21,7 @@ from agent.understand.rules import (
     _place_slots,
     _profile_slots,
     _rule_slots,
+    exclusion_slots,
     parse_question,
 )
 from agent.understand.vocabulary import Vocabulary
@@ -50,8 +51,15 @@ def slots_from_entities(
     label covers (ids, price caps, merchant names) come from the same rules as the parser."""
     slots = Slots()
     signals: list[str] = []
-    cut = question.find("말고")
-    ents = [e for e in extraction.entities if cut < 0 or e.start > cut]
+    # Spans of a ruled-out food are blanked ('흑돼지 말고'); before a '말고' left over is
+    # the place moved away from ('애월 말고 협재').
+    wanted = exclusion_slots(question, vocab, slots, signals)
+    cut = wanted.find("말고")
+    ents = [
+        e
+        for e in extraction.entities
+        if (cut < 0 or e.start > cut) and wanted[e.start : e.end].strip()
+    ]
 
     def joined(labels: tuple[str, ...]) -> str:
         return " ".join(e.text for e in ents if e.label in labels)
@@ -60,6 +68,7 @@ def slots_from_entities(
     _food_slots(joined(("CATEGORY", "MENU")), vocab, slots, signals)
     _profile_slots(joined(PROFILE_LABELS), vocab, slots, signals)
     _rule_slots(question, vocab, slots, signals)
+    settle_exclusions(slots, vocab)
     return slots, signals
 
 
@@ -89,7 +98,7 @@ def parse_with_model(
     ):
         return Parsed(
             intent,
-            refine(previous, slots, signals, q, fw),
+            refine(previous, slots, signals, q, vocab),
             followup=True,
             signals=[*signals, "followup"],
         )

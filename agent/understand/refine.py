@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from agent.state import Slots, Turn
 from agent.understand.matching import _has
-from tripgraph.vocab.understanding import (
-    FollowupWords,
-)
+from agent.understand.vocabulary import Vocabulary
+from tripgraph.vocab import load_categories
 
 
 def refine(
-    previous: Turn, new: Slots, signals: list[str], question: str, words: FollowupWords
+    previous: Turn, new: Slots, signals: list[str], question: str, vocab: Vocabulary
 ) -> Slots:
-    """The previous turn's slots with this turn's changes applied (`words`: what makes it
-    cheaper, pricier or other places)."""
+    """The previous turn's slots with this turn's changes applied (the vocabulary's
+    follow-up words say what makes it cheaper, pricier or other places)."""
+    words = vocab.extra.followup_words
     out = previous.slots.model_copy(deep=True)
     if "region" in signals:
         out.region, out.city, out.poi = new.region, new.city, new.poi
@@ -43,6 +43,18 @@ def refine(
         out.not_in_graph, out.stand_ins = [], []
     if "age" in signals:
         out.age_band = new.age_band
+    # What was ruled out stays ruled out ('흑돼지 말고' then '더 싼 데는?'); a food named
+    # again is wanted again.
+    wanted = {new.category, new.menu}
+    out.exclude_categories = [
+        c
+        for c in dict.fromkeys([*out.exclude_categories, *new.exclude_categories])
+        if c not in wanted
+    ]
+    out.exclude_menus = [
+        m for m in dict.fromkeys([*out.exclude_menus, *new.exclude_menus]) if m not in wanted
+    ]
+    out.meal = out.meal or new.meal
     for attr in new.must_haves:
         if attr not in out.must_haves:
             out.must_haves.append(attr)
@@ -68,4 +80,22 @@ def refine(
         )
     if new.count != 3:
         out.count = new.count
+    settle_exclusions(out, vocab)
     return out
+
+
+def settle_exclusions(slots: Slots, vocab: Vocabulary) -> None:
+    """An asked food that is also ruled out ('고기국수 말고 다른 국수') becomes its related
+    categories less the excluded ones; a meal that names a cafe-kind food is no meal ask."""
+    excluded = set(slots.exclude_categories)
+    if slots.category in excluded:
+        related = vocab.extra.related_categories.get(slots.category or "", ())
+        slots.category = None
+        slots.stand_ins = [c for c in related if c not in excluded]
+    if slots.menu in slots.exclude_menus:
+        slots.menu = None
+    slots.stand_ins = [c for c in slots.stand_ins if c not in excluded]
+    cafes = set(load_categories().names_of_kind("cafe"))
+    named = {slots.category, *slots.stand_ins, *vocab.menu_categories.get(slots.menu or "", ())}
+    if named & cafes:
+        slots.meal = False

@@ -18,7 +18,7 @@ from agent.understand.matching import (
     find_all,
     fuzzy_find,
 )
-from agent.understand.refine import refine
+from agent.understand.refine import refine, settle_exclusions
 from agent.understand.vocabulary import Vocabulary
 from tripgraph.vocab import (
     load_attributes,
@@ -326,6 +326,16 @@ def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
     return found[0].canonical if found else None
 
 
+def _generic_name(name: str, vocab: Vocabulary) -> bool:
+    """A business name made only of a place and a kind of food ('애월 카페', '제주 흑돼지'):
+    in a question those words are the place and the food, not the business."""
+    rest = name
+    for table in (vocab.regions, vocab.cities, vocab.categories):
+        for m in find_all(rest, table):
+            rest = rest[: m.start] + " " * (m.end - m.start) + rest[m.end :]
+    return not _compact(rest)
+
+
 def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
     """Slots no entity label covers (ids, price caps, pick count, merchant names, product
     city and type): read by patterns from the whole question on every path."""
@@ -346,7 +356,7 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
         slots.product_id = m.group(0).upper()
     compact = _compact(q)
     for key in sorted(vocab.merchants, key=len, reverse=True):
-        if len(key) >= 3 and key in compact:
+        if len(key) >= 3 and key in compact and not _generic_name(vocab.merchants[key], vocab):
             slots.merchant_name = vocab.merchants[key]
             signals.append("merchant")
             break
@@ -360,17 +370,87 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
             break
 
 
+@dataclass
+class Exclusions:
+    """What an ask rules out: the foods named right before an exclusion word, and the text
+    with those foods and their words blanked (positions kept) for the other readers."""
+
+    text: str
+    categories: list[str] = field(default_factory=list)
+    menus: list[str] = field(default_factory=list)
+
+
+@cache
+def _joiner_gap(joiners: tuple[str, ...]) -> re.Pattern[str]:
+    alt = "|".join(sorted(map(re.escape, joiners), key=len, reverse=True))
+    return re.compile(rf"(?:\s|{alt})*")
+
+
+def exclusions(text: str, vocab: Vocabulary) -> Exclusions:
+    """The foods the ask rules out ('흑돼지 말고 다른 거', '회 안 먹는 부모님', '회나 초밥은
+    빼고'): each category or dish followed by an exclusion word with only joiners between,
+    chained backwards over joiners. A place before '말고' ('애월 말고 협재') is left alone:
+    that is a place moved away from, read by `_place_slots`."""
+    words = vocab.extra.exclusion_words
+    gap = _joiner_gap(words.joiners)
+    foods = sorted(
+        [*find_all(text, vocab.categories), *find_all(text, vocab.menus)], key=lambda m: m.start
+    )
+    low = text.lower()
+    out = Exclusions(text)
+    taken: list[Match] = []
+    for word in sorted(words.after, key=len, reverse=True):
+        start = 0
+        while (pos := low.find(word, start)) >= 0:
+            start = pos + len(word)
+            if out.text[pos : pos + len(word)] != text[pos : pos + len(word)]:
+                continue  # inside a longer word already read ('말고는' before '말고')
+            end, chain = pos, list[Match]()
+            for m in reversed([f for f in foods if f.end <= pos]):
+                if not gap.fullmatch(text[m.end : end]):
+                    break
+                if not any(m.overlaps(t) for t in chain):
+                    chain.append(m)
+                end = m.start
+            if not chain:
+                continue
+            for m in chain:
+                kind = out.categories if m.canonical in vocab.categories.values() else out.menus
+                if m.canonical not in kind:
+                    kind.append(m.canonical)
+                taken.append(m)
+            out.text = out.text[:pos] + " " * len(word) + out.text[pos + len(word) :]
+    for m in taken:
+        out.text = out.text[: m.start] + " " * (m.end - m.start) + out.text[m.end :]
+    return out
+
+
+def exclusion_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> str:
+    """What `q` rules out and whether it asks for a meal, into `slots`; returns `q` with
+    the ruled-out foods and their words blanked, for the readers of what is wanted."""
+    ruled_out = exclusions(q, vocab)
+    if ruled_out.categories or ruled_out.menus:
+        slots.exclude_categories, slots.exclude_menus = ruled_out.categories, ruled_out.menus
+        signals.append("exclusion")
+    slots.meal = _has(q, vocab.extra.exclusion_words.meal)
+    return ruled_out.text
+
+
 def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     """Slots present in this question alone, and which signals fired."""
     q = question
     signals: list[str] = []
     slots = Slots()
-    # "애월 말고 협재로": entities before '말고' are what the user moves away from.
-    head = q.split("말고", 1)[1] if "말고" in q else q
-    _place_slots(head, vocab, slots, signals, last="말고" in q)
-    _food_slots(head, vocab, slots, signals)
+    text = exclusion_slots(q, vocab, slots, signals)
+    # "애월 말고 협재로": a place before a '말고' left after the foods is the place the
+    # user moves away from; the food is read from the whole ask.
+    moved = "말고" in text
+    head = text.split("말고", 1)[1] if moved else text
+    _place_slots(head, vocab, slots, signals, last=moved)
+    _food_slots(text, vocab, slots, signals)
     _profile_slots(q, vocab, slots, signals)
     _rule_slots(q, vocab, slots, signals)
+    settle_exclusions(slots, vocab)
     return slots, signals
 
 
@@ -398,6 +478,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         "product_city",
         "unheld",
         "outside",
+        "exclusion",
     } & set(signals)
     iw, fw = vocab.extra.intent_words, vocab.extra.followup_words
     if _has(q, iw.graph) and (domain or any(w in q for w in iw.graph_subjects)):
@@ -438,12 +519,12 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     if is_followup and previous is not None and not _has(q, iw.offtopic):
         return Parsed(
             "recommend_place",
-            refine(previous, slots, signals, q, fw),
+            refine(previous, slots, signals, q, vocab),
             followup=True,
             signals=[*signals, "followup"],
         )
 
-    food = _has(q, iw.recommend) or bool({"category", "menu", "unheld"} & set(signals))
+    food = _has(q, iw.recommend) or bool({"category", "menu", "unheld", "exclusion"} & set(signals))
     if _has(q, iw.offtopic) or not (
         domain or (food and {"party", "must_have", "price", "unknown_place"} & set(signals))
     ):
@@ -459,6 +540,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
             "unheld",
             "outside",
             "unknown_place",
+            "exclusion",
         }
         & set(signals)
     ):

@@ -160,7 +160,14 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     assert v.complaint_markers and "별로" in v.complaint_markers
     words = [w for u in v.unheld for w in u.words]
     assert not _dupes(words) and not _dupes([u.label for u in v.unheld])
-    assert v.version == 4
+    assert v.version == 5
+    ex = v.exclusion_words
+    assert "말고" in ex.after and "안 먹" in ex.after and not _dupes(list(ex.after))
+    assert ex.joiners and not set(ex.joiners) & set(ex.after)
+    # a meal word never names a cafe-kind food: '식사' must not exclude what it asks for
+    cafes = dining.names_of_kind("cafe")
+    cafe_words = {w for c in cafes for w in (c, *dining.aliases[c])}
+    assert ex.meal and not set(ex.meal) & cafe_words
     pw = v.place_words
     assert pw.before and pw.suffixes and not _dupes(list(pw.before) + list(pw.suffixes))
     assert "에서" in pw.before and "여기" in pw.not_places

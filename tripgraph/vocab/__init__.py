@@ -419,6 +419,10 @@ class Dining:
                 return spec
         raise KeyError(f"unknown category {name!r}")
 
+    def names_of_kind(self, kind: CategoryKind) -> tuple[str, ...]:
+        """The categories of one kind ('cafe': 카페, 베이커리, 브런치), in file order."""
+        return tuple(spec.name for spec in self.categories if spec.kind == kind)
+
 
 def _prior(values: Any, where: str) -> tuple[float, float, float, float]:
     if len(values) != 4:

@@ -69,6 +69,15 @@ class FollowupWords:
 
 
 @dataclass(frozen=True)
+class ExclusionWords:
+    """What an ask rules out and that it is for a meal (`[exclusion]`)."""
+
+    after: tuple[str, ...]  # after a food: it is excluded ('말고', '안 먹', '빼고' …)
+    joiners: tuple[str, ...]  # may stand between the food and the word ('랑', '나', ',')
+    meal: tuple[str, ...]  # an ask for a meal: no cafe unless one is named
+
+
+@dataclass(frozen=True)
 class PlaceWords:
     """How an ask names a place the vocabulary does not hold (`[place]`)."""
 
@@ -85,6 +94,7 @@ class UnderstandingVocab:
     version: int
     intent_words: IntentWords
     followup_words: FollowupWords
+    exclusion_words: ExclusionWords
     product_types: dict[str, tuple[str, ...]]  # product type → words, first match wins
     party_order: tuple[str, ...]
     party_words: dict[str, tuple[str, ...]]
@@ -136,6 +146,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         version=int(data["version"]),
         intent_words=_word_lists(IntentWords, data["intent"], "intent"),
         followup_words=_word_lists(FollowupWords, data["followup"], "followup"),
+        exclusion_words=_word_lists(ExclusionWords, data["exclusion"], "exclusion"),
         product_types={k: _strs(v) for k, v in data["product_types"].items()},
         party_order=_strs(party["order"]),
         party_words={k: _strs(v) for k, v in party["words"].items()},

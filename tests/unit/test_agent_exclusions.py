@@ -1,0 +1,139 @@
+"""What an ask rules out ('흑돼지 말고', '회 안 먹는 부모님') and meal asks (점심, 밥집), as a
+traveller says them: read by the parser and the model path, kept through follow-ups and
+relaxation, in the Cypher, and said back in the answer. Gazetteer vocabulary, no DB."""
+
+from __future__ import annotations
+
+import pytest
+
+from agent import cypher as Q
+from agent import relaxation as R
+from agent.answer import recommendation_text
+from agent.config import AgentConfig
+from agent.state import Candidate, Pick, Slots, Turn
+from agent.understand import Vocabulary, parse_question
+from agent.understand.model import slots_from_entities
+from tests.unit.test_agent_relaxation import _deps
+from tests.unit.test_agent_understand_model import _ex
+
+
+@pytest.fixture(scope="module")
+def vocab() -> Vocabulary:
+    return Vocabulary.from_gazetteer()
+
+
+@pytest.mark.parametrize(
+    ("question", "region", "category", "excluded", "meal"),
+    [
+        # Before this change: out of scope (the place was cut off with what came before 말고).
+        ("표선에서 흑돼지 말고 다른 거 먹고 싶어", "표선면", None, ["흑돼지"], False),
+        # Before: category 회, the very food the parents do not eat.
+        ("회 안 먹는 부모님이랑 성산에서 저녁", "성산읍", None, ["회"], True),
+        ("돼지고기 못 먹는 친구랑 함덕에서 점심", "조천읍", None, ["흑돼지"], True),
+        ("애월 카페 말고 밥집", "애월읍", "한식", ["카페"], True),
+        ("회나 초밥은 빼고 중문에서 저녁 먹을 곳", "중문동", None, ["일식", "회"], True),
+        ("아이가 해산물 알레르기 있어요 한림 식당 추천", "한림읍", None, ["해산물"], True),
+        ("흑돼지는 질려서 다른 거 애월", "애월읍", None, ["흑돼지"], False),
+        ("점심 먹고 갈 카페 애월", "애월읍", "카페", [], False),  # a cafe named: no meal ask
+    ],
+)
+def test_ruled_out_food_is_excluded_and_the_place_still_read(
+    vocab: Vocabulary,
+    question: str,
+    region: str,
+    category: str | None,
+    excluded: list[str],
+    meal: bool,
+) -> None:
+    parsed = parse_question(question, vocab)
+    s = parsed.slots
+    assert parsed.intent == "recommend_place", question
+    assert (s.region, s.category, s.meal) == (region, category, meal), s
+    assert sorted(s.exclude_categories) == sorted(excluded)
+
+
+def test_the_excluded_food_asked_again_becomes_its_related_kinds(vocab: Vocabulary) -> None:
+    s = parse_question("고기국수 말고 다른 국수 먹을 데 제주시", vocab).slots
+    assert s.city == "제주시" and s.category is None
+    assert s.exclude_categories == ["고기국수"] and s.stand_ins == ["해장국", "한식"]
+
+
+def test_a_place_before_malgo_is_still_a_place_moved_from(vocab: Vocabulary) -> None:
+    s = parse_question("애월 말고 협재 흑돼지", vocab).slots
+    assert (s.region, s.category, s.exclude_categories) == ("한림읍", "흑돼지", [])
+
+
+def test_a_food_not_next_to_the_word_is_not_excluded(vocab: Vocabulary) -> None:
+    # '흑돼지' is what is wanted; '말고' refers to the place.
+    s = parse_question("흑돼지 먹고 싶은데 애월 말고 한림에서", vocab).slots
+    assert (s.region, s.category, s.exclude_categories) == ("한림읍", "흑돼지", [])
+
+
+def _turn(**slots: object) -> Turn:
+    pick = Pick(
+        merchant_id="M1", name="a", region="애월읍", category="흑돼지", reasons=["r"], evidence=[]
+    )
+    return Turn(question="q", intent="recommend_place", slots=Slots(**slots), picks=[pick])
+
+
+def test_a_followup_rules_out_the_last_food_and_keeps_it_out(vocab: Vocabulary) -> None:
+    prev = _turn(region="애월읍", city="제주시", category="흑돼지", party="부모님")
+    first = parse_question("흑돼지 말고 다른 거는?", vocab, prev)
+    s = first.slots
+    assert first.followup and (s.region, s.party) == ("애월읍", "부모님")
+    assert s.category is None and s.exclude_categories == ["흑돼지"]
+    assert s.stand_ins == ["돈까스", "한식"]  # what a local names instead
+    cheaper = parse_question("더 저렴한 곳은?", vocab, Turn(**{**prev.model_dump(), "slots": s}))
+    assert cheaper.slots.exclude_categories == ["흑돼지"]
+    again = parse_question("그럼 흑돼지로", vocab, Turn(**{**prev.model_dump(), "slots": s}))
+    assert again.slots.category == "흑돼지" and again.slots.exclude_categories == []
+
+
+def test_the_model_path_drops_the_spans_of_a_ruled_out_food(vocab: Vocabulary) -> None:
+    q = "표선에서 흑돼지 말고 다른 거 먹고 싶어"
+    ex = _ex(q, "recommend_place", 0.9, ("REGION", "표선"), ("CATEGORY", "흑돼지"))
+    slots, signals = slots_from_entities(q, ex, vocab)
+    assert slots.region == "표선면" and slots.category is None
+    assert slots.exclude_categories == ["흑돼지"] and "exclusion" in signals
+
+
+def test_the_query_rules_out_categories_dishes_and_cafes_on_a_meal() -> None:
+    slots = Slots(
+        region="애월읍", exclude_categories=["흑돼지"], exclude_menus=["전복죽"], meal=True
+    )
+    cypher, params = Q.candidate_query(slots, 10)
+    assert "NOT m.category IN $exclude_categories" in cypher
+    assert "NOT (m)-[:SERVES]->(:Menu {name: $exclude_menu_0})" in cypher
+    assert params["exclude_categories"] == ["흑돼지", "카페", "베이커리", "브런치"]
+    assert params["exclude_menu_0"] == "전복죽" and "전복죽" not in cypher  # a parameter
+
+
+def _candidate(mid: str, category: str) -> Candidate:
+    return Candidate(merchant_id=mid, name=mid, region="애월읍", category=category)
+
+
+def test_a_ruled_out_category_is_never_shown_on_any_rung(vocab: Vocabulary) -> None:
+    deps = _deps(lambda cypher, params: [])
+    slots = Slots(region="애월읍", exclude_categories=["흑돼지"], meal=True)
+    assert R.violations(deps, _candidate("A", "흑돼지"), slots, None) is None
+    assert R.violations(deps, _candidate("B", "카페"), slots, None) is None
+    assert R.violations(deps, _candidate("C", "한식"), slots, None) == []
+    asked = Slots(region="애월읍", category="돈까스", exclude_categories=["흑돼지"])
+    for rung in R.relaxation_ladder(asked, vocab, AgentConfig()):
+        assert rung.slots.exclude_categories == ["흑돼지"]
+        assert "흑돼지" not in rung.slots.stand_ins  # 돈까스's related kinds, less 흑돼지
+
+
+def test_the_answer_says_what_it_left_out_and_who_it_is_for() -> None:
+    pick = Pick(
+        merchant_id="A", name="가", region="성산읍", category="한식", reasons=["r"], evidence=[]
+    )
+    slots = Slots(region="성산읍", party="부모님", exclude_categories=["회"], meal=True)
+    text = recommendation_text(slots, [pick], [], "오프라인 모드")
+    assert "회는 빼고 골랐어요" in text
+    assert "식사할 곳이라 카페·베이커리·브런치는 뺐어요" in text
+    assert "부모님과 함께 갈" in text
+    solo = recommendation_text(Slots(party="혼자", category="한식"), [pick], [], "m")
+    couple = recommendation_text(Slots(party="커플", category="한식"), [pick], [], "m")
+    assert "혼자 갈 한식" in solo and "둘이 갈 한식" in couple
+    assert "식사할 곳" not in solo  # no meal ask
