@@ -52,6 +52,11 @@ def object_particle(word: str) -> str:
     return word + "을(를)"
 
 
+def won(amount: int) -> str:
+    """30000 → '3만원', 24999 → '24,999원'."""
+    return f"{amount // 10_000}만원" if amount % 10_000 == 0 else f"{amount:,}원"
+
+
 def _where_what(slots: Slots) -> tuple[str, str]:
     where = f"{slots.region or slots.city} " if (slots.region or slots.city) else "제주 "
     what_parts = []
@@ -69,6 +74,9 @@ def _where_what(slots: Slots) -> tuple[str, str]:
         what_parts.append(f"({who})")
     if slots.must_haves:
         what_parts.append(", ".join(P.ATTRIBUTE_LABELS.get(a, a) for a in slots.must_haves))
+    if slots.max_avg_price:
+        # Said back, as the graph reads it (spend per person): '3만원 이하로 둘이' is ambiguous.
+        what_parts.append(P.ANSWER_PRICE_CAP.format(won=won(slots.max_avg_price)))
     food = slots.menu or slots.category or ("/".join(slots.stand_ins) if slots.stand_ins else "")
     what_parts.append(food or "맛집")
     return where, " ".join(what_parts)

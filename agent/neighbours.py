@@ -97,10 +97,12 @@ def graph_backfill(
     have: set[str],
     menu_ids: set[str] | None,
     need: int,
-) -> tuple[list[Candidate], str]:
-    """Nearest merchants in graph-embedding space to the seeds, meeting the hard constraints."""
+) -> tuple[list[Candidate], str | None]:
+    """Nearest merchants in graph-embedding space to the seeds, meeting the hard constraints;
+    the note says what it added, or why it could not run (None: no seeds, nothing to say —
+    the relaxation that follows says what the answer relaxes)."""
     if not seeds:
-        return [], "그래프 임베딩 보강: 기준 후보가 없어 건너뛰었어요"
+        return [], None
     try:
         got = deps.store.get_vectors("merchant_graph_embedding", [s.merchant_id for s in seeds])
     except VECTOR_ERRORS as exc:

@@ -422,6 +422,7 @@ REASONS = {
         "reason.taste_age", "취향: 손님 {pct}%가 회원님과 같은 {label}예요", ("pct", "label")
     ),
 }
+ANSWER_PRICE_CAP = PromptTemplate("answer.price_cap", "1인 {won} 이하", ("won",))
 # Who the ask is for, as the header says it ('부모님과 함께 갈 흑돼지'); a party not listed
 # reads "<party>와/과 함께 갈".
 PARTY_PHRASES = {

@@ -32,6 +32,8 @@ _COUNT = re.compile(
     r"(?:^|\s)(\d+|한|두|세|네|다섯)\s*(?:곳|군데|개|집)\s*(?:만|정도|추천|골라|알려)"
 )
 _PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
+# A cap for the whole party, not per person ('둘이서 총 5만원 이하').
+_TOTAL_BUDGET = re.compile(r"총|합쳐|합해서|다 해서|전부 해서|통틀어")
 _PRICE_CAP_WON = re.compile(r"(\d{4,6})\s*원\s*(?:이하|아래|미만|까지|안쪽|이내)")
 # Not \b: Korean particles are word characters ('U000042한테').
 _USER_ID = re.compile(r"(?<![A-Za-z0-9])U\d{6}(?![0-9])", re.IGNORECASE)
@@ -270,6 +272,8 @@ def party_size(text: str, vocab: Vocabulary) -> int | None:
     words = "|".join(sorted(map(re.escape, vocab.extra.number_words), key=len, reverse=True))
     if m := re.search(rf"(?:^|\s)({words})\s*(?:명|사람|이서)", text):
         return vocab.extra.number_words[m.group(1)]
+    if m := re.search(r"(?:^|\s)(둘|셋|넷)이(?=\s|$)", text):  # '둘이 먹을'
+        return vocab.extra.number_words[m.group(1)]
     return None
 
 
@@ -346,6 +350,8 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
     elif m := _PRICE_CAP_WON.search(q):
         slots.max_avg_price = int(m.group(1))
         signals.append("price_cap")
+    if slots.max_avg_price and (slots.party_size or 1) > 1 and _TOTAL_BUDGET.search(q):
+        slots.max_avg_price //= slots.party_size or 1  # the graph holds spend per person
     if m := _COUNT.search(q):
         raw = m.group(1)
         n = int(raw) if raw.isdigit() else _COUNT_WORDS.get(raw, 3)
