@@ -4,8 +4,9 @@ meet them all.
 `violations` says which constraints a candidate misses, as the notes the answer discloses;
 `satisfies` admits a neighbouring region within `nearby_km` (widening and backfill use it).
 The ladder (`RUNG_*`) relaxes an ask in the order a local would: the food first, then the
-neighbouring 읍면동, then the closest past the bound, only then the must-haves; every
-candidate keeps its rung, so a closer relaxation is always shown first.
+neighbouring 읍면동, then the must-haves and the price in the asked place, and only then the
+closest past the bound; every candidate keeps its rung, so a closer relaxation is always
+shown first.
 """
 
 from __future__ import annotations
@@ -78,6 +79,18 @@ def violations(
     return notes
 
 
+def price_gap(c: Candidate, slots: Slots) -> float:
+    """How far a merchant's price is from the asked one (0 = as asked): price levels past a
+    cheap or dear wish, or the share over a cap. A relaxed price is relaxed least first."""
+    if slots.price == "cheap":
+        return float(max(0, (c.price_level or 0) - Q.PRICE_CHEAP_MAX_LEVEL))
+    if slots.price == "expensive":
+        return float(max(0, Q.PRICE_EXPENSIVE_MIN_LEVEL - (c.price_level or 0)))
+    if slots.max_avg_price:
+        return max(0.0, ((c.avg_price or 0) - slots.max_avg_price) / slots.max_avg_price)
+    return 0.0
+
+
 def satisfies(
     deps: AgentDeps, c: Candidate, slots: Slots, menu_ids: set[str] | None
 ) -> tuple[bool, list[str]]:
@@ -113,8 +126,10 @@ def search_regions(vocab: Vocabulary, region: str, config: AgentConfig) -> list[
 RUNG_FOOD = 1  # same place: a merchant serving the asked menu, or a related category
 RUNG_NEARBY = 2  # neighbouring 읍면동 within `nearby_km`, the food as asked
 RUNG_NEARBY_FOOD = 3  # neighbouring 읍면동, the food relaxed as in RUNG_FOOD
-RUNG_BEYOND = 4  # nothing near: the closest matches past the bound, with their distance
-RUNG_LOOSE = 5  # the asked place without its must-haves / price (last resort)
+# A wish (가성비, 주차, 조용한) gives way before the place does: a cheap seafood place 32 km
+# from 성산 answers "성산 가성비 해산물" worse than a dearer one in 성산 that says so.
+RUNG_LOOSE = 4  # the asked place and food, without the must-haves / price
+RUNG_BEYOND = 5  # nothing near: the closest matches past the bound, with their distance
 RUNG_ANY = 6  # the asked place, anything
 
 
@@ -155,9 +170,11 @@ def _food_variants(slots: Slots, vocab: Vocabulary) -> list[Slots]:
 
 def relaxation_ladder(slots: Slots, vocab: Vocabulary, config: AgentConfig) -> list[Rung]:
     """The rungs for this ask (see RUNG_*): food first, then the neighbouring 읍면동 within
-    `config.nearby_km`, then the closest past the bound; only then the must-haves."""
+    `config.nearby_km`, then the asked place without the must-haves and price, only then
+    the closest past the bound."""
     loose: dict[str, Any] = {"must_haves": [], "price": None, "max_avg_price": None}
     rungs = [Rung(RUNG_FOOD, s) for s in _food_variants(slots, vocab)]
+    beyond: list[Rung] = []
     if slots.region:
         # Within a rung only merchants within the bound (near) or past it (beyond) are kept:
         # see `relaxed_candidates`.
@@ -168,11 +185,12 @@ def relaxation_ladder(slots: Slots, vocab: Vocabulary, config: AgentConfig) -> l
         everywhere = [name for name, _ in vocab.nearby_regions(slots.region, 1000.0)]
         far = everywhere[: len(near) + config.beyond_regions]
         if far:
-            rungs.append(Rung(RUNG_BEYOND, slots, tuple(far)))
+            beyond.append(Rung(RUNG_BEYOND, slots, tuple(far)))
     elif slots.city:
-        rungs.append(Rung(RUNG_BEYOND, slots.model_copy(update={"city": None})))
+        beyond.append(Rung(RUNG_BEYOND, slots.model_copy(update={"city": None})))
     if slots.must_haves or slots.price or slots.max_avg_price:
         rungs.append(Rung(RUNG_LOOSE, slots.model_copy(update=loose)))
+    rungs += beyond
     if slots.category or slots.menu or slots.stand_ins:
         rungs.append(
             Rung(

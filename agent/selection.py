@@ -32,7 +32,7 @@ from typing import Any
 
 from agent.llm import ChatModel, LLMError, parse_json_object
 from agent.profile import UserProfile, taste_part, taste_reasons
-from agent.relaxation import RUNG_BEYOND
+from agent.relaxation import RUNG_BEYOND, price_gap
 from agent.state import Candidate, Evidence, Pick, Slots
 from prompts import agent as P
 from tripgraph.vocab import load_attributes, load_categories, load_people
@@ -281,18 +281,23 @@ def offline_reasons(
 
 
 def shortlist(
-    candidates: list[Candidate], k: int, profile: UserProfile | None = None
+    candidates: list[Candidate],
+    k: int,
+    profile: UserProfile | None = None,
+    slots: Slots | None = None,
 ) -> list[Candidate]:
     """At most k candidates for selection: by relaxation rung (exact matches first, then
-    the nearest relaxation), then fewest relaxed constraints, then similarity and rating
-    (and, with a profile, the taste part at its match weight)."""
+    the nearest relaxation), then fewest relaxed constraints, then nearest to the asked
+    price (with `slots`), then similarity and rating (and, with a profile, the taste part
+    at its match weight)."""
 
-    def key(c: Candidate) -> tuple[int, int, float]:
+    def key(c: Candidate) -> tuple[int, int, float, float]:
         prelim = 0.6 * max(0.0, c.similarity or 0.0) + 0.4 * ((c.rating or 1.0) - 1.0) / 4.0
         taste = taste_part(c, profile)
         if taste is not None:
             prelim = (prelim + WEIGHTS["taste"] * taste) / (1.0 + WEIGHTS["taste"])
-        return (c.relax_rank, len(c.relaxed), -prelim)
+        gap = price_gap(c, slots) if slots is not None else 0.0
+        return (c.relax_rank, len(c.relaxed), gap, -prelim)
 
     return sorted(candidates, key=key)[:k]
 
@@ -310,11 +315,13 @@ def offline_select(
         evidence = choose_evidence(c, slots, n_evidence)
         parts = score_candidate(c, slots, evidence, profile=profile)
         scored.append((total(parts), c, parts, evidence))
-    # Past the distance bound the nearest comes first: the answer says "the closest is N km".
+    # Past the distance bound the nearest comes first: the answer says "the closest is N km";
+    # with the price relaxed, the nearest to the asked price.
     scored.sort(
         key=lambda x: (
             x[1].relax_rank,
             (x[1].distance_km or 0.0) if x[1].relax_rank == RUNG_BEYOND else 0.0,
+            price_gap(x[1], slots),
             -x[0],
             x[1].merchant_id,
         )

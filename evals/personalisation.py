@@ -75,10 +75,10 @@ def run(deps: AgentDeps, users: int, seeds: list[int], min_reviews: int) -> dict
             cands = state.get("candidates") or []
             slots = state["slots"]
             off = SEL.offline_select(
-                SEL.shortlist(cands, cfg.max_candidates), slots, cfg.evidence_per_pick
+                SEL.shortlist(cands, cfg.max_candidates, None, slots), slots, cfg.evidence_per_pick
             )
             on = SEL.offline_select(
-                SEL.shortlist(cands, cfg.max_candidates, profile),
+                SEL.shortlist(cands, cfg.max_candidates, profile, slots),
                 slots,
                 cfg.evidence_per_pick,
                 profile,

@@ -63,8 +63,10 @@ def refine(
     if _has(question, words.cheaper):
         prices = [p.avg_price for p in previous.picks if p.avg_price]
         if prices:
-            # "cheaper": strictly below the average spend of what was just shown.
-            out.max_avg_price = int(sum(prices) / len(prices)) - 1
+            # "cheaper": below the average spend of what was just shown, in whole thousands
+            # of won, so the answer can say it back as a person would ('1인 11,000원 이하').
+            below = int(sum(prices) / len(prices)) - 1
+            out.max_avg_price = below // 1000 * 1000 or below
         out.price = "cheap" if not prices else out.price if out.price != "expensive" else None
     elif _has(question, words.pricier):
         out.price, out.max_avg_price = "expensive", None

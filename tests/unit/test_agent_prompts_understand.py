@@ -115,7 +115,7 @@ def test_followup_cheaper_refines_previous_slots(vocab: Vocabulary) -> None:
     assert parsed.followup and parsed.intent == "recommend_place"
     s = parsed.slots
     assert (s.region, s.category, s.party) == ("애월읍", "흑돼지", "부모님")
-    assert s.max_avg_price == 24_999  # below the mean spend of what was shown
+    assert s.max_avg_price == 24_000  # below the mean spend shown (25,000), in whole thousands
     assert s.exclude_ids == ["M1", "M2"]
 
 

@@ -10,6 +10,7 @@ import pytest
 
 from agent import cypher as Q
 from agent import relaxation as R
+from agent import selection as SEL
 from agent.answer import recommendation_text
 from agent.config import AgentConfig
 from agent.deps import AgentDeps
@@ -47,9 +48,12 @@ def test_ladder_relaxes_food_before_place_and_place_within_the_bound(vocab: Voca
     assert all(dist[x] <= cfg.nearby_km + R.REGION_RADIUS_KM for x in near.regions)
     beyond = next(r for r in rungs if r.rank == R.RUNG_BEYOND)
     assert beyond.regions and len(beyond.regions) > len(near.regions)
-    # must-haves are dropped only after everything else
+    # must-haves give way after the food and the neighbouring 읍면동, before the bound does
     loose = [r for r in rungs if not r.slots.must_haves]
     assert loose and min(r.rank for r in loose) == R.RUNG_LOOSE
+    assert loose[0].regions is None and loose[0].slots.region == "남원읍"
+    assert max(r.rank for r in rungs if r.rank < R.RUNG_LOOSE) == R.RUNG_NEARBY_FOOD
+    assert ranks.index(R.RUNG_LOOSE) < ranks.index(R.RUNG_BEYOND)
 
 
 def test_the_bound_is_a_setting(vocab: Vocabulary) -> None:
@@ -213,3 +217,23 @@ def test_past_the_bound_the_nearest_comes_first() -> None:
                     relax_rank=R.RUNG_BEYOND)  # fmt: skip
     picks = offline_select([far_good, near_ok], Slots(region="남원읍", count=2), 1)
     assert [p.merchant_id for p in picks] == ["N", "F"]
+
+
+def test_a_cheap_wish_gives_way_before_the_place_and_least_first() -> None:
+    """'성산 가성비 해산물' with no cheap seafood within the bound: a dearer seafood place in
+    성산 (the loose rung) before the closest cheap one past the bound, the least dear first."""
+    slots = Slots(region="성산읍", city="서귀포시", category="해산물", price="cheap", count=3)
+    ranks = [r.rank for r in R.relaxation_ladder(slots, Vocabulary.from_gazetteer(), AgentConfig())]
+    assert ranks.index(R.RUNG_LOOSE) < ranks.index(R.RUNG_BEYOND)
+    dear = _cand([], merchant_id="D", rating=5.0, price_level=4, relax_rank=R.RUNG_LOOSE,
+                 relaxed=["가격대 4 (저렴한 곳 아님)"])  # fmt: skip
+    less = _cand([], merchant_id="L", rating=4.0, price_level=3, relax_rank=R.RUNG_LOOSE,
+                 relaxed=["가격대 3 (저렴한 곳 아님)"])  # fmt: skip
+    far = _cand([], merchant_id="F", rating=5.0, price_level=1, relax_rank=R.RUNG_BEYOND,
+                relaxed=["지역: 삼양동 (성산읍에서 32km)"], distance_km=32.0)  # fmt: skip
+    assert [c.merchant_id for c in SEL.shortlist([far, dear, less], 2, None, slots)] == ["L", "D"]
+    picks = offline_select([far, dear, less], slots, 1)
+    assert [p.merchant_id for p in picks] == ["L", "D", "F"]
+    assert R.price_gap(less, slots) == 1.0 and R.price_gap(far, slots) == 0.0
+    capped = Slots(max_avg_price=20_000)
+    assert R.price_gap(_cand([], avg_price=25_000), capped) == pytest.approx(0.25)
