@@ -88,7 +88,8 @@ def refine(
 
 def settle_exclusions(slots: Slots, vocab: Vocabulary) -> None:
     """An asked food that is also ruled out ('고기국수 말고 다른 국수') becomes its related
-    categories less the excluded ones; a meal that names a cafe-kind food is no meal ask."""
+    categories less the excluded ones; a meal that names a cafe-kind food is no meal ask,
+    and a dish ruled out with nothing named instead asks for another meal."""
     excluded = set(slots.exclude_categories)
     if slots.category in excluded:
         related = vocab.extra.related_categories.get(slots.category or "", ())
@@ -101,3 +102,6 @@ def settle_exclusions(slots: Slots, vocab: Vocabulary) -> None:
     named = {slots.category, *slots.stand_ins, *vocab.menu_categories.get(slots.menu or "", ())}
     if named & cafes:
         slots.meal = False
+    elif excluded and not (named - {None}) and not excluded & cafes:
+        # '갈치조림 말고 다른 거': what is wanted instead of a dish is another meal, not a cafe.
+        slots.meal = True

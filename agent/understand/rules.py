@@ -182,17 +182,47 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
         )
         if heard is not None:
             (cats if heard.canonical in vocab.categories.values() else menus).append(heard)
+    # A category word starting inside a dish name ('국수' in 칼국수, '국수 맛집') names the
+    # place only where the places serving that dish are of that kind (흑돼지 in 흑돼지
+    # 오겹살, not 고기국수 in 보말칼국수, which 한식 places serve).
+    cats = [
+        c
+        for c in cats
+        if not any(
+            m.start <= c.start < m.end
+            and (c.start, c.end) != (m.start, m.end)
+            and c.canonical not in vocab.menu_categories.get(m.canonical, ())
+            for m in menus
+        )
+    ]
     names = set(vocab.categories.values())
     dish = next((m for m in menus if m.canonical not in names), None)
     if dish is not None:
         slots.menu = dish.canonical
         signals.append("menu")
+    either = _either(text, cats, vocab)
     cat = next((c for c in cats), None)
-    if cat is not None:
+    if either:
+        slots.stand_ins = either
+        signals.append("category")
+    elif cat is not None:
         slots.category = cat.canonical
         signals.append("category")
     elif stand_ins:
         slots.stand_ins = stand_ins
+
+
+def _either(text: str, cats: list[Match], vocab: Vocabulary) -> list[str]:
+    """The kinds of place an ask names as alternatives ('돈까스나 분식', '회 아니면 초밥'):
+    two or more categories in a row with only an either-word between ([] otherwise)."""
+    gap = _joiner_gap(vocab.extra.category_either)
+    run = sorted(cats, key=lambda m: m.start)[:1]
+    for m in sorted(cats, key=lambda m: m.start)[1:]:
+        if not gap.fullmatch(text[run[-1].end : m.start].lower()):
+            break
+        run.append(m)
+    kinds = list(dict.fromkeys(m.canonical for m in run))
+    return kinds if len(kinds) > 1 else []
 
 
 def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:

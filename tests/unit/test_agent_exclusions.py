@@ -26,14 +26,15 @@ def vocab() -> Vocabulary:
     ("question", "region", "category", "excluded", "meal"),
     [
         # Before this change: out of scope (the place was cut off with what came before 말고).
-        ("표선에서 흑돼지 말고 다른 거 먹고 싶어", "표선면", None, ["흑돼지"], False),
+        ("표선에서 흑돼지 말고 다른 거 먹고 싶어", "표선면", None, ["흑돼지"], True),
         # Before: category 회, the very food the parents do not eat.
         ("회 안 먹는 부모님이랑 성산에서 저녁", "성산읍", None, ["회"], True),
         ("돼지고기 못 먹는 친구랑 함덕에서 점심", "조천읍", None, ["흑돼지"], True),
         ("애월 카페 말고 밥집", "애월읍", "한식", ["카페"], True),
         ("회나 초밥은 빼고 중문에서 저녁 먹을 곳", "중문동", None, ["일식", "회"], True),
         ("아이가 해산물 알레르기 있어요 한림 식당 추천", "한림읍", None, ["해산물"], True),
-        ("흑돼지는 질려서 다른 거 애월", "애월읍", None, ["흑돼지"], False),
+        ("흑돼지는 질려서 다른 거 애월", "애월읍", None, ["흑돼지"], True),  # another meal
+        ("카페 말고 애월", "애월읍", None, ["카페"], False),  # a cafe ruled out: no meal said
         ("점심 먹고 갈 카페 애월", "애월읍", "카페", [], False),  # a cafe named: no meal ask
     ],
 )

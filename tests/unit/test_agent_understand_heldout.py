@@ -282,3 +282,38 @@ def test_a_new_food_without_a_place_keeps_the_last_place(vocab: Vocabulary, ques
     assert moved.slots.category not in (None, "흑돼지")
     # a fresh ask with its own place is no follow-up
     assert not parse_question("성산 카페 추천", vocab, turn).followup
+
+
+@pytest.mark.parametrize(
+    ("question", "stand_ins"),
+    [
+        ("한림 아이랑 먹기 좋은 돈까스나 분식", ["돈까스", "분식"]),
+        ("서귀포 회 아니면 초밥", ["회", "일식"]),
+        ("카페, 베이커리 애월", ["카페", "베이커리"]),
+    ],
+)
+def test_two_kinds_of_place_joined_ask_for_either(
+    vocab: Vocabulary, question: str, stand_ins: list[str]
+) -> None:
+    slots = parse_question(question, vocab).slots
+    assert slots.category is None and slots.stand_ins == stand_ins
+    # Two foods in two asks are not alternatives: the first is the ask.
+    assert parse_question("애월 흑돼지 먹고 카페 갈 곳", vocab).slots.category == "흑돼지"
+
+
+def test_a_category_word_inside_a_dish_name_is_not_the_place(vocab: Vocabulary) -> None:
+    # 칼국수 is served by 한식 places: '국수' in it is not the 고기국수 category.
+    slots = parse_question("서귀포 칼국수", vocab).slots
+    assert (slots.menu, slots.category) == ("보말칼국수", None)
+    assert parse_question("칼국수 맛집", vocab).slots.category is None
+    # ... but 흑돼지 in 흑돼지 오겹살 is, as 흑돼지 places serve it; 전복죽 names both.
+    slots = parse_question("애월 흑돼지 오겹살", vocab).slots
+    assert (slots.menu, slots.category) == ("흑돼지 오겹살", "흑돼지")
+    assert parse_question("남원 전복죽", vocab).slots.category == "전복"
+
+
+def test_view_and_price_phrasings(vocab: Vocabulary) -> None:
+    slots = parse_question("애월읍 카페중에 바다보이고 주차되는데", vocab).slots
+    assert set(slots.must_haves) == {"parking", "ocean_view"}
+    assert parse_question("협재 근처 회 너무 비싸지 않은 곳", vocab).slots.price == "cheap"
+    assert parse_question("비싸지 않아도 되니까 애월 흑돼지", vocab).slots.price is None

@@ -111,6 +111,7 @@ class UnderstandingVocab:
     region_aliases: dict[str, tuple[str, ...]]  # 읍면동 → names only the parser reads
     place_words: PlaceWords
     category_aliases: dict[str, tuple[str, ...]]
+    category_either: tuple[str, ...]  # between two kinds of place: either will do
     attribute_words: dict[str, tuple[str, ...]]
     attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
     menu_aliases: dict[str, str]
@@ -179,6 +180,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
             not_names=_strs(data["place"].get("not_names", ())),
         ),
         category_aliases={k: _strs(v) for k, v in data["category"]["aliases"].items()},
+        category_either=_strs(data["category"].get("either", ())),
         attribute_words={k: _strs(v) for k, v in data["attribute"]["words"].items()},
         attribute_cues={k: _strs(v) for k, v in data["attribute"]["cues"].items()},
         menu_aliases={str(k): str(v) for k, v in data["menu"]["aliases"].items()},
