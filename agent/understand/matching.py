@@ -162,8 +162,8 @@ def fuzzy_find(
     """The first alias of `table` (Hangul) that `text` holds spelt as it sounds ('돈가스' for
     돈까스, '갈치졸임') or with one jamo typo ('서귀표', '성삼에서'), at the start of a word and not
     across words: aliases of `min_len` syllables or more anywhere (typos from
-    FUZZY_MIN_LEN), shorter ones (of two) only when followed by one of `marks` ('에월에서',
-    '헙재 해변'). A span that is itself a `known` word is never a slip ('대전에서' is the
+    FUZZY_MIN_LEN), shorter ones (of two) spelt as they sound anywhere ('에월 카페') and with
+    a typo only when followed by one of `marks` ('헙재 해변', '성삼에서'). A span that is itself a `known` word is never a slip ('대전에서' is the
     city, not 대천동). None when there is none."""
     low = text.lower()
     compact, where = _compact_map(low)
@@ -187,7 +187,8 @@ def fuzzy_find(
                     by_typo.setdefault(w, []).append(i)
             spans[n] = (by_sound, by_typo)
         by_sound, by_typo = spans[n]
-        found = by_sound.get(_sound(key), [])
+        sounds = set(by_sound.get(_sound(key), []))
+        found = sorted(sounds)
         if n >= FUZZY_MIN_LEN or n < min_len:  # short names: typos only before a mark
             typos = {i for w in _wildcards(key) for i in by_typo.get(w, ())}
             found = sorted({*found, *typos})
@@ -198,8 +199,8 @@ def fuzzy_find(
                 continue
             if (start and low[start - 1].isalnum()) or (not spaced and " " in low[start:end]):
                 continue  # inside a word ('해변식당' holds no 분식) or across two
-            if n < min_len and not compact[i + n :].startswith(marks):
-                continue
+            if n < min_len and i not in sounds and not compact[i + n :].startswith(marks):
+                continue  # a short name spelt as it sounds ('에월 카페') needs no mark
             if best is None or start < best.start:
                 best = Match(canonical, alias, start, end)
             break

@@ -8,6 +8,10 @@ from agent.understand.vocabulary import Vocabulary
 from tripgraph.vocab import load_categories
 
 
+def _cafe_kinds() -> set[str]:
+    return set(load_categories().names_of_kind("cafe"))
+
+
 def refine(
     previous: Turn, new: Slots, signals: list[str], question: str, vocab: Vocabulary
 ) -> Slots:
@@ -40,7 +44,12 @@ def refine(
         out.category, out.menu = new.category, new.menu
         out.not_in_graph, out.stand_ins = new.not_in_graph, new.stand_ins
     elif {"category", "menu"} & set(signals):
-        out.not_in_graph, out.stand_ins = [], []
+        out.not_in_graph, out.stand_ins = [], new.stand_ins  # either kind ('회나 초밥은?')
+    cafes = _cafe_kinds()
+    if new.meal and not {"category", "menu", "unheld"} & set(signals):
+        # '밥 먹을 데도' after cafes: now a meal, so the cafe kind no longer applies.
+        if out.category in cafes or (out.stand_ins and set(out.stand_ins) <= cafes):
+            out.category, out.menu, out.stand_ins = None, None, []
     if "age" in signals:
         out.age_band = new.age_band
     # What was ruled out stays ruled out ('흑돼지 말고' then '더 싼 데는?'); a food named
@@ -98,7 +107,7 @@ def settle_exclusions(slots: Slots, vocab: Vocabulary) -> None:
     if slots.menu in slots.exclude_menus:
         slots.menu = None
     slots.stand_ins = [c for c in slots.stand_ins if c not in excluded]
-    cafes = set(load_categories().names_of_kind("cafe"))
+    cafes = _cafe_kinds()
     named = {slots.category, *slots.stand_ins, *vocab.menu_categories.get(slots.menu or "", ())}
     if named & cafes:
         slots.meal = False

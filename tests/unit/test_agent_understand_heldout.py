@@ -317,3 +317,41 @@ def test_view_and_price_phrasings(vocab: Vocabulary) -> None:
     assert set(slots.must_haves) == {"parking", "ocean_view"}
     assert parse_question("협재 근처 회 너무 비싸지 않은 곳", vocab).slots.price == "cheap"
     assert parse_question("비싸지 않아도 되니까 애월 흑돼지", vocab).slots.price is None
+
+
+def test_a_meal_followup_after_cafes_asks_for_a_meal_and_either_kinds_carry(
+    vocab: Vocabulary,
+) -> None:
+    from agent.state import Turn
+
+    cafe = parse_question("함덕 카페", vocab)
+    meal = parse_question(
+        "밥 먹을 데도", vocab, Turn(question="q", intent=cafe.intent, slots=cafe.slots)
+    )
+    assert (meal.slots.region, meal.slots.category, meal.slots.meal) == ("조천읍", None, True)
+    either = parse_question(
+        "회나 초밥은?", vocab, Turn(question="q", intent=meal.intent, slots=meal.slots)
+    )
+    assert either.slots.category is None and either.slots.stand_ins == ["회", "일식"]
+    # a meal word beside a food keeps the food
+    pork = parse_question("애월 흑돼지", vocab)
+    lunch = parse_question(
+        "점심으로 흑돼지 먹을 곳", vocab, Turn(question="q", intent=pork.intent, slots=pork.slots)
+    )
+    assert lunch.slots.category == "흑돼지"
+
+
+@pytest.mark.parametrize(
+    ("question", "region"),
+    [
+        ("에월 카페", "애월읍"),  # spelt as it sounds: read without a place word after it
+        ("함떡 카페", "조천읍"),
+        ("세와 카페", None),  # a slip of a two-syllable name needs a place word after it
+        ("오래 기다리지 않는 카페", None),
+        ("이후에 갈 카페", None),
+    ],
+)
+def test_short_names_spelt_as_they_sound(
+    vocab: Vocabulary, question: str, region: str | None
+) -> None:
+    assert parse_question(question, vocab).slots.region == region
