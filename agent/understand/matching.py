@@ -163,8 +163,9 @@ def fuzzy_find(
     돈까스, '갈치졸임') or with one jamo typo ('서귀표', '성삼에서'), at the start of a word and not
     across words: aliases of `min_len` syllables or more anywhere (typos from
     FUZZY_MIN_LEN), shorter ones (of two) spelt as they sound anywhere ('에월 카페') and with
-    a typo only when followed by one of `marks` ('헙재 해변', '성삼에서'). A span that is itself a `known` word is never a slip ('대전에서' is the
-    city, not 대천동). None when there is none."""
+    a typo only when followed by one of `marks` ('헙재 해변', '성삼에서'). A span that is
+    itself a `known` word is never a slip ('대전에서' is the city, not 대천동). None when
+    there is none."""
     low = text.lower()
     compact, where = _compact_map(low)
     # The text's spans by length, indexed by sound and by consonants (vowels left out), so

@@ -46,10 +46,13 @@ def refine(
     elif {"category", "menu"} & set(signals):
         out.not_in_graph, out.stand_ins = [], new.stand_ins  # either kind ('회나 초밥은?')
     cafes = _cafe_kinds()
-    if new.meal and not {"category", "menu", "unheld"} & set(signals):
-        # '밥 먹을 데도' after cafes: now a meal, so the cafe kind no longer applies.
-        if out.category in cafes or (out.stand_ins and set(out.stand_ins) <= cafes):
-            out.category, out.menu, out.stand_ins = None, None, []
+    # '밥 먹을 데도' after cafes: now a meal, so the cafe kind no longer applies.
+    if (
+        new.meal
+        and not {"category", "menu", "unheld"} & set(signals)
+        and (out.category in cafes or (out.stand_ins and set(out.stand_ins) <= cafes))
+    ):
+        out.category, out.menu, out.stand_ins = None, None, []
     if "age" in signals:
         out.age_band = new.age_band
     # What was ruled out stays ruled out ('흑돼지 말고' then '더 싼 데는?'); a food named
