@@ -110,9 +110,19 @@ def _place_slots(
 
 
 def _known_words(vocab: Vocabulary) -> frozenset[str]:
-    """Words a place-name slip must not be: places outside Jeju, food words."""
+    """Words a place-name slip must not be: places outside Jeju, food, must-have and party
+    words, and the everyday words `[place] not_places` lists ('주차' sounds like 추자)."""
     tables = (vocab.outside, vocab.product_cities, vocab.categories, vocab.menus)
-    return frozenset(_compact(w) for t in tables for w in t)
+    extra = vocab.extra
+    words = [
+        *(w for t in tables for w in t),
+        *(w for ws in load_attributes().words.values() for w in ws),
+        *(w for ws in extra.attribute_words.values() for w in ws),
+        *(w for ws in load_people().party_words.values() for w in ws),
+        *(w for ws in extra.party_words.values() for w in ws),
+        *extra.place_words.not_places,
+    ]
+    return frozenset(_compact(w.lower()) for w in words)
 
 
 def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:

@@ -349,6 +349,8 @@ def test_a_meal_followup_after_cafes_asks_for_a_meal_and_either_kinds_carry(
         ("세와 카페", None),  # a slip of a two-syllable name needs a place word after it
         ("오래 기다리지 않는 카페", None),
         ("이후에 갈 카페", None),
+        ("주차 걱정 없는 곳으로 다시 골라줘", None),  # 주차 sounds like 추자: a known word
+        ("추자 맛집", "추자면"),
     ],
 )
 def test_short_names_spelt_as_they_sound(
