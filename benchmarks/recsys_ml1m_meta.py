@@ -61,7 +61,6 @@ def main() -> None:
     ap.add_argument("--pair", default="sasrec", choices=["sasrec", "bert4rec"])
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--cold-quantiles", default="0.25,0.5", help="comma-separated")
-    ap.add_argument("--tag", default="")
     ap.add_argument("--fusion", default=None, choices=["sum", "concat", "gate"])
     ap.add_argument("--id-dropout", type=float, default=None, help="Meta kind's ID dropout")
     ap.add_argument(

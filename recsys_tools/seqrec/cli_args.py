@@ -54,6 +54,11 @@ def add_training_args(ap: argparse.ArgumentParser, **defaults: Any) -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--no-mlflow", action="store_true")
     ap.add_argument(
+        "--tag",
+        default="",
+        help="appended to the output file name, for runs the loss settings do not tell apart",
+    )
+    ap.add_argument(
         "--refit",
         action="store_true",
         help="after early stopping, retrain on train + validation items for the best epoch "
@@ -107,7 +112,7 @@ def run_tag(args: argparse.Namespace) -> str:
         tag += f"-{args.schedule}"
     if getattr(args, "plateau", None):
         tag += f"-plateau{args.plateau}"
-    return tag + ("-refit" if args.refit else "")
+    return tag + ("-refit" if args.refit else "") + getattr(args, "tag", "")
 
 
 def plot_learning_curve(
