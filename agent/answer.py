@@ -44,6 +44,12 @@ def topic_particle(word: str) -> str:
     return "은" if "가" <= ch <= "힣" and (ord(ch) - 0xAC00) % 28 else "는"
 
 
+def subject_particle(word: str) -> str:
+    """이 after a final consonant, 가 otherwise ('닭갈비가', '쭈꾸미가', '족발이')."""
+    ch = word[-1:] or " "
+    return "이" if "가" <= ch <= "힣" and (ord(ch) - 0xAC00) % 28 else "가"
+
+
 def object_particle(word: str) -> str:
     """'횟집' → '횟집을', '카페' → '카페를'."""
     last = word[-1]
@@ -126,6 +132,9 @@ def recommendation_text(
     if slots.unknown_place and not (slots.region or slots.city):
         place = slots.unknown_place
         lines.append(P.ANSWER_UNKNOWN_PLACE.format(place=place, particle=topic_particle(place)))
+    if slots.unknown_food and not (slots.category or slots.menu):
+        food = slots.unknown_food
+        lines.append(P.ANSWER_UNKNOWN_FOOD.format(food=food, particle=subject_particle(food)))
     exact = sum(1 for p in picks if not p.relaxed)
     if not picks:
         lines.append(P.ANSWER_NONE.format(where=where, what=what, mode=mode))

@@ -277,6 +277,9 @@ class AgentNodes:
             # The asked place could not be applied: every pick says so, as a relaxation.
             note = P.RELAXED_UNKNOWN_PLACE.format(place=slots.unknown_place)
             picks = [p.model_copy(update={"relaxed": [note, *p.relaxed]}) for p in picks]
+        if slots.unknown_food and not (slots.category or slots.menu):
+            note = P.RELAXED_UNKNOWN_FOOD.format(food=slots.unknown_food)
+            picks = [p.model_copy(update={"relaxed": [note, *p.relaxed]}) for p in picks]
         return {"picks": picks, "steps": [step]}
 
     # ------------------------------------------------------------ graph question

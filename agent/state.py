@@ -51,6 +51,11 @@ class Slots(BaseModel):
         description="a place word the vocabulary does not hold (금능에서): the answer says it "
         "searched all of Jeju instead",
     )
+    unknown_food: str | None = Field(
+        None,
+        description="a dish the vocabulary does not hold (닭갈비 먹고 싶은데): the answer says "
+        "the graph has none and picks by the rest of the ask",
+    )
     stand_ins: list[str] = Field(
         default_factory=list,
         description="categories searched instead of what the graph does not hold, nearest first",

@@ -229,6 +229,18 @@ ANSWER_UNKNOWN_PLACE = PromptTemplate(
     "(예: 애월읍, 성산읍)으로 알려 주시면 그 근처로 좁혀 드릴게요.",
     ("place", "particle"),
 )
+# A dish the vocabulary does not know ('닭갈비 먹고 싶은데'): the food was not applied.
+ANSWER_UNKNOWN_FOOD = PromptTemplate(
+    "answer.unknown_food",
+    "그래프의 메뉴에는 '{food}'{particle} 없어서 음식 종류는 가리지 않고 나머지 조건으로 "
+    "골랐어요. 그래프가 아는 음식(예: 흑돼지, 고기국수, 회)으로 말씀해 주시면 좁혀 드릴게요.",
+    ("food", "particle"),
+)
+RELAXED_UNKNOWN_FOOD = PromptTemplate(
+    "answer.relaxed_unknown_food",
+    "음식: '{food}' 메뉴가 그래프에 없어 음식 종류는 가리지 않음",
+    ("food",),
+)
 # The note each pick then carries (a `지역:` relaxation: the place was not applied).
 RELAXED_UNKNOWN_PLACE = PromptTemplate(
     "answer.relaxed_unknown_place",

@@ -20,6 +20,7 @@ its output through the same vocabulary.
 
 The package, one concept per module: `matching` (finding words: particles, spacing, alias
 tables, typos), `vocabulary` (the names read), `rules` (the parser's slot rules and intent),
+`unknown` (what an ask names that no table holds: a place, a place outside Jeju, a dish),
 `refine` (follow-ups), `model` (the NER + intent model and the `Understander` policy).
 """
 
@@ -38,11 +39,10 @@ from agent.understand.rules import (
     Parsed,
     extract_slots,
     normalise_spelling,
-    outside_place,
     parse_question,
     party_size,
-    unknown_place,
 )
+from agent.understand.unknown import outside_place, unknown_food, unknown_place
 from agent.understand.vocabulary import Vocabulary, haversine_km
 
 __all__ = [
@@ -65,5 +65,6 @@ __all__ = [
     "party_size",
     "refine",
     "slots_from_entities",
+    "unknown_food",
     "unknown_place",
 ]

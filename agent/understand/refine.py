@@ -45,6 +45,14 @@ def refine(
         out.not_in_graph, out.stand_ins = new.not_in_graph, new.stand_ins
     elif {"category", "menu"} & set(signals):
         out.not_in_graph, out.stand_ins = [], new.stand_ins  # either kind ('회나 초밥은?')
+    if "unknown_food" in signals:
+        # '닭갈비 파는 데는?': a dish no table holds replaces the last food, said as such.
+        unheld = {u.label for u in vocab.extra.unheld}
+        out.category, out.menu, out.stand_ins = None, None, []
+        out.not_in_graph = [x for x in out.not_in_graph if x not in unheld]
+        out.unknown_food = new.unknown_food
+    elif {"category", "menu", "unheld"} & set(signals):
+        out.unknown_food = None
     cafes = _cafe_kinds()
     # '밥 먹을 데도' after cafes: now a meal, so the cafe kind no longer applies.
     if (

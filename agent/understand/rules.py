@@ -19,10 +19,10 @@ from agent.understand.matching import (
     fuzzy_find,
 )
 from agent.understand.refine import refine, settle_exclusions
+from agent.understand.unknown import known_words, outside_place, unknown_food, unknown_place
 from agent.understand.vocabulary import Vocabulary
 from tripgraph.vocab import (
     load_attributes,
-    load_jeju,
     load_people,
 )
 
@@ -93,7 +93,7 @@ def _place_slots(
         # Spelt as heard or with a vowel slip ('에월에서', '헙재 해변', '노헝동'): also when
         # a city is named, as the 읍면동 is the narrower place.
         named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}
-        typo = fuzzy_find(text, named, marks=_place_marks(vocab), known=_known_words(vocab))
+        typo = fuzzy_find(text, named, marks=_place_marks(vocab), known=known_words(vocab))
         if typo is not None:
             slots.region = typo.canonical
     if slots.region:
@@ -107,22 +107,6 @@ def _place_slots(
     if city:
         slots.city = city
         signals.append("city")
-
-
-def _known_words(vocab: Vocabulary) -> frozenset[str]:
-    """Words a place-name slip must not be: places outside Jeju, food, must-have and party
-    words, and the everyday words `[place] not_places` lists ('주차' sounds like 추자)."""
-    tables = (vocab.outside, vocab.product_cities, vocab.categories, vocab.menus)
-    extra = vocab.extra
-    words = [
-        *(w for t in tables for w in t),
-        *(w for ws in load_attributes().words.values() for w in ws),
-        *(w for ws in extra.attribute_words.values() for w in ws),
-        *(w for ws in load_people().party_words.values() for w in ws),
-        *(w for ws in extra.party_words.values() for w in ws),
-        *extra.place_words.not_places,
-    ]
-    return frozenset(_compact(w.lower()) for w in words)
 
 
 def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:
@@ -317,57 +301,7 @@ def party_size(text: str, vocab: Vocabulary) -> int | None:
     return None
 
 
-@cache
-def _place_patterns(
-    before: tuple[str, ...], suffixes: tuple[str, ...]
-) -> tuple[re.Pattern[str], ...]:
-    """A word right before a place postposition ('금능에서', '용연구름다리 쪽'), and a word
-    that ends like a Jeju place name ('광치기해변', '평대리'); from `understanding.toml`."""
-
-    def alt(words: tuple[str, ...]) -> str:
-        return "|".join(sorted(map(re.escape, words), key=len, reverse=True))
-
-    return (
-        re.compile(rf"([가-힣A-Za-z][가-힣A-Za-z0-9]{{1,14}})\s*(?:{alt(before)})"),
-        re.compile(rf"(?:^|\s)([가-힣]{{1,12}}(?:{alt(suffixes)}))(?=\s|$|에|의|쪽)"),
-    )
-
-
 _JEJU_NAMES = ("제주", "제주도", "제주시", "서귀포", "서귀포시")
-
-
-def unknown_place(text: str, vocab: Vocabulary) -> str | None:
-    """A place the ask names that no table of the vocabulary holds ('금능에서 카페' when
-    금능 is not a known name): the agent cannot narrow to it, and the answer must say so
-    instead of answering from anywhere as if it had."""
-    words = vocab.extra.place_words
-    pois = dict.fromkeys(vocab.pois, "")
-    tables = (vocab.categories, vocab.menus, vocab.regions, vocab.cities, pois)
-    for pattern in _place_patterns(words.before, words.suffixes):
-        for m in pattern.finditer(text):
-            word = m.group(1)
-            if word.lower() in words.not_places or (word.isascii() and len(word) <= 3):
-                continue  # not a place, or an acronym ('DB에서')
-            if any(find_all(word, table) for table in tables):
-                continue  # a known name, or a word holding one ('흑돼지집 근처')
-            if any(fuzzy_find(word, t, min_len=2) for t in (vocab.categories, vocab.menus)):
-                continue  # a food word misspelt ('배이커리')
-            return word
-    return None
-
-
-def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
-    """A dining place outside Jeju named in a recommendation ('부산', '강남'), when no Jeju
-    place is named: every merchant of the graph is in Jeju, and the answer says so."""
-    if slots.region or slots.city:
-        return None
-    jeju = {c.name for c in load_jeju().cities} | {"제주"}
-    found = [
-        m
-        for m in find_all(text, {**vocab.outside, **vocab.product_cities})
-        if m.canonical not in jeju
-    ]
-    return found[0].canonical if found else None
 
 
 def _generic_name(name: str, vocab: Vocabulary) -> bool:
@@ -494,6 +428,13 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     head = text.split("말고", 1)[1] if moved else text
     _place_slots(head, vocab, slots, signals, last=moved)
     _food_slots(text, vocab, slots, signals)
+    if not ({"category", "menu", "unheld"} & set(signals) or slots.stand_ins):
+        # A dish no table holds ('닭갈비 먹고 싶은데'): said in the answer, never dropped
+        # silently; it is a meal, so no cafe is picked.
+        slots.unknown_food = unknown_food(text, vocab)
+        if slots.unknown_food:
+            slots.meal = True
+            signals.append("unknown_food")
     _profile_slots(q, vocab, slots, signals)
     _rule_slots(q, vocab, slots, signals)
     settle_exclusions(slots, vocab)
@@ -570,10 +511,13 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
             signals=[*signals, "followup"],
         )
 
-    food = _has(q, iw.recommend) or bool({"category", "menu", "unheld", "exclusion"} & set(signals))
-    if _has(q, iw.offtopic) or not (
-        domain or (food and {"party", "must_have", "price", "unknown_place"} & set(signals))
-    ):
+    food = _has(q, iw.recommend) or bool(
+        {"category", "menu", "unheld", "exclusion", "unknown_food"} & set(signals)
+    )
+    if food and _has(q, vocab.extra.outside_dining_words):
+        signals.append("dining")  # '제주 맛집 추천해줘': a dining ask, from all of Jeju
+    wish = {"party", "must_have", "price", "unknown_place", "unknown_food", "dining"}
+    if _has(q, iw.offtopic) or not (domain or (food and wish & set(signals))):
         return Parsed("out_of_scope", slots, signals=signals)
     if not (
         {
@@ -586,6 +530,8 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
             "unheld",
             "outside",
             "unknown_place",
+            "unknown_food",
+            "dining",
             "exclusion",
         }
         & set(signals)

@@ -357,3 +357,59 @@ def test_short_names_spelt_as_they_sound(
     vocab: Vocabulary, question: str, region: str | None
 ) -> None:
     assert parse_question(question, vocab).slots.region == region
+
+
+@pytest.mark.parametrize(
+    ("question", "food"),
+    [
+        ("닭갈비 먹고 싶은데 제주시청 근처 어디 없나", "닭갈비"),
+        ("애월에서 쭈꾸미 파는 곳 있어?", "쭈꾸미"),
+        ("노형동 족발 잘하는 집", "족발"),
+        # nothing of the kind: a held food, an everyday word, a party word, a how-word
+        ("애월 흑돼지를 파는 곳", None),
+        ("노형동 점심 먹을 데", None),
+        ("애월에서 뭐 먹고 싶은데 추천해줘", None),
+        ("애월 아이랑 먹을 만한 곳", None),
+        ("애월 부모님 모시고 먹을 만한 곳", None),
+        ("함덕 바다 보면서 먹을 수 있는 곳", None),
+        ("성산 돈가쓰 잘하는 집", None),  # a held food misspelt
+    ],
+)
+def test_a_dish_no_table_holds_is_kept(vocab: Vocabulary, question: str, food: str | None) -> None:
+    p = parse_question(question, vocab)
+    assert p.intent == "recommend_place"
+    assert p.slots.unknown_food == food
+    if food:  # a dish is a meal: no cafe is picked, and no food kind is guessed
+        assert p.slots.meal and p.slots.category is None and p.slots.menu is None
+
+
+def test_dishes_and_places_the_old_tables_misread(vocab: Vocabulary) -> None:
+    milmyeon = parse_question("한경면 저지리 쪽 밀면 파는 곳", vocab).slots
+    assert milmyeon.not_in_graph == ["밀면"] and milmyeon.unknown_food is None
+    assert milmyeon.stand_ins[:1] == ["고기국수"]
+    pho = parse_question("제주시 쌀국수 잘하는 집", vocab).slots
+    assert pho.category is None and pho.not_in_graph == ["쌀국수·동남아 음식"]
+    assert parse_question("구좌읍 해녀가 하는 식당", vocab).slots.category == "해산물"
+    assert parse_question("애월 빙수 맛집", vocab).slots.category == "카페"
+
+
+def test_a_followup_dish_no_table_holds_replaces_the_food(vocab: Vocabulary) -> None:
+    from agent.state import Turn
+
+    first = parse_question("애월 흑돼지 맛집", vocab)
+    turn = Turn(question="q", intent=first.intent, slots=first.slots)
+    moved = parse_question("닭갈비 파는 데는?", vocab, turn)
+    assert moved.followup and moved.slots.region == "애월읍"
+    assert (moved.slots.category, moved.slots.unknown_food) == (None, "닭갈비")
+    back = parse_question(
+        "그럼 흑돼지로", vocab, Turn(question="q", intent="recommend_place", slots=moved.slots)
+    )
+    assert (back.slots.category, back.slots.unknown_food) == ("흑돼지", None)
+
+
+def test_the_answer_says_an_unknown_dish_was_not_applied() -> None:
+    from agent.answer import recommendation_text
+    from agent.state import Slots
+
+    text = recommendation_text(Slots(region="애월읍", unknown_food="닭갈비"), [], [], "오프라인")
+    assert "그래프의 메뉴에는 '닭갈비'가 없어서" in text

@@ -160,7 +160,11 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     assert v.complaint_markers and "별로" in v.complaint_markers
     words = [w for u in v.unheld for w in u.words]
     assert not _dupes(words) and not _dupes([u.label for u in v.unheld])
-    assert v.version == 5
+    assert v.version == 6
+    fw = v.food_words
+    # '맛집' names no dish ('제주 맛집'); a word that is not a dish is never a held name
+    assert fw.before and "맛집" not in fw.before and not _dupes(list(fw.before))
+    assert not fw.not_foods & (cats | menus)
     ex = v.exclusion_words
     assert "말고" in ex.after and "안 먹" in ex.after and not _dupes(list(ex.after))
     assert ex.joiners and not set(ex.joiners) & set(ex.after)

@@ -90,6 +90,14 @@ class PlaceWords:
 
 
 @dataclass(frozen=True)
+class FoodWords:
+    """How an ask names a dish the vocabulary does not hold (`[menu.unknown]`)."""
+
+    before: tuple[str, ...]  # eating or selling words after a dish ('먹고 싶', '파는' …)
+    not_foods: frozenset[str]  # words in that position that are not dishes ('뭐', '점심')
+
+
+@dataclass(frozen=True)
 class UnderstandingVocab:
     version: int
     intent_words: IntentWords
@@ -115,6 +123,7 @@ class UnderstandingVocab:
     attribute_words: dict[str, tuple[str, ...]]
     attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
     menu_aliases: dict[str, str]
+    food_words: FoodWords
     related_categories: dict[str, tuple[str, ...]]
     unheld: tuple[Unheld, ...]
     outside_places: tuple[str, ...]
@@ -184,6 +193,10 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         attribute_words={k: _strs(v) for k, v in data["attribute"]["words"].items()},
         attribute_cues={k: _strs(v) for k, v in data["attribute"]["cues"].items()},
         menu_aliases={str(k): str(v) for k, v in data["menu"]["aliases"].items()},
+        food_words=FoodWords(
+            before=_strs(data["menu"]["unknown"]["before"]),
+            not_foods=frozenset(_strs(data["menu"]["unknown"]["not_foods"])),
+        ),
         related_categories={k: _strs(v) for k, v in data["related"].items()},
         unheld=tuple(
             Unheld(
