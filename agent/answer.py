@@ -44,6 +44,13 @@ def topic_particle(word: str) -> str:
     return "은" if "가" <= ch <= "힣" and (ord(ch) - 0xAC00) % 28 else "는"
 
 
+def direction_particle(word: str) -> str:
+    """로 after a vowel or ㄹ, 으로 after another final consonant ('식사로', '점심으로')."""
+    ch = word[-1:] or " "
+    final = (ord(ch) - 0xAC00) % 28 if "가" <= ch <= "힣" else 0
+    return "로" if final in (0, 8) else "으로"
+
+
 def subject_particle(word: str) -> str:
     """이 after a final consonant, 가 otherwise ('닭갈비가', '쭈꾸미가', '족발이')."""
     ch = word[-1:] or " "
@@ -83,7 +90,10 @@ def _where_what(slots: Slots) -> tuple[str, str]:
     if slots.max_avg_price:
         # Said back, as the graph reads it (spend per person): '3만원 이하로 둘이' is ambiguous.
         what_parts.append(P.ANSWER_PRICE_CAP.format(won=won(slots.max_avg_price)))
+    meal_time = load_understanding_vocab().meal_time(slots.meal_time)
     food = slots.menu or slots.category or ("/".join(slots.stand_ins) if slots.stand_ins else "")
+    if meal_time and not (slots.menu or slots.category):
+        food = meal_time.label
     what_parts.append(food or "맛집")
     return where, " ".join(what_parts)
 
@@ -132,6 +142,11 @@ def recommendation_text(
     if slots.unknown_place and not (slots.region or slots.city):
         place = slots.unknown_place
         lines.append(P.ANSWER_UNKNOWN_PLACE.format(place=place, particle=topic_particle(place)))
+    meal_time = load_understanding_vocab().meal_time(slots.meal_time)
+    if meal_time and slots.stand_ins and not (slots.category or slots.menu):
+        kinds = "·".join(slots.stand_ins)
+        ro = direction_particle(meal_time.label)
+        lines.append(P.ANSWER_MEAL_TIME.format(label=meal_time.label, ro=ro, kinds=kinds))
     if slots.unknown_food and not (slots.category or slots.menu):
         food = slots.unknown_food
         lines.append(P.ANSWER_UNKNOWN_FOOD.format(food=food, particle=subject_particle(food)))

@@ -53,6 +53,12 @@ def refine(
         out.unknown_food = new.unknown_food
     elif {"category", "menu", "unheld"} & set(signals):
         out.unknown_food = None
+    if "meal_time" in signals:
+        # '아침은?' after 흑돼지: breakfast kinds replace the last food
+        out.category, out.menu, out.unknown_food = None, None, None
+        out.meal_time, out.stand_ins = new.meal_time, new.stand_ins
+    elif {"category", "menu", "unheld", "unknown_food"} & set(signals):
+        out.meal_time = None
     cafes = _cafe_kinds()
     # '밥 먹을 데도' after cafes: now a meal, so the cafe kind no longer applies.
     if (

@@ -206,6 +206,16 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
         slots.stand_ins = stand_ins
 
 
+def _meal_time(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    """A meal time and no food named ('성산항 근처 아침 먹을 데'): the kinds of place a local
+    names for it are searched instead of any place at all."""
+    for mt in vocab.extra.meal_times:
+        if _has_word(text, mt.words):
+            slots.meal_time, slots.stand_ins = mt.key, list(mt.kinds)
+            signals.append("meal_time")
+            return
+
+
 def _either(text: str, cats: list[Match], vocab: Vocabulary) -> list[str]:
     """The kinds of place an ask names as alternatives ('돈까스나 분식', '회 아니면 초밥'):
     two or more categories in a row with only an either-word between ([] otherwise)."""
@@ -435,6 +445,8 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
         if slots.unknown_food:
             slots.meal = True
             signals.append("unknown_food")
+        else:
+            _meal_time(text, vocab, slots, signals)
     _profile_slots(q, vocab, slots, signals)
     _rule_slots(q, vocab, slots, signals)
     settle_exclusions(slots, vocab)

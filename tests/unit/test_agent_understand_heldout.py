@@ -413,3 +413,31 @@ def test_the_answer_says_an_unknown_dish_was_not_applied() -> None:
 
     text = recommendation_text(Slots(region="애월읍", unknown_food="닭갈비"), [], [], "오프라인")
     assert "그래프의 메뉴에는 '닭갈비'가 없어서" in text
+
+
+def test_breakfast_with_no_food_searches_the_kinds_a_local_names(vocab: Vocabulary) -> None:
+    from agent.answer import recommendation_text
+    from agent.state import Turn
+
+    slots = parse_question("성산항 근처 아침 먹을 만한 데", vocab).slots
+    assert (slots.region, slots.meal_time, slots.category) == ("성산읍", "breakfast", None)
+    assert "해장국" in slots.stand_ins and "회" not in slots.stand_ins
+    text = recommendation_text(slots, [], [], "오프라인")
+    assert "아침 식사로 흔히 찾는 해장국" in text and "영업시간" in text
+    # a food named is the food; a follow-up for breakfast replaces the last food
+    assert parse_question("성산 아침으로 해장국", vocab).slots.stand_ins == []
+    pork = parse_question("애월 흑돼지", vocab)
+    later = parse_question(
+        "아침은?", vocab, Turn(question="q", intent=pork.intent, slots=pork.slots)
+    )
+    assert (later.slots.region, later.slots.category, later.slots.meal_time) == (
+        "애월읍",
+        None,
+        "breakfast",
+    )
+
+
+def test_indoors_is_not_downtown(vocab: Vocabulary) -> None:
+    assert parse_question("서귀포 실내 맛집", vocab).slots.city == "서귀포시"
+    assert parse_question("서귀포 실내 맛집", vocab).slots.region is None
+    assert parse_question("서귀포 시내 맛집", vocab).slots.region == "서귀동"

@@ -90,6 +90,16 @@ class PlaceWords:
 
 
 @dataclass(frozen=True)
+class MealTime:
+    """A meal time (아침 …) and the kinds of place a local names for it (`[mealtime]`)."""
+
+    key: str
+    label: str
+    words: tuple[str, ...]
+    kinds: tuple[str, ...]  # categories searched as either-or when the ask names no food
+
+
+@dataclass(frozen=True)
 class FoodWords:
     """How an ask names a dish the vocabulary does not hold (`[menu.unknown]`)."""
 
@@ -124,6 +134,7 @@ class UnderstandingVocab:
     attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
     menu_aliases: dict[str, str]
     food_words: FoodWords
+    meal_times: tuple[MealTime, ...]
     related_categories: dict[str, tuple[str, ...]]
     unheld: tuple[Unheld, ...]
     outside_places: tuple[str, ...]
@@ -132,6 +143,9 @@ class UnderstandingVocab:
 
     def occasion(self, key: str | None) -> Occasion | None:
         return next((o for o in self.occasions if o.key == key), None)
+
+    def meal_time(self, key: str | None) -> MealTime | None:
+        return next((m for m in self.meal_times if m.key == key), None)
 
 
 def _strs(values: Any) -> tuple[str, ...]:
@@ -196,6 +210,10 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         food_words=FoodWords(
             before=_strs(data["menu"]["unknown"]["before"]),
             not_foods=frozenset(_strs(data["menu"]["unknown"]["not_foods"])),
+        ),
+        meal_times=tuple(
+            MealTime(key=k, label=str(m["label"]), words=_strs(m["words"]), kinds=_strs(m["kinds"]))
+            for k, m in data.get("mealtime", {}).items()
         ),
         related_categories={k: _strs(v) for k, v in data["related"].items()},
         unheld=tuple(
