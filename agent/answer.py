@@ -117,6 +117,23 @@ def not_in_graph_lines(slots: Slots) -> list[str]:
     return lines
 
 
+def food_reading_lines(slots: Slots) -> list[str]:
+    """How an ask naming no held food was read: a dish no table holds, not applied
+    ('닭갈비'), or a meal time searched as the kinds a local names for it (아침)."""
+    if slots.category or slots.menu:
+        return []
+    lines = []
+    if slots.unknown_food:
+        food = slots.unknown_food
+        lines.append(P.ANSWER_UNKNOWN_FOOD.format(food=food, particle=subject_particle(food)))
+    meal_time = load_understanding_vocab().meal_time(slots.meal_time)
+    if meal_time and slots.stand_ins:
+        kinds = "·".join(slots.stand_ins)
+        ro = direction_particle(meal_time.label)
+        lines.append(P.ANSWER_MEAL_TIME.format(label=meal_time.label, ro=ro, kinds=kinds))
+    return lines
+
+
 def exclusion_lines(slots: Slots) -> list[str]:
     """What the ask ruled out, said back, and the cafes a meal ask leaves out when it names
     no food (with a food named the category already says what was searched)."""
@@ -138,18 +155,10 @@ def recommendation_text(
     """The answer: what the graph does not hold, a header that agrees with the picks, each
     pick with its match, reasons, evidence and what it relaxes, then the notes."""
     where, what = _where_what(slots)
-    lines = not_in_graph_lines(slots) + exclusion_lines(slots)
+    lines = not_in_graph_lines(slots) + food_reading_lines(slots) + exclusion_lines(slots)
     if slots.unknown_place and not (slots.region or slots.city):
         place = slots.unknown_place
         lines.append(P.ANSWER_UNKNOWN_PLACE.format(place=place, particle=topic_particle(place)))
-    meal_time = load_understanding_vocab().meal_time(slots.meal_time)
-    if meal_time and slots.stand_ins and not (slots.category or slots.menu):
-        kinds = "·".join(slots.stand_ins)
-        ro = direction_particle(meal_time.label)
-        lines.append(P.ANSWER_MEAL_TIME.format(label=meal_time.label, ro=ro, kinds=kinds))
-    if slots.unknown_food and not (slots.category or slots.menu):
-        food = slots.unknown_food
-        lines.append(P.ANSWER_UNKNOWN_FOOD.format(food=food, particle=subject_particle(food)))
     exact = sum(1 for p in picks if not p.relaxed)
     if not picks:
         lines.append(P.ANSWER_NONE.format(where=where, what=what, mode=mode))
