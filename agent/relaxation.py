@@ -3,9 +3,9 @@ meet them all.
 
 `violations` says which constraints a candidate misses, as the notes the answer discloses;
 `satisfies` admits a neighbouring region within `nearby_km` (widening and backfill use it).
-The ladder (`RUNG_*`) relaxes an ask in the order a local would: the food first, then the
-neighbouring 읍면동, then the must-haves and the price in the asked place, and only then the
-closest past the bound; every candidate keeps its rung, so a closer relaxation is always
+The ladder (`RUNG_*`) relaxes an ask in the order a local would: a price wish first, then the
+food, then the neighbouring 읍면동, then the must-haves and a price cap in the asked place,
+and only then the closest past the bound; every candidate keeps its rung, so a closer relaxation is always
 shown first.
 """
 
@@ -123,14 +123,18 @@ def search_regions(vocab: Vocabulary, region: str, config: AgentConfig) -> list[
 # The relaxation ladder, in the order a local relaxes an ask nothing fully meets. Each rung
 # keeps the must-haves; candidates are ranked by rung (`Candidate.relax_rank`), so a closer
 # relaxation always comes first, and every pick says what it relaxes.
-RUNG_FOOD = 1  # same place: a merchant serving the asked menu, or a related category
-RUNG_NEARBY = 2  # neighbouring 읍면동 within `nearby_km`, the food as asked
-RUNG_NEARBY_FOOD = 3  # neighbouring 읍면동, the food relaxed as in RUNG_FOOD
+# A price wish is a matter of degree (가성비, 비싸도 제대로 된): it gives way first, before
+# the food and the place. "화순항 가성비 횟집" is a 횟집 in 화순 that says its price level,
+# not a cheap 횟집 7 km away; a cap ('3만원 이하') is the user's number and stays to LOOSE.
+RUNG_PRICE = 1  # the asked place and food, without the price wish
+RUNG_FOOD = 2  # same place: a merchant serving the asked menu, or a related category
+RUNG_NEARBY = 3  # neighbouring 읍면동 within `nearby_km`, the food as asked
+RUNG_NEARBY_FOOD = 4  # neighbouring 읍면동, the food relaxed as in RUNG_FOOD
 # A wish (가성비, 주차, 조용한) gives way before the place does: a cheap seafood place 32 km
 # from 성산 answers "성산 가성비 해산물" worse than a dearer one in 성산 that says so.
-RUNG_LOOSE = 4  # the asked place and food, without the must-haves / price
-RUNG_BEYOND = 5  # nothing near: the closest matches past the bound, with their distance
-RUNG_ANY = 6  # the asked place, anything
+RUNG_LOOSE = 5  # the asked place and food, without the must-haves / price cap
+RUNG_BEYOND = 6  # nothing near: the closest matches past the bound, with their distance
+RUNG_ANY = 7  # the asked place, anything
 
 
 @dataclass(frozen=True)
@@ -169,11 +173,12 @@ def _food_variants(slots: Slots, vocab: Vocabulary) -> list[Slots]:
 
 
 def relaxation_ladder(slots: Slots, vocab: Vocabulary, config: AgentConfig) -> list[Rung]:
-    """The rungs for this ask (see RUNG_*): food first, then the neighbouring 읍면동 within
-    `config.nearby_km`, then the asked place without the must-haves and price, only then
-    the closest past the bound."""
+    """The rungs for this ask (see RUNG_*): a price wish first, then the food, then the
+    neighbouring 읍면동 within `config.nearby_km`, then the asked place without the
+    must-haves and price cap, only then the closest past the bound."""
     loose: dict[str, Any] = {"must_haves": [], "price": None, "max_avg_price": None}
-    rungs = [Rung(RUNG_FOOD, s) for s in _food_variants(slots, vocab)]
+    rungs = [Rung(RUNG_PRICE, slots.model_copy(update={"price": None}))] if slots.price else []
+    rungs += [Rung(RUNG_FOOD, s) for s in _food_variants(slots, vocab)]
     beyond: list[Rung] = []
     if slots.region:
         # Within a rung only merchants within the bound (near) or past it (beyond) are kept:

@@ -106,9 +106,10 @@ def _serving_share(service: AgentService, menu: str, ids: list[str]) -> float | 
     return int(rows[0]["n"]) / len(ids) if rows else 0.0
 
 
-def graph_holds_a_match(service: AgentService, constraints: dict[str, Any]) -> bool:
-    """Whether any merchant meets every hard constraint of the ask (its 읍면동, category and
-    must-haves): where none does, relaxing is the right answer, not a miss."""
+def graph_matches(service: AgentService, constraints: dict[str, Any]) -> int:
+    """How many merchants meet every hard constraint of the ask (its 읍면동, category and
+    must-haves): where none does, relaxing is the right answer, not a miss; where one does,
+    two of three picks must relax."""
     from tripgraph.vocab import ATTRIBUTES
 
     musts = [a for a in constraints.get("must_haves") or [] if a in ATTRIBUTES]
@@ -120,7 +121,7 @@ def graph_holds_a_match(service: AgentService, constraints: dict[str, Any]) -> b
         f"MATCH (m:Merchant) WHERE {' AND '.join(where)} RETURN count(m) AS n",
         {"region": constraints["region"], "category": constraints.get("category")},
     ).rows
-    return bool(rows and int(rows[0]["n"]) > 0)
+    return int(rows[0]["n"]) if rows else 0
 
 
 def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[str, Any]:
@@ -158,7 +159,8 @@ def evaluate_agent(service: AgentService, items: list[dict[str, Any]]) -> dict[s
             rec["not_in_graph_false_claim"] = bool(got.get("not_in_graph"))
         constraints = {k: exp[k] for k in ("region", "category", "must_haves") if exp.get(k)}
         if answer.picks and exp.get("region"):
-            rec["graph_has_match"] = graph_holds_a_match(service, constraints)
+            rec["graph_matches"] = graph_matches(service, constraints)
+            rec["graph_has_match"] = rec["graph_matches"] > 0
             rec.update(
                 pick_checks(
                     service.deps.store,
@@ -218,6 +220,16 @@ def summarise_agent(records: list[dict[str, Any]], percentile: Any) -> dict[str,
             sum(r.get("picks_total", 0) for r in records if r.get("graph_has_match")),
         ),
         "asks_where_graph_holds_a_match": sum(bool(r.get("graph_has_match")) for r in records),
+        # the same against what the graph makes possible: an ask with one merchant meeting
+        # it all can have one strict pick, not three
+        "picks_strict_of_achievable": _ratio(
+            sum(r.get("picks_strict", 0) for r in records if r.get("graph_has_match")),
+            sum(
+                min(r.get("picks_total", 0), r["graph_matches"])
+                for r in records
+                if r.get("graph_has_match")
+            ),
+        ),
         "picks_met_or_disclosed": round(total("picks_disclosed") / picks, 4) if picks else None,
         "picks_outside_region": len(away),
         "picks_away_km_p50": percentile(away, 0.5),

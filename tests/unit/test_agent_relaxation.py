@@ -237,3 +237,16 @@ def test_a_cheap_wish_gives_way_before_the_place_and_least_first() -> None:
     assert R.price_gap(less, slots) == 1.0 and R.price_gap(far, slots) == 0.0
     capped = Slots(max_avg_price=20_000)
     assert R.price_gap(_cand([], avg_price=25_000), capped) == pytest.approx(0.25)
+
+
+def test_a_price_wish_gives_way_before_the_food_and_the_place(vocab: Vocabulary) -> None:
+    """'화순항 가성비 횟집': a 횟집 in 안덕면 that says its price level comes before a cheap one
+    in the next 읍면 or a cheap place of a related kind; a price cap is kept longer."""
+    wish = Slots(region="안덕면", city="서귀포시", category="회", price="cheap")
+    rungs = R.relaxation_ladder(wish, vocab, AgentConfig())
+    assert rungs[0].rank == R.RUNG_PRICE and rungs[0].regions is None
+    assert (rungs[0].slots.category, rungs[0].slots.price) == ("회", None)
+    assert [r.rank for r in rungs] == sorted(r.rank for r in rungs)
+    capped = Slots(region="안덕면", city="서귀포시", category="회", max_avg_price=20_000)
+    first = R.relaxation_ladder(capped, vocab, AgentConfig())[0]
+    assert first.rank == R.RUNG_FOOD and first.slots.max_avg_price == 20_000
