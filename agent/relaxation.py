@@ -5,8 +5,8 @@ meet them all.
 `satisfies` admits a neighbouring region within `nearby_km` (widening and backfill use it).
 The ladder (`RUNG_*`) relaxes an ask in the order a local would: a price wish first, then the
 food, then the neighbouring 읍면동, then the must-haves and a price cap in the asked place,
-and only then the closest past the bound; every candidate keeps its rung, so a closer relaxation is always
-shown first.
+and only then the closest past the bound; every candidate keeps its rung, so a closer
+relaxation is always shown first.
 """
 
 from __future__ import annotations
