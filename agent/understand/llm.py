@@ -60,7 +60,7 @@ def llm_understand(
     if slots.stand_ins and slots.category:
         slots.stand_ins = []
     slots.unknown_food = None if slots.category or slots.menu else offline.slots.unknown_food
-    slots.meal = slots.meal or bool(slots.unknown_food)
+    slots.meal = slots.meal or (bool(slots.unknown_food) and offline.slots.meal)
     if offline.followup:
         # Exclusions and "cheaper than what you showed" need the previous picks, which the
         # LLM never saw: take them from the deterministic refinement.

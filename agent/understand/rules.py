@@ -440,10 +440,11 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     _food_slots(text, vocab, slots, signals)
     if not ({"category", "menu", "unheld"} & set(signals) or slots.stand_ins):
         # A dish no table holds ('닭갈비 먹고 싶은데'): said in the answer, never dropped
-        # silently; it is a meal, so no cafe is picked.
+        # silently; it is a meal, so no cafe is picked, unless a cafe may sell it ('오메기떡').
         slots.unknown_food = unknown_food(text, vocab)
         if slots.unknown_food:
-            slots.meal = True
+            sweet = slots.unknown_food.endswith(vocab.extra.food_words.sweet_endings)
+            slots.meal = slots.meal or not sweet
             signals.append("unknown_food")
         else:
             _meal_time(text, vocab, slots, signals)

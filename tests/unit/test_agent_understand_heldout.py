@@ -381,6 +381,8 @@ def test_a_dish_no_table_holds_is_kept(vocab: Vocabulary, question: str, food: s
     assert p.slots.unknown_food == food
     if food:  # a dish is a meal: no cafe is picked, and no food kind is guessed
         assert p.slots.meal and p.slots.category is None and p.slots.menu is None
+    sweet = parse_question("함덕 근처 오메기떡 파는 가게", vocab).slots
+    assert sweet.unknown_food == "오메기떡" and not sweet.meal  # a cafe may sell it
 
 
 def test_dishes_and_places_the_old_tables_misread(vocab: Vocabulary) -> None:

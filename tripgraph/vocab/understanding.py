@@ -105,6 +105,7 @@ class FoodWords:
 
     before: tuple[str, ...]  # eating or selling words after a dish ('먹고 싶', '파는' …)
     not_foods: frozenset[str]  # words in that position that are not dishes ('뭐', '점심')
+    sweet_endings: tuple[str, ...] = ()  # a dish a cafe may sell ('오메기떡'): not a meal
 
 
 @dataclass(frozen=True)
@@ -210,6 +211,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         food_words=FoodWords(
             before=_strs(data["menu"]["unknown"]["before"]),
             not_foods=frozenset(_strs(data["menu"]["unknown"]["not_foods"])),
+            sweet_endings=_strs(data["menu"]["unknown"].get("sweet_endings", ())),
         ),
         meal_times=tuple(
             MealTime(key=k, label=str(m["label"]), words=_strs(m["words"]), kinds=_strs(m["kinds"]))
