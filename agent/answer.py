@@ -90,10 +90,10 @@ def _where_what(slots: Slots) -> tuple[str, str]:
     if slots.max_avg_price:
         # Said back, as the graph reads it (spend per person): '3만원 이하로 둘이' is ambiguous.
         what_parts.append(P.ANSWER_PRICE_CAP.format(won=won(slots.max_avg_price)))
-    meal_time = load_understanding_vocab().meal_time(slots.meal_time)
+    meal_kind = load_understanding_vocab().meal_kind(slots.meal_kind)
     food = slots.menu or slots.category or ("/".join(slots.stand_ins) if slots.stand_ins else "")
-    if meal_time and not (slots.menu or slots.category):
-        food = meal_time.label
+    if meal_kind and not (slots.menu or slots.category):
+        food = meal_kind.label
     what_parts.append(food or "맛집")
     return where, " ".join(what_parts)
 
@@ -119,18 +119,21 @@ def not_in_graph_lines(slots: Slots) -> list[str]:
 
 def food_reading_lines(slots: Slots) -> list[str]:
     """How an ask naming no held food was read: a dish no table holds, not applied
-    ('닭갈비'), or a meal time searched as the kinds a local names for it (아침)."""
+    ('닭갈비'), or a kind of meal searched as the kinds of place a local names for it (아침,
+    국물 있는 거)."""
     if slots.category or slots.menu:
         return []
     lines = []
     if slots.unknown_food:
         food = slots.unknown_food
         lines.append(P.ANSWER_UNKNOWN_FOOD.format(food=food, particle=subject_particle(food)))
-    meal_time = load_understanding_vocab().meal_time(slots.meal_time)
-    if meal_time and slots.stand_ins:
+    meal_kind = load_understanding_vocab().meal_kind(slots.meal_kind)
+    if meal_kind and slots.stand_ins:
         kinds = "·".join(slots.stand_ins)
-        ro = direction_particle(meal_time.label)
-        lines.append(P.ANSWER_MEAL_TIME.format(label=meal_time.label, ro=ro, kinds=kinds))
+        ro = direction_particle(meal_kind.label)
+        lines.append(P.ANSWER_MEAL_KIND.format(label=meal_kind.label, ro=ro, kinds=kinds))
+        if meal_kind.hours and "영업시간" not in slots.not_in_graph:
+            lines.append(P.ANSWER_NO_HOURS.format())
     return lines
 
 

@@ -56,9 +56,10 @@ class Slots(BaseModel):
         description="a dish the vocabulary does not hold (닭갈비 먹고 싶은데): the answer says "
         "the graph has none and picks by the rest of the ask",
     )
-    meal_time: str | None = Field(
+    meal_kind: str | None = Field(
         None,
-        description="breakfast (아침): with no food named, the kinds a local names for it",
+        description="breakfast/light/soup (아침, 가벼운 거, 국물): with no food named, the "
+        "kinds of place a local names for it are the stand_ins",
     )
     stand_ins: list[str] = Field(
         default_factory=list,

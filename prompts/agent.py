@@ -229,12 +229,17 @@ ANSWER_UNKNOWN_PLACE = PromptTemplate(
     "(예: 애월읍, 성산읍)으로 알려 주시면 그 근처로 좁혀 드릴게요.",
     ("place", "particle"),
 )
-# A meal time and no food named ('아침 먹을 데'): the kinds a local names for it were searched.
-ANSWER_MEAL_TIME = PromptTemplate(
-    "answer.meal_time",
-    "{label}{ro} 흔히 찾는 {kinds} 가운데서 골랐어요. 영업시간은 그래프에 없어 확인하지 "
-    "못했으니 가기 전에 확인해 주세요.",
+# A kind of meal and no food named ('아침 먹을 데', '국물 있는 걸로'): the kinds a local names
+# for it were searched; for a time of day, opening hours were not checked.
+ANSWER_MEAL_KIND = PromptTemplate(
+    "answer.meal_kind",
+    "{label}{ro} 흔히 찾는 {kinds} 가운데서 골랐어요.",
     ("label", "ro", "kinds"),
+)
+ANSWER_NO_HOURS = PromptTemplate(
+    "answer.no_hours",
+    "영업시간은 그래프에 없어 확인하지 못했으니 가기 전에 확인해 주세요.",
+    (),
 )
 # A dish the vocabulary does not know ('닭갈비 먹고 싶은데'): the food was not applied.
 ANSWER_UNKNOWN_FOOD = PromptTemplate(

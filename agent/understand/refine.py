@@ -53,12 +53,22 @@ def refine(
         out.unknown_food = new.unknown_food
     elif {"category", "menu", "unheld"} & set(signals):
         out.unknown_food = None
-    if "meal_time" in signals:
+    if "meal_kind" in signals:
         # '아침은?' after 흑돼지: breakfast kinds replace the last food
         out.category, out.menu, out.unknown_food = None, None, None
-        out.meal_time, out.stand_ins = new.meal_time, new.stand_ins
+        out.meal_kind, out.stand_ins = new.meal_kind, new.stand_ins
     elif {"category", "menu", "unheld", "unknown_food"} & set(signals):
-        out.meal_time = None
+        out.meal_kind = None
+    food_signals = {"category", "menu", "unheld", "unknown_food", "meal_kind"}
+    if _has(question, words.other_food) and not food_signals & set(signals):
+        # '다른 메뉴로': the last food is ruled out (said back), any other is searched; after a
+        # meal it is another meal, not a cafe
+        last = [c for c in (out.category, *out.stand_ins) if c]
+        out.meal = out.meal or bool(last and not set(last) <= _cafe_kinds())
+        out.exclude_categories += last
+        out.exclude_menus += [out.menu] if out.menu else []
+        out.category, out.menu, out.stand_ins, out.meal_kind = None, None, [], None
+        out.not_in_graph, out.unknown_food = [], None
     cafes = _cafe_kinds()
     # '밥 먹을 데도' after cafes: now a meal, so the cafe kind no longer applies.
     if (

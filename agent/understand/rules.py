@@ -206,13 +206,13 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
         slots.stand_ins = stand_ins
 
 
-def _meal_time(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
-    """A meal time and no food named ('성산항 근처 아침 먹을 데'): the kinds of place a local
-    names for it are searched instead of any place at all."""
-    for mt in vocab.extra.meal_times:
+def _meal_kind(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
+    """A kind of meal and no food named ('성산항 근처 아침 먹을 데', '국물 있는 걸로'): the
+    kinds of place a local names for it are searched instead of any place at all."""
+    for mt in vocab.extra.meal_kinds:
         if _has_word(text, mt.words):
-            slots.meal_time, slots.stand_ins = mt.key, list(mt.kinds)
-            signals.append("meal_time")
+            slots.meal_kind, slots.stand_ins = mt.key, list(mt.kinds)
+            signals.append("meal_kind")
             return
 
 
@@ -447,7 +447,7 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
             slots.meal = slots.meal or not sweet
             signals.append("unknown_food")
         else:
-            _meal_time(text, vocab, slots, signals)
+            _meal_kind(text, vocab, slots, signals)
     _profile_slots(q, vocab, slots, signals)
     _rule_slots(q, vocab, slots, signals)
     settle_exclusions(slots, vocab)

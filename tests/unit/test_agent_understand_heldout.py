@@ -422,7 +422,7 @@ def test_breakfast_with_no_food_searches_the_kinds_a_local_names(vocab: Vocabula
     from agent.state import Turn
 
     slots = parse_question("성산항 근처 아침 먹을 만한 데", vocab).slots
-    assert (slots.region, slots.meal_time, slots.category) == ("성산읍", "breakfast", None)
+    assert (slots.region, slots.meal_kind, slots.category) == ("성산읍", "breakfast", None)
     assert "해장국" in slots.stand_ins and "회" not in slots.stand_ins
     text = recommendation_text(slots, [], [], "오프라인")
     assert "아침 식사로 흔히 찾는 해장국" in text and "영업시간" in text
@@ -432,7 +432,7 @@ def test_breakfast_with_no_food_searches_the_kinds_a_local_names(vocab: Vocabula
     later = parse_question(
         "아침은?", vocab, Turn(question="q", intent=pork.intent, slots=pork.slots)
     )
-    assert (later.slots.region, later.slots.category, later.slots.meal_time) == (
+    assert (later.slots.region, later.slots.category, later.slots.meal_kind) == (
         "애월읍",
         None,
         "breakfast",
@@ -443,3 +443,37 @@ def test_indoors_is_not_downtown(vocab: Vocabulary) -> None:
     assert parse_question("서귀포 실내 맛집", vocab).slots.city == "서귀포시"
     assert parse_question("서귀포 실내 맛집", vocab).slots.region is None
     assert parse_question("서귀포 시내 맛집", vocab).slots.region == "서귀동"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "first"),
+    [
+        ("애월에서 따뜻한 국물 먹고 싶어", "soup", "해장국"),
+        ("가볍게 한끼 할 데 함덕", "light", "고기국수"),
+        ("성산항 근처 아침 먹을 만한 데", "breakfast", "해장국"),
+        ("애월에서 국물 있는 고기국수", None, None),  # a food named is the food
+    ],
+)
+def test_a_kind_of_meal_with_no_food_names_the_kinds_a_local_would(
+    vocab: Vocabulary, question: str, kind: str | None, first: str | None
+) -> None:
+    slots = parse_question(question, vocab).slots
+    assert slots.meal_kind == kind
+    assert (slots.stand_ins[:1] or [None])[0] == first
+
+
+def test_followups_for_another_kind_of_food(vocab: Vocabulary) -> None:
+    from agent.answer import recommendation_text
+    from agent.state import Turn
+
+    pork = parse_question("애월 흑돼지 맛집 추천해줘", vocab)
+    turn = Turn(question="q", intent=pork.intent, slots=pork.slots)
+    other = parse_question("다른 메뉴로 추천해줘", vocab, turn).slots
+    assert (other.region, other.category, other.exclude_categories) == ("애월읍", None, ["흑돼지"])
+    assert other.meal  # another meal, not a cafe
+    assert "흑돼지는 빼고" in recommendation_text(other, [], [], "오프라인")
+    soup = parse_question("국물 있는 걸로", vocab, turn).slots
+    assert (soup.category, soup.meal_kind) == (None, "soup")
+    assert parse_question("고기 말고 생선 요리로", vocab, turn).slots.category == "갈치조림"
+    # other places, same food
+    assert parse_question("다른 곳 알려줘", vocab, turn).slots.category == "흑돼지"

@@ -165,7 +165,7 @@ def test_understanding_names_are_the_shared_vocabularys() -> None:
     # '맛집' names no dish ('제주 맛집'); a word that is not a dish is never a held name
     assert fw.before and "맛집" not in fw.before and not _dupes(list(fw.before))
     assert not fw.not_foods & (cats | menus)
-    assert v.meal_times and all(m.words and set(m.kinds) <= cats for m in v.meal_times)
+    assert v.meal_kinds and all(m.words and set(m.kinds) <= cats for m in v.meal_kinds)
     ex = v.exclusion_words
     assert "말고" in ex.after and "안 먹" in ex.after and not _dupes(list(ex.after))
     assert ex.joiners and not set(ex.joiners) & set(ex.after)

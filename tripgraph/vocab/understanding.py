@@ -66,6 +66,7 @@ class FollowupWords:
     cheaper: tuple[str, ...]
     pricier: tuple[str, ...]
     other: tuple[str, ...]
+    other_food: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -90,13 +91,15 @@ class PlaceWords:
 
 
 @dataclass(frozen=True)
-class MealTime:
-    """A meal time (아침 …) and the kinds of place a local names for it (`[mealtime]`)."""
+class MealKind:
+    """A kind of meal (아침, 가벼운 거, 국물 …) and the kinds of place a local names for it
+    (`[mealkind]`)."""
 
     key: str
     label: str
     words: tuple[str, ...]
     kinds: tuple[str, ...]  # categories searched as either-or when the ask names no food
+    hours: bool = False  # a time of day: the answer says opening hours were not checked
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,7 @@ class UnderstandingVocab:
     attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
     menu_aliases: dict[str, str]
     food_words: FoodWords
-    meal_times: tuple[MealTime, ...]
+    meal_kinds: tuple[MealKind, ...]
     related_categories: dict[str, tuple[str, ...]]
     unheld: tuple[Unheld, ...]
     outside_places: tuple[str, ...]
@@ -145,8 +148,8 @@ class UnderstandingVocab:
     def occasion(self, key: str | None) -> Occasion | None:
         return next((o for o in self.occasions if o.key == key), None)
 
-    def meal_time(self, key: str | None) -> MealTime | None:
-        return next((m for m in self.meal_times if m.key == key), None)
+    def meal_kind(self, key: str | None) -> MealKind | None:
+        return next((m for m in self.meal_kinds if m.key == key), None)
 
 
 def _strs(values: Any) -> tuple[str, ...]:
@@ -213,9 +216,15 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
             not_foods=frozenset(_strs(data["menu"]["unknown"]["not_foods"])),
             sweet_endings=_strs(data["menu"]["unknown"].get("sweet_endings", ())),
         ),
-        meal_times=tuple(
-            MealTime(key=k, label=str(m["label"]), words=_strs(m["words"]), kinds=_strs(m["kinds"]))
-            for k, m in data.get("mealtime", {}).items()
+        meal_kinds=tuple(
+            MealKind(
+                key=k,
+                label=str(m["label"]),
+                words=_strs(m["words"]),
+                kinds=_strs(m["kinds"]),
+                hours=bool(m.get("hours", False)),
+            )
+            for k, m in data.get("mealkind", {}).items()
         ),
         related_categories={k: _strs(v) for k, v in data["related"].items()},
         unheld=tuple(
