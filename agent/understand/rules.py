@@ -345,9 +345,12 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
     if m := _PRODUCT_ID.search(q):
         slots.product_id = m.group(0).upper()
     compact = _compact(q)
+    # '성산 횟집 메뉴 뭐 있어?' asks about the business of that name; '성산 횟집 추천' does not
+    one_business = _has(q, vocab.extra.intent_words.merchant_facts)
     for key in sorted(vocab.merchants, key=len, reverse=True):
-        if len(key) >= 3 and key in compact and not _generic_name(vocab.merchants[key], vocab):
-            slots.merchant_name = vocab.merchants[key]
+        name = vocab.merchants[key]
+        if len(key) >= 3 and key in compact and (one_business or not _generic_name(name, vocab)):
+            slots.merchant_name = name
             signals.append("merchant")
             break
     pcity = _first(q, {k: v for k, v in vocab.product_cities.items() if len(k) >= 2})

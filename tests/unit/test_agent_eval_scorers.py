@@ -62,3 +62,15 @@ def test_ablation_without_a_model_reports_the_parser_for_every_policy(tmp_path: 
     assert set(first["slot_accuracy_by_slot"]) >= {"region", "category"}
     # Without a model every policy is the parser, so the figures agree.
     assert all(v["slot_accuracy"] == first["slot_accuracy"] for v in out.values())
+
+
+def test_a_merchant_name_matches_the_graphs_spelling_whatever_the_spacing() -> None:
+    from evals.agent_scorers import slot_matches
+
+    assert slot_matches({"merchant_name": "귤빛밥집"}, {"merchant_name": "귤빛 밥집"}) == {
+        "merchant_name": True
+    }
+    assert not slot_matches({"merchant_name": "귤빛밥집"}, {"merchant_name": "귤빛 식당"})[
+        "merchant_name"
+    ]
+    assert not slot_matches({"merchant_name": "귤빛밥집"}, {})["merchant_name"]

@@ -477,3 +477,14 @@ def test_followups_for_another_kind_of_food(vocab: Vocabulary) -> None:
     assert parse_question("고기 말고 생선 요리로", vocab, turn).slots.category == "갈치조림"
     # other places, same food
     assert parse_question("다른 곳 알려줘", vocab, turn).slots.category == "흑돼지"
+
+
+def test_a_business_named_by_a_place_and_a_food_only_in_a_fact_question() -> None:
+    vocab = Vocabulary.from_gazetteer()
+    vocab.merchants.update({"성산횟집": "성산 횟집", "귤빛밥집": "귤빛 밥집"})
+    fact = parse_question("성산 횟집 메뉴 뭐 있어?", vocab)
+    assert (fact.intent, fact.slots.merchant_name) == ("graph_question", "성산 횟집")
+    ask = parse_question("성산 횟집 추천해줘", vocab)
+    assert ask.intent == "recommend_place" and ask.slots.merchant_name is None
+    assert (ask.slots.region, ask.slots.category) == ("성산읍", "회")
+    assert parse_question("귤빛밥집 리뷰 몇 개야?", vocab).slots.merchant_name == "귤빛 밥집"

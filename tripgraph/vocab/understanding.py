@@ -48,6 +48,7 @@ class IntentWords:
     recommend: tuple[str, ...]
     graph: tuple[str, ...]
     graph_subjects: tuple[str, ...]
+    merchant_facts: tuple[str, ...]
     product: tuple[str, ...]
     viewed: tuple[str, ...]
     itinerary: tuple[str, ...]
