@@ -488,3 +488,24 @@ def test_a_business_named_by_a_place_and_a_food_only_in_a_fact_question() -> Non
     assert ask.intent == "recommend_place" and ask.slots.merchant_name is None
     assert (ask.slots.region, ask.slots.category) == ("성산읍", "회")
     assert parse_question("귤빛밥집 리뷰 몇 개야?", vocab).slots.merchant_name == "귤빛 밥집"
+
+
+@pytest.mark.parametrize(
+    ("question", "must"),
+    [
+        ("애월 사람 별로 없는 카페", "quiet"),
+        ("애월 얘기하기 좋은 카페", "quiet"),
+        ("애월 관광객 적은 카페", "quiet"),
+        ("애월 차 세우기 좋은 카페", "parking"),
+        ("애월 해변 앞 카페", "ocean_view"),
+        ("애월 개 데려가도 되는 카페", "pet_friendly"),
+        ("애월 모임 하기 좋은 식당", "group_seating"),
+    ],
+)
+def test_everyday_words_for_must_haves(vocab: Vocabulary, question: str, must: str) -> None:
+    assert parse_question(question, vocab).slots.must_haves == [must]
+
+
+def test_a_child_named_is_the_party_not_a_must_have(vocab: Vocabulary) -> None:
+    slots = parse_question("애들 데리고 가기 좋은 협재해변 식당", vocab).slots
+    assert (slots.party, slots.must_haves) == ("아이", [])
