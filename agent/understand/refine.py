@@ -34,6 +34,8 @@ def refine(
         out.menu = new.menu
     elif "menu" in signals:
         out.menu = new.menu
+        if out.category not in vocab.menu_categories.get(new.menu or "", (out.category,)):
+            out.category = None  # '회덮밥 되는 데?' after 흑돼지: the dish, wherever it is served
     if "party" in signals:
         out.party = new.party
     if "party_size" in signals:

@@ -477,6 +477,11 @@ def test_followups_for_another_kind_of_food(vocab: Vocabulary) -> None:
     assert parse_question("고기 말고 생선 요리로", vocab, turn).slots.category == "갈치조림"
     # other places, same food
     assert parse_question("다른 곳 알려줘", vocab, turn).slots.category == "흑돼지"
+    # a dish served elsewhere drops the last kind; a dish of that kind keeps it
+    dish = parse_question("회덮밥 되는 데", vocab, turn).slots
+    assert (dish.category, dish.menu) == (None, "회덮밥")
+    assert parse_question("오겹살 되는 데", vocab, turn).slots.category == "흑돼지"
+    assert parse_question("그럼 중국 음식은", vocab, turn).slots.category == "중식"
 
 
 def test_a_business_named_by_a_place_and_a_food_only_in_a_fact_question() -> None:
