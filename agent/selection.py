@@ -72,6 +72,13 @@ def is_group(slots: Slots) -> bool:
     return bool(slots.party) or (slots.party_size or 0) >= 2 or bool(slots.occasion)
 
 
+def is_large_group(slots: Slots, vocab: UnderstandingVocab | None = None) -> bool:
+    """A party that needs group seating: `[group] min_size` people or more, or an ask that
+    makes group seating a must-have (단체, 회식)."""
+    v = _vocab(vocab)
+    return (slots.party_size or 0) >= v.group_min_size or "group_seating" in slots.must_haves
+
+
 def party_fit(e: Evidence, slots: Slots, vocab: UnderstandingVocab | None = None) -> int:
     """2: written by the asked party; 1: by a fitting one (가족 for 부모님); 0: unknown or
     no party asked; -1: by a solo diner for a group ask (never cited)."""
@@ -87,8 +94,10 @@ def party_fit(e: Evidence, slots: Slots, vocab: UnderstandingVocab | None = None
 
 
 def aspect_weights(slots: Slots, vocab: UnderstandingVocab | None = None) -> dict[str, int]:
-    """Words a fitting review would use, with how much each counts: the dish or category
-    3, the must-haves and the occasion 2, the party and the wishes it implies 1."""
+    """Words a fitting review would use, with how much each counts: the must-haves 4 (the
+    most specific part of an ask: for '조용한 카페' a review saying it is quiet, not that it
+    sells desserts), the dish or category 3, the occasion and a large group's words 2, the
+    party and the wishes it implies 1."""
     v = _vocab(vocab)
     out: dict[str, int] = {}
 
@@ -103,10 +112,12 @@ def aspect_weights(slots: Slots, vocab: UnderstandingVocab | None = None) -> dic
     if slots.category:
         add([slots.category, *load_categories().aliases.get(slots.category, ())], 3)
     for attr in slots.must_haves:
-        add(attributes.words.get(attr, ()), 2)  # type: ignore[call-overload]
+        add((*attributes.words.get(attr, ()), *v.attribute_words.get(attr, ())), 4)  # type: ignore[call-overload]
     occ = v.occasion(slots.occasion)
     if occ:
         add([*occ.words, *occ.evidence], 2)
+    if is_large_group(slots, v):
+        add([*v.group_words, "모임", "친구들", "가족들", "단체석"], 2)
     if slots.party:
         add([slots.party, *people.party_words.get(slots.party, ())], 1)  # type: ignore[call-overload]
         add(v.party_words.get(slots.party, ()), 1)
@@ -166,6 +177,8 @@ def choose_evidence(
     v = _vocab(vocab)
     weights = aspect_weights(slots, v)
     avoid = v.solo_markers if is_group(slots) else ()
+    if is_large_group(slots, v):
+        avoid = (*avoid, *v.pair_markers)  # two people's table says little about eight
 
     excerpts = {e.review_id: best_excerpt(e.text, weights, avoid=avoid) for e in c.snippets}
 

@@ -250,3 +250,26 @@ def test_a_price_wish_gives_way_before_the_food_and_the_place(vocab: Vocabulary)
     capped = Slots(region="안덕면", city="서귀포시", category="회", max_avg_price=20_000)
     first = R.relaxation_ladder(capped, vocab, AgentConfig())[0]
     assert first.rank == R.RUNG_FOOD and first.slots.max_avg_price == 20_000
+
+
+def test_evidence_speaks_to_the_must_have_before_the_kind_of_place() -> None:
+    dessert = Evidence(review_id="R1", text="디저트가 맛있고 커피가 고소해요.", rating=5,
+                       similarity=0.95)  # fmt: skip
+    quiet = Evidence(review_id="R2", text="사람이 많지 않아 조용히 쉬다 왔어요.", rating=5,
+                     similarity=0.85)  # fmt: skip
+    slots = Slots(region="애월읍", category="카페", must_haves=["quiet"])
+    ev = choose_evidence(_cand([dessert, quiet], category="카페"), slots, 2)
+    assert [e.review_id for e in ev] == ["R2", "R1"]
+
+
+def test_a_large_group_is_shown_a_groups_review_before_a_pairs() -> None:
+    pair = Evidence(review_id="R1", text="친구랑 둘이 갔는데 흑돼지가 맛있었어요.", party_type="친구",
+                    rating=5, similarity=0.95)  # fmt: skip
+    group = Evidence(review_id="R2", text="친구들이랑 갔는데 단체석이 있어서 모임하기 좋아요.",
+                     party_type="친구", rating=5, similarity=0.8)  # fmt: skip
+    slots = Slots(region="노형동", category="흑돼지", party="친구", party_size=8,
+                  must_haves=["group_seating"])  # fmt: skip
+    ev = choose_evidence(_cand([pair, group], category="흑돼지"), slots, 2)
+    assert [e.review_id for e in ev] == ["R2", "R1"]
+    two = Slots(region="노형동", category="흑돼지", party="친구", party_size=2)
+    assert choose_evidence(_cand([pair, group], category="흑돼지"), two, 1)[0].review_id == "R1"

@@ -124,6 +124,7 @@ class UnderstandingVocab:
     party_not_inside: tuple[str, ...]
     party_wishes: dict[str, tuple[str, ...]]
     complaint_markers: tuple[str, ...]
+    pair_markers: tuple[str, ...]
     compatible_parties: dict[str, tuple[str, ...]]
     group_min_size: int
     group_words: tuple[str, ...]
@@ -182,6 +183,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         party_not_inside=_strs(party.get("not_inside", ())),
         party_wishes={k: _strs(v) for k, v in party["wishes"].items()},
         complaint_markers=_strs(data["evidence"]["complaints"]),
+        pair_markers=_strs(data["evidence"].get("pair_markers", ())),
         compatible_parties={k: _strs(v) for k, v in party["compatible"].items()},
         group_min_size=int(group["min_size"]),
         group_words=_strs(group["words"]),
