@@ -263,8 +263,8 @@ def test_evidence_speaks_to_the_must_have_before_the_kind_of_place() -> None:
 
 
 def test_a_large_group_is_shown_a_groups_review_before_a_pairs() -> None:
-    pair = Evidence(review_id="R1", text="친구랑 둘이 갔는데 흑돼지가 맛있었어요.", party_type="친구",
-                    rating=5, similarity=0.95)  # fmt: skip
+    pair = Evidence(review_id="R1", text="친구랑 둘이 갔는데 흑돼지가 맛있었어요.",
+                    party_type="친구", rating=5, similarity=0.95)  # fmt: skip
     group = Evidence(review_id="R2", text="친구들이랑 갔는데 단체석이 있어서 모임하기 좋아요.",
                      party_type="친구", rating=5, similarity=0.8)  # fmt: skip
     slots = Slots(region="노형동", category="흑돼지", party="친구", party_size=8,
