@@ -59,7 +59,10 @@ def llm_understand(
     slots.not_in_graph, slots.stand_ins = offline.slots.not_in_graph, offline.slots.stand_ins
     if slots.stand_ins and slots.category:
         slots.stand_ins = []
-    slots.unknown_food = None if slots.category or slots.menu else offline.slots.unknown_food
+    # A dish no table holds and a kind of meal are read from the vocabulary too.
+    unnamed = not (slots.category or slots.menu)
+    slots.unknown_food = offline.slots.unknown_food if unnamed else None
+    slots.meal_kind = offline.slots.meal_kind if unnamed else None
     slots.meal = slots.meal or (bool(slots.unknown_food) and offline.slots.meal)
     if offline.followup:
         # Exclusions and "cheaper than what you showed" need the previous picks, which the

@@ -120,6 +120,19 @@ def test_understand_llm_slots_are_normalised(deps: AgentDeps) -> None:
     assert out["slots"].must_haves == ["parking"]
 
 
+def test_understand_llm_keeps_what_only_the_vocabulary_knows(deps: AgentDeps) -> None:
+    # the LLM read the place and no food; the dish no table holds and the meal kind are the
+    # vocabulary's, whatever the LLM said about them
+    for question, field, want in [
+        ("애월 닭갈비 먹고 싶어", "unknown_food", "닭갈비"),
+        ("애월 아침 먹을 데", "meal_kind", "breakfast"),
+    ]:
+        reply = json.dumps({"intent": "recommend_place", "slots": {"region": "애월", field: "x"}})
+        deps.llm = ScriptedChatModel([reply])
+        out = AgentNodes(deps).understand({"question": question})  # type: ignore[arg-type]
+        assert out["steps"][0].mode == "llm" and getattr(out["slots"], field) == want
+
+
 def _cands() -> list[Candidate]:
     out = []
     for i in range(1, 5):
