@@ -373,6 +373,7 @@ def test_short_names_spelt_as_they_sound(
         ("애월 부모님 모시고 먹을 만한 곳", None),
         ("함덕 바다 보면서 먹을 수 있는 곳", None),
         ("성산 돈가쓰 잘하는 집", None),  # a held food misspelt
+        ("제주공항 근처 렌트카 반납 전에 먹을 곳", None),  # when, not what
     ],
 )
 def test_a_dish_no_table_holds_is_kept(vocab: Vocabulary, question: str, food: str | None) -> None:
