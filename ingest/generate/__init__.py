@@ -37,7 +37,9 @@ from ingest.generate.products import PRODUCT_PLACE_SCHEMA, PRODUCT_SCHEMA, build
 from ingest.generate.reviews import REVIEW_SCHEMA, iter_review_chunks
 from ingest.generate.users import USER_SCHEMA, build_users
 
-GENERATOR_VERSION = "1.2.0"  # 1.1: late-launched long-tail products; 1.2: wider review text
+# 1.1: late-launched long-tail products; 1.2: wider review text; 1.3: reviewers drawn by
+# their latent dining tastes (price level, a liked attribute) within the customer mix
+GENERATOR_VERSION = "1.3.0"
 MANIFEST_NAME = "manifest.json"
 
 __all__ = ["GENERATOR_VERSION", "MANIFEST_NAME", "Manifest", "Scale", "generate"]

@@ -1,6 +1,14 @@
-"""Reviews: who wrote them (users drawn from the merchant's customer mix), when, how many
-stars (from the merchant's latent quality plus noise) and the Korean text
-(`review_text.compose_review`) written from aspects consistent with the merchant."""
+"""Reviews: who wrote them (users drawn from the merchant's customer mix, and within it by
+their own dining tastes), when, how many stars (from the merchant's latent quality plus
+noise) and the Korean text (`review_text.compose_review`) written from aspects consistent
+with the merchant.
+
+Each user has latent dining tastes (`user_dining_tastes`, never written): a price level they
+tend to choose and, for most, one attribute they look for (a quiet room, a sea view, …). A
+merchant's reviewers are drawn from its customer mix as before, and among the users of each
+(party, local, age) group by how well the merchant fits their tastes, so a user's history says
+something about their next review: the agent's personalisation is checkable against it
+(`evals/personalisation.py`)."""
 
 from __future__ import annotations
 
@@ -71,17 +79,58 @@ def review_counts(cfg: ScaleConfig, popularity: np.ndarray) -> np.ndarray:
     return counts + 1
 
 
+# Dining tastes: the attributes a user may look for, and how strongly a merchant's fit with
+# the tastes draws its reviewers (a price level off by one halves the chance at slope 0.7).
+TASTE_ATTRIBUTES = (
+    "parking",
+    "ocean_view",
+    "kid_friendly",
+    "group_seating",
+    "quiet",
+    "pet_friendly",
+)
+_PRICE_CENTRE_BY_AGE = {"20s": 1.7, "30s": 2.1, "40s": 2.4, "50plus": 2.7}
+_P_LIKES_ATTRIBUTE = 0.7
+_TASTE_PRICE_SLOPE = 0.7
+_TASTE_ATTRIBUTE_BOOST = 2.0
+_N_TASTES = 4 * (len(TASTE_ATTRIBUTES) + 1)  # price level 1-4 × liked attribute (or none)
+
+
+def user_dining_tastes(users: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each user's preferred price level (1-4) and liked attribute (an index into
+    TASTE_ATTRIBUTES, or len(TASTE_ATTRIBUTES) for none): latent, from their own stream."""
+    rng = stream(seed, "dining_tastes")
+    n = len(users)
+    centre = users["age_band"].map(_PRICE_CENTRE_BY_AGE).to_numpy(dtype=float)
+    level = np.clip(np.rint(centre + rng.normal(0.0, 0.7, n)), 1, 4).astype(np.int64)
+    liked = rng.integers(len(TASTE_ATTRIBUTES), size=n)
+    liked = np.where(rng.random(n) < _P_LIKES_ATTRIBUTE, liked, len(TASTE_ATTRIBUTES))
+    return level, liked
+
+
+def _taste_weights(level: np.ndarray, attrs: np.ndarray) -> np.ndarray:
+    """[reviews × tastes] how well each merchant (its price level, its attributes as a bool
+    matrix over TASTE_ATTRIBUTES) fits each taste."""
+    t = np.arange(_N_TASTES)
+    t_level, t_attr = t // (len(TASTE_ATTRIBUTES) + 1) + 1, t % (len(TASTE_ATTRIBUTES) + 1)
+    w = np.exp(-_TASTE_PRICE_SLOPE * np.abs(level[:, None] - t_level[None, :]))
+    has = np.concatenate([attrs, np.zeros((len(attrs), 1), dtype=bool)], axis=1)[:, t_attr]
+    return w * (1.0 + _TASTE_ATTRIBUTE_BOOST * has)
+
+
 @dataclass
 class _UserPools:
-    """Users grouped by (party, local, age) so reviewers match the merchant's customers."""
+    """Users grouped by (party, local, age) so reviewers match the merchant's customers, and
+    by dining taste within a group."""
 
     pools: dict[tuple[int, int, int], np.ndarray]
     by_party_local: dict[tuple[int, int], np.ndarray]
     by_local: dict[int, np.ndarray]
     all_users: np.ndarray
+    taste: np.ndarray  # taste index per user: (price level - 1) × 7 + liked attribute
 
     @classmethod
-    def build(cls, users: pd.DataFrame) -> _UserPools:
+    def build(cls, users: pd.DataFrame, seed: int) -> _UserPools:
         local_city = load_people().local_home_city
         party = users["party_type"].map({p: i for i, p in enumerate(USER_PARTIES)}).to_numpy()
         age = users["age_band"].map({a: i for i, a in enumerate(AGE_BANDS)}).to_numpy()
@@ -95,10 +144,29 @@ class _UserPools:
         }
         by_pl = {(p, lo): idx[(party == p) & (local == lo)] for p in range(4) for lo in range(2)}
         by_l = {lo: idx[local == lo] for lo in range(2)}
-        return cls(pools, by_pl, by_l, idx)
+        level, liked = user_dining_tastes(users, seed)
+        taste = (level - 1) * (len(TASTE_ATTRIBUTES) + 1) + liked
+        # Each pool sorted by taste, so a taste's users are one slice of it.
+        order = {k: v[np.argsort(taste[v], kind="stable")] for k, v in pools.items()}
+        by_pl = {k: v[np.argsort(taste[v], kind="stable")] for k, v in by_pl.items()}
+        by_l = {k: v[np.argsort(taste[v], kind="stable")] for k, v in by_l.items()}
+        return cls(order, by_pl, by_l, idx[np.argsort(taste, kind="stable")], taste)
+
+    def _by_taste(self, rng: np.random.Generator, pool: np.ndarray, fit: np.ndarray) -> np.ndarray:
+        """One user of `pool` (sorted by taste) per row of `fit` [rows × tastes]: a taste
+        by its share of the pool times the merchant's fit with it, then a user of it."""
+        counts = np.bincount(self.taste[pool], minlength=_N_TASTES)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
+        t = _pick(rng, fit * counts[None, :])
+        return pool[starts[t] + (rng.random(len(t)) * counts[t]).astype(np.int64)]
 
     def draw(
-        self, rng: np.random.Generator, party: np.ndarray, local: np.ndarray, age: np.ndarray
+        self,
+        rng: np.random.Generator,
+        party: np.ndarray,
+        local: np.ndarray,
+        age: np.ndarray,
+        fit: np.ndarray,
     ) -> np.ndarray:
         out = np.empty(len(party), dtype=np.int64)
         for p in range(4):
@@ -116,7 +184,7 @@ class _UserPools:
                         if len(pool):
                             break
                         pool = fallback
-                    out[sel] = pool[rng.integers(len(pool), size=len(sel))]
+                    out[sel] = self._by_taste(rng, pool, fit[sel])
         return out
 
 
@@ -139,7 +207,7 @@ def iter_review_chunks(
     n_m = len(table)
     counts = review_counts(cfg, latent["popularity"].to_numpy())
     rating_sum = np.zeros(n_m)
-    pools = _UserPools.build(users)
+    pools = _UserPools.build(users, seed)
     user_ids = users["user_id"].to_numpy()
     merchant_ids = table["merchant_id"].to_numpy()
 
@@ -153,6 +221,7 @@ def iter_review_chunks(
     cafes = [c.name for c in load_categories().categories if c.kind == "cafe"]
     is_cafe = table["category"].isin(cafes).to_numpy()
     price_level = table["price_level"].to_numpy()
+    taste_attrs = np.stack([attrs[a] for a in TASTE_ATTRIBUTES], axis=1).astype(bool)
     pop = latent["popularity"].to_numpy()
     pop_pct = pop.argsort().argsort() / max(n_m - 1, 1)
     quality = latent["quality"].to_numpy()
@@ -205,7 +274,8 @@ def iter_review_chunks(
         rparty = np.where(up == 0, fam, other)
         local = (rng.random(n) < local_share[m]).astype(int)
         age = _pick(rng, ages[m])
-        writer = pools.draw(rng, user_party_of_review[rparty], local, age)
+        fit = _taste_weights(price_level[m], taste_attrs[m])
+        writer = pools.draw(rng, user_party_of_review[rparty], local, age, fit)
 
         # How it went.
         sentiment = quality[m] + rng.normal(0.0, 0.75, n)
