@@ -225,3 +225,22 @@ def test_late_launches_are_sparse_ids_that_users_reach_last(t: dict[str, pd.Data
     assert per_item[list(late)].median() * 4 < per_item.drop(list(late)).median()
     last_clicks = c.groupby("user_id")["product_id"].last()
     assert last_clicks.isin(late).mean() > 0.3
+
+
+def test_reviewers_are_drawn_by_their_dining_tastes(t: dict[str, pd.DataFrame]) -> None:
+    # a reviewer's latent price level is nearer the merchant's than a random user's, and a
+    # merchant with a quiet room draws more of the users who look for one
+    from ingest.generate.reviews import TASTE_ATTRIBUTES, user_dining_tastes
+
+    users = t["users"].reset_index(drop=True)
+    level, liked = user_dining_tastes(users, SEED)
+    row = pd.Series(np.arange(len(users)), index=users["user_id"])
+    r = t["reviews"].merge(t["merchants"], on="merchant_id")
+    u = row[r["user_id"]].to_numpy()
+    gap = np.abs(level[u] - r["price_level"].to_numpy()).mean()
+    rng = np.random.default_rng(0)
+    shuffled = np.abs(level[rng.permutation(u)] - r["price_level"].to_numpy()).mean()
+    assert gap < shuffled - 0.05
+    quiet = TASTE_ATTRIBUTES.index("quiet")
+    likes = liked[u] == quiet
+    assert r["quiet"][likes].mean() > r["quiet"][~likes].mean() + 0.05
