@@ -483,6 +483,10 @@ def test_followups_for_another_kind_of_food(vocab: Vocabulary) -> None:
     assert (dish.category, dish.menu) == (None, "회덮밥")
     assert parse_question("오겹살 되는 데", vocab, turn).slots.category == "흑돼지"
     assert parse_question("그럼 중국 음식은", vocab, turn).slots.category == "중식"
+    kid = parse_question("아이도 같이 가", vocab, turn)  # 아이도 holds 이도(동)
+    assert kid.followup and (kid.slots.region, kid.slots.party) == ("애월읍", "아이")
+    moved = parse_question("한림 쪽으로 옮겨서", vocab, turn)
+    assert moved.followup and (moved.slots.region, moved.slots.category) == ("한림읍", "흑돼지")
 
 
 def test_a_business_named_by_a_place_and_a_food_only_in_a_fact_question() -> None:
