@@ -162,6 +162,11 @@ def recommendation_text(
     if slots.unknown_place and not (slots.region or slots.city):
         place = slots.unknown_place
         lines.append(P.ANSWER_UNKNOWN_PLACE.format(place=place, particle=topic_particle(place)))
+        if slots.place_guess:
+            guess = slots.place_guess
+            particle = object_particle(guess)[len(guess) :]
+            ro = direction_particle(guess)
+            lines.append(P.ANSWER_PLACE_GUESS.format(guess=guess, particle=particle, ro=ro))
     exact = sum(1 for p in picks if not p.relaxed)
     if not picks:
         lines.append(P.ANSWER_NONE.format(where=where, what=what, mode=mode))

@@ -51,6 +51,11 @@ class Slots(BaseModel):
         description="a place word the vocabulary does not hold (금능에서): the answer says it "
         "searched all of Jeju instead",
     )
+    place_guess: str | None = Field(
+        None,
+        description="the Jeju place name an unknown place word may be a slip of (애워 → 애월): "
+        "asked back in the answer, never applied",
+    )
     unknown_food: str | None = Field(
         None,
         description="a dish the vocabulary does not hold (닭갈비 먹고 싶은데): the answer says "

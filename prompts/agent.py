@@ -253,6 +253,12 @@ RELAXED_UNKNOWN_FOOD = PromptTemplate(
     "음식: '{food}' 메뉴가 그래프에 없어 음식 종류는 가리지 않음",
     ("food",),
 )
+# The place an unknown word may be a slip of ('애워' → 애월읍): asked back, never applied.
+ANSWER_PLACE_GUESS = PromptTemplate(
+    "answer.place_guess",
+    "혹시 '{guess}'{particle} 말씀하신 거라면 '{guess}'{ro} 다시 물어봐 주세요.",
+    ("guess", "particle", "ro"),
+)
 # The note each pick then carries (a `지역:` relaxation: the place was not applied).
 RELAXED_UNKNOWN_PLACE = PromptTemplate(
     "answer.relaxed_unknown_place",

@@ -19,7 +19,13 @@ from agent.understand.matching import (
     fuzzy_find,
 )
 from agent.understand.refine import refine, settle_exclusions
-from agent.understand.unknown import known_words, outside_place, unknown_food, unknown_place
+from agent.understand.unknown import (
+    known_words,
+    outside_place,
+    place_slip,
+    unknown_food,
+    unknown_place,
+)
 from agent.understand.vocabulary import Vocabulary
 from tripgraph.vocab import (
     load_attributes,
@@ -553,6 +559,12 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         & set(signals)
     ):
         return Parsed("out_of_scope", slots, signals=signals)
+    if not (slots.region or slots.city or slots.unknown_place or outside or abroad):
+        # A new ask only: in a follow-up the word would move the ask away from its place.
+        slip = place_slip(q, vocab)
+        if slip is not None:
+            slots.unknown_place, slots.place_guess = slip
+            signals.append("place_slip")
     if outside is not None:
         # The graph's merchants are all in Jeju: say so, and answer for Jeju.
         slots.not_in_graph.insert(0, outside)

@@ -65,6 +65,22 @@ def unknown_place(text: str, vocab: Vocabulary) -> str | None:
     return None
 
 
+def place_slip(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
+    """A word one jamo off a two-syllable Jeju place name, where no place is read ('애워
+    흑돼지', '중믄 카페'): (the word as written, the name it may be). Never applied: such a
+    slip is too often an ordinary word ('대형' is one jamo from 대평), so the answer asks
+    back; the everyday words found so are in `[place] not_places`."""
+    two = {k: r for k, r in vocab.regions.items() if len(_compact(k)) == 2 and not k.isascii()}
+    m = fuzzy_find(text, two, marks=("",), known=known_words(vocab))
+    if m is None:
+        return None
+    word = text[m.start : m.end]
+    rest = text[m.end :]
+    if rest[:1] not in ("", " ") and not rest.startswith(vocab.extra.place_words.before):
+        return None  # the slip must be the whole word ('애워요' is not a place)
+    return word, m.surface
+
+
 def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
     """A dining place outside Jeju named in a recommendation ('부산', '강남'), when no Jeju
     place is named: every merchant of the graph is in Jeju, and the answer says so."""

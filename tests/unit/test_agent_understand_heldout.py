@@ -519,3 +519,36 @@ def test_everyday_words_for_must_haves(vocab: Vocabulary, question: str, must: s
 def test_a_child_named_is_the_party_not_a_must_have(vocab: Vocabulary) -> None:
     slots = parse_question("애들 데리고 가기 좋은 협재해변 식당", vocab).slots
     assert (slots.party, slots.must_haves) == ("아이", [])
+
+
+@pytest.mark.parametrize(
+    ("question", "word", "guess"),
+    [
+        ("애워 흑돼지 맛집", "애워", "애월"),
+        ("할림 흑돼지", "할림", "한림"),
+        ("대형 카페 추천", None, None),  # one jamo from 대평: an everyday word
+        ("애워요 흑돼지", None, None),  # not a whole word
+        ("애월 흑돼지", None, None),
+    ],
+)
+def test_a_slip_of_a_short_place_name_is_asked_back_not_applied(
+    vocab: Vocabulary, question: str, word: str | None, guess: str | None
+) -> None:
+    slots = parse_question(question, vocab).slots
+    assert (slots.unknown_place, slots.place_guess) == (word, guess)
+    if guess:
+        from agent.answer import recommendation_text
+
+        assert slots.region is None  # never applied
+        text = recommendation_text(slots, [], [], "오프라인")
+        assert f"혹시 '{guess}'" in text and "제주 전체에서 골랐어요" in text
+
+
+def test_a_followup_never_reads_a_slip(vocab: Vocabulary) -> None:
+    from agent.state import Turn
+
+    first = parse_question("애월 카페 추천해줘", vocab)
+    turn = Turn(question="q", intent=first.intent, slots=first.slots)
+    # a slip in a follow-up would move the ask off its place on a guess: the place stays
+    later = parse_question("중믄 카페도 있어?", vocab, turn)
+    assert later.followup and (later.slots.region, later.slots.place_guess) == ("애월읍", None)
