@@ -99,7 +99,9 @@ def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:
 # '바다 보면서 먹을', '편하게 먹을', '반납 전에 먹을'): the few dishes ending so (망고) are not
 # worth the misreads.
 # fmt: off
-_NOT_DISH_ENDS = ("고", "서", "히", "에", "하게", "좋게", "있게", "없게", "롭게", "쉽게", "싸게", "크게")
+_NOT_DISH_ENDS = (
+    "고", "서", "히", "에", "하게", "좋게", "있게", "없게", "롭게", "쉽게", "싸게", "크게",
+)
 # fmt: on
 
 
