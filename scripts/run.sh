@@ -17,6 +17,17 @@ TG=.venv/bin/tripgraph
 
 if [[ ! -f "data/$TRIPGRAPH_SCALE/manifest.json" ]]; then
     $TG data generate --scale "$TRIPGRAPH_SCALE"
+else
+    # Data from an older generator is served as it is (the graph was built from it): say so,
+    # and how to rebuild, rather than mixing old data with new code silently.
+    .venv/bin/python - "data/$TRIPGRAPH_SCALE/manifest.json" <<'PY'
+import json, sys
+from ingest.generate import GENERATOR_VERSION
+have = json.load(open(sys.argv[1])).get("generator_version")
+if have != GENERATOR_VERSION:
+    print(f"note: {sys.argv[1]} is from generator {have}; this code generates {GENERATOR_VERSION}."
+          " To rebuild: move data/ and models/ away, then run make run again.", file=sys.stderr)
+PY
 fi
 
 $TG ingest
