@@ -270,6 +270,25 @@ def test_a_wish_no_property_records_is_said_and_stands_in_for_nothing(vocab: Voc
 
 
 @pytest.mark.parametrize(
+    ("question", "label", "category"),
+    [
+        ("서귀포 올레시장 근처 회 포장되는 집", "포장 가능 여부", "회"),
+        ("애월 흑돼지 배달 가능한 곳", "배달 가능 여부", "흑돼지"),
+        ("함덕 김밥 테이크아웃 되는 분식집", "포장 가능 여부", "분식"),
+    ],
+)
+def test_takeout_and_delivery_are_said_not_dropped(
+    vocab: Vocabulary, question: str, label: str, category: str
+) -> None:
+    slots = parse_question(question, vocab).slots
+    assert slots.category == category and slots.not_in_graph == [label] and not slots.stand_ins
+
+
+def test_a_pojangmacha_is_still_a_bar(vocab: Vocabulary) -> None:
+    assert parse_question("애월 포장마차 같은 데", vocab).slots.not_in_graph == ["술집"]
+
+
+@pytest.mark.parametrize(
     "question", ["카페도 알려줘", "분식으로 갈래", "중국집은 없어?", "돈가스로 변경"]
 )
 def test_a_new_food_without_a_place_keeps_the_last_place(vocab: Vocabulary, question: str) -> None:
