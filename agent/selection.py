@@ -281,7 +281,11 @@ def offline_reasons(
     if slots.party:
         n = sum(1 for e in c.snippets if e.party_type == slots.party)
         if n:
-            reasons.append(P.REASONS["party_reviews"].format(party=slots.party, n=n))
+            reasons.append(
+                P.REASONS["party_reviews"].format(
+                    went=P.PARTY_WENT.get(slots.party, slots.party), n=n
+                )
+            )
     if slots.menu and not any(n.startswith("메뉴:") for n in c.relaxed):
         reasons.append(P.REASONS["serves"].format(menu=slots.menu))
     if parts.get("taste"):

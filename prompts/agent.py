@@ -419,15 +419,23 @@ GRAPH_SUMMARIES = {
     "empty": PromptTemplate("graph.empty", "조건에 맞는 결과가 없어요.", ()),
 }
 
+# How a party went, for "{went} 간 리뷰 N개" ('혼자 동반 리뷰' is not Korean).
+PARTY_WENT = {
+    "부모님": "부모님과",
+    "아이": "아이와",
+    "커플": "커플로",
+    "혼자": "혼자",
+    "친구": "친구와",
+    "가족": "가족과",
+}
+
 # Offline reasons of the transparent scorer.
 REASONS = {
     "rating": PromptTemplate(
         "reason.rating", "평점 {rating} (리뷰 {reviews}개)", ("rating", "reviews")
     ),
     "similarity": PromptTemplate("reason.similarity", "요청과 리뷰 유사도 {sim}", ("sim",)),
-    "party_reviews": PromptTemplate(
-        "reason.party_reviews", "{party} 동반 리뷰 {n}개", ("party", "n")
-    ),
+    "party_reviews": PromptTemplate("reason.party_reviews", "{went} 간 리뷰 {n}개", ("went", "n")),
     "party_share": PromptTemplate(
         "reason.party_share", "{label} 방문 비중 {pct}%", ("label", "pct")
     ),

@@ -130,3 +130,11 @@ def test_new_topic_is_not_a_followup(vocab: Vocabulary) -> None:
     prev = _turn(region="애월읍", city="제주시", category="흑돼지")
     parsed = parse_question("성산 해산물 맛집 추천해줘", vocab, prev)
     assert not parsed.followup and parsed.slots.region == "성산읍" and parsed.slots.party is None
+
+
+def test_every_party_has_a_way_it_went() -> None:
+    from tripgraph.vocab.understanding import load_understanding_vocab
+
+    assert set(load_understanding_vocab().party_order) <= set(P.PARTY_WENT)
+    reason = P.REASONS["party_reviews"].format(went=P.PARTY_WENT["혼자"], n=3)
+    assert reason == "혼자 간 리뷰 3개"
