@@ -38,6 +38,11 @@ def with_particle(word: str) -> str:
     return word + "와"
 
 
+def party_goes(party: str) -> str:
+    """'혼자', '둘이', '부모님과 함께': how the party goes, before 갈 / 간."""
+    return P.PARTY_GOES.get(party) or f"{with_particle(party)} 함께"
+
+
 def topic_particle(word: str) -> str:
     """은 after a final consonant, 는 otherwise (Latin letters: 는)."""
     ch = word[-1:] or " "
@@ -74,9 +79,7 @@ def _where_what(slots: Slots) -> tuple[str, str]:
     where = f"{slots.region or slots.city} " if (slots.region or slots.city) else "제주 "
     what_parts = []
     if slots.party:
-        what_parts.append(
-            P.PARTY_PHRASES.get(slots.party) or f"{with_particle(slots.party)} 함께 갈"
-        )
+        what_parts.append(f"{party_goes(slots.party)} 갈")
     occ = load_understanding_vocab().occasion(slots.occasion)
     who = " ".join(
         x

@@ -30,6 +30,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from agent.answer import party_goes
 from agent.llm import ChatModel, LLMError, parse_json_object
 from agent.profile import UserProfile, taste_part, taste_reasons
 from agent.relaxation import RUNG_BEYOND, price_gap
@@ -281,11 +282,7 @@ def offline_reasons(
     if slots.party:
         n = sum(1 for e in c.snippets if e.party_type == slots.party)
         if n:
-            reasons.append(
-                P.REASONS["party_reviews"].format(
-                    went=P.PARTY_WENT.get(slots.party, slots.party), n=n
-                )
-            )
+            reasons.append(P.REASONS["party_reviews"].format(went=party_goes(slots.party), n=n))
     if slots.menu and not any(n.startswith("메뉴:") for n in c.relaxed):
         reasons.append(P.REASONS["serves"].format(menu=slots.menu))
     if parts.get("taste"):

@@ -419,16 +419,6 @@ GRAPH_SUMMARIES = {
     "empty": PromptTemplate("graph.empty", "조건에 맞는 결과가 없어요.", ()),
 }
 
-# How a party went, for "{went} 간 리뷰 N개" ('혼자 동반 리뷰' is not Korean).
-PARTY_WENT = {
-    "부모님": "부모님과",
-    "아이": "아이와",
-    "커플": "커플로",
-    "혼자": "혼자",
-    "친구": "친구와",
-    "가족": "가족과",
-}
-
 # Offline reasons of the transparent scorer.
 REASONS = {
     "rating": PromptTemplate(
@@ -461,11 +451,11 @@ REASONS = {
     ),
 }
 ANSWER_PRICE_CAP = PromptTemplate("answer.price_cap", "1인 {won} 이하", ("won",))
-# Who the ask is for, as the header says it ('부모님과 함께 갈 흑돼지'); a party not listed
-# reads "<party>와/과 함께 갈".
-PARTY_PHRASES = {
-    "혼자": "혼자 갈",
-    "커플": "둘이 갈",
+# How a party goes, for the header ('부모님과 함께 갈 흑돼지') and the reasons ('혼자 간 리뷰
+# 3개'); a party not listed goes "<party>와/과 함께" (`agent.answer.party_goes`).
+PARTY_GOES = {
+    "혼자": "혼자",
+    "커플": "둘이",
 }
 ATTRIBUTE_LABELS = {
     "parking": "주차 가능",

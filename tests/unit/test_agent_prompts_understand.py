@@ -132,9 +132,9 @@ def test_new_topic_is_not_a_followup(vocab: Vocabulary) -> None:
     assert not parsed.followup and parsed.slots.region == "성산읍" and parsed.slots.party is None
 
 
-def test_every_party_has_a_way_it_went() -> None:
-    from tripgraph.vocab.understanding import load_understanding_vocab
+def test_a_party_reads_the_same_in_the_header_and_the_reasons() -> None:
+    from agent.answer import party_goes
 
-    assert set(load_understanding_vocab().party_order) <= set(P.PARTY_WENT)
-    reason = P.REASONS["party_reviews"].format(went=P.PARTY_WENT["혼자"], n=3)
+    reason = P.REASONS["party_reviews"].format(went=party_goes("혼자"), n=3)
     assert reason == "혼자 간 리뷰 3개"
+    assert party_goes("부모님") == "부모님과 함께" and party_goes("커플") == "둘이"
