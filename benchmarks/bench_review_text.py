@@ -30,9 +30,11 @@ from typing import Any
 import numpy as np
 
 import ingest.generate.reviews as reviews_mod
+from ingest.generate.clicks import travel_tastes
 from ingest.generate.config import SCALES, ScaleConfig
 from ingest.generate.geo import JejuLocator
 from ingest.generate.merchants import build_merchants
+from ingest.generate.products import build_products
 from ingest.generate.review_text import ReviewContext, compose_review
 from ingest.generate.users import build_users
 from tripgraph.provenance import git_sha
@@ -47,6 +49,7 @@ def review_table(cfg: ScaleConfig, seed: int) -> tuple[list[str], list[ReviewCon
     of the review table (users and merchants excluded)."""
     users = build_users(cfg, seed)
     merchants = build_merchants(cfg, seed, JejuLocator())
+    travel = travel_tastes(users, build_products(cfg, seed), seed)
     contexts: list[ReviewContext] = []
 
     def recording(ctx: ReviewContext, rnd: random.Random) -> str:
@@ -58,7 +61,7 @@ def review_table(cfg: ScaleConfig, seed: int) -> tuple[list[str], list[ReviewCon
         t0 = time.process_time()
         texts = [
             t
-            for chunk in reviews_mod.iter_review_chunks(cfg, seed, merchants, users)
+            for chunk in reviews_mod.iter_review_chunks(cfg, seed, merchants, users, travel)
             for t in chunk.column("text").to_pylist()
         ]
         seconds = time.process_time() - t0

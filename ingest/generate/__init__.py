@@ -26,7 +26,7 @@ from pathlib import Path
 import pyarrow as pa
 from pydantic import BaseModel, Field
 
-from ingest.generate.clicks import CLICK_SCHEMA, iter_click_chunks
+from ingest.generate.clicks import CLICK_SCHEMA, iter_click_chunks, travel_tastes
 from ingest.generate.config import SCALES, Scale
 from ingest.generate.geo import JejuLocator
 from ingest.generate.io import write_chunks, write_table
@@ -38,8 +38,9 @@ from ingest.generate.reviews import REVIEW_SCHEMA, iter_review_chunks
 from ingest.generate.users import USER_SCHEMA, build_users
 
 # 1.1: late-launched long-tail products; 1.2: wider review text; 1.3: reviewers drawn by
-# their latent dining tastes (price level, a liked attribute) within the customer mix
-GENERATOR_VERSION = "1.3.0"
+# their latent dining tastes (price level, a liked attribute) within the customer mix; 1.4:
+# dining tastes follow the travel tastes behind the clicks (clicks.parquet unchanged)
+GENERATOR_VERSION = "1.4.0"
 MANIFEST_NAME = "manifest.json"
 
 __all__ = ["GENERATOR_VERSION", "MANIFEST_NAME", "Manifest", "Scale", "generate"]
@@ -76,20 +77,23 @@ def generate(scale: Scale, seed: int, out_dir: Path) -> Manifest:
     files["merchant_menus.parquet"] = write_table(
         _frame_table(merchants.menus, MENU_SCHEMA), out_dir / "merchant_menus.parquet"
     )
-    # Reviews first: they set each merchant's rating and review_count.
-    files["reviews.parquet"] = write_chunks(
-        iter_review_chunks(cfg, seed, merchants, users), out_dir / "reviews.parquet", REVIEW_SCHEMA
-    )
-    files["merchants.parquet"] = write_table(
-        _frame_table(merchants.table, MERCHANT_SCHEMA), out_dir / "merchants.parquet"
-    )
-
     products = build_products(cfg, seed)
     files["products.parquet"] = write_table(
         _frame_table(products.table, PRODUCT_SCHEMA), out_dir / "products.parquet"
     )
     files["product_places.parquet"] = write_table(
         _frame_table(products.places, PRODUCT_PLACE_SCHEMA), out_dir / "product_places.parquet"
+    )
+    # Reviews before merchants: they set each merchant's rating and review_count. Reviewers
+    # are drawn by dining tastes that follow the travel tastes behind the clicks.
+    travel = travel_tastes(users, products, seed)
+    files["reviews.parquet"] = write_chunks(
+        iter_review_chunks(cfg, seed, merchants, users, travel),
+        out_dir / "reviews.parquet",
+        REVIEW_SCHEMA,
+    )
+    files["merchants.parquet"] = write_table(
+        _frame_table(merchants.table, MERCHANT_SCHEMA), out_dir / "merchants.parquet"
     )
     files["clicks.parquet"] = write_chunks(
         iter_click_chunks(cfg, seed, users, products), out_dir / "clicks.parquet", CLICK_SCHEMA

@@ -22,6 +22,7 @@ metadata can rank them, an id-only model has barely seen them.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -195,10 +196,19 @@ def _categorical(rng: np.random.Generator, w: np.ndarray) -> np.ndarray:
     return np.minimum((u > cum).sum(axis=1), w.shape[1] - 1)
 
 
-def _user_tastes(
-    users: pd.DataFrame, rng: np.random.Generator
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """theme taste [U T], favourite cities [U 3], band affinity [U 4], type affinity [U 3]."""
+@dataclass(frozen=True)
+class TravelTastes:
+    """Each user's latent travel tastes (never written): what drives their clicks, and
+    what their dining tastes are drawn around (`reviews.user_dining_tastes`)."""
+
+    theme: np.ndarray  # [U T] theme taste, rows sum to 1 (themes in cities.toml order)
+    fav: np.ndarray  # [U 3] favourite cities
+    band_aff: np.ndarray  # [U 4] price-band affinity
+    type_aff: np.ndarray  # [U 3] product-type affinity
+    band_residual: np.ndarray  # [U] band centre minus the age band's: the personal part
+
+
+def _user_tastes(users: pd.DataFrame, rng: np.random.Generator) -> TravelTastes:
     n = len(users)
     dest = load_cities()
     themes, codes = dest.themes, [c.code for c in dest.cities]
@@ -222,12 +232,21 @@ def _user_tastes(
     keys = np.log(city_w) + rng.gumbel(size=city_w.shape)
     fav = np.argsort(-keys, axis=1, kind="stable")[:, :3]
 
-    centre = np.array([_BAND_CENTRE[a] for a in ages]) + rng.normal(0.0, 0.5, n)
+    residual = rng.normal(0.0, 0.5, n)
+    centre = np.array([_BAND_CENTRE[a] for a in ages]) + residual
     band_aff = np.exp(-1.2 * np.abs(np.arange(len(PRICE_BANDS))[None, :] - centre[:, None]))
     type_aff = np.array([_TYPE_AFF[p] for p in parties]) * rng.lognormal(0.0, 0.3, (n, 3))
     type_aff[ages == "50plus", 0] *= 1.5
     type_aff /= type_aff.max(axis=1, keepdims=True)
-    return taste, fav, band_aff, type_aff
+    return TravelTastes(taste, fav, band_aff, type_aff, residual)
+
+
+def travel_tastes(users: pd.DataFrame, products: Products, seed: int) -> TravelTastes:
+    """The users' travel tastes exactly as `iter_click_chunks` draws them: the click stream
+    replayed up to that point (the catalogue draws first), so clicks stay byte-identical."""
+    rng = stream(seed, "clicks")
+    _Catalogue(products, rng)
+    return _user_tastes(users, rng)
 
 
 def _timestamps(
@@ -253,7 +272,8 @@ def iter_click_chunks(
     rng = stream(seed, "clicks")
     cat = _Catalogue(products, rng)
     cities = load_cities().cities
-    taste, fav, band_aff, type_aff = _user_tastes(users, rng)
+    tastes = _user_tastes(users, rng)
+    taste, fav, band_aff, type_aff = tastes.theme, tastes.fav, tastes.band_aff, tastes.type_aff
     n_users = len(users)
     shape = 2.0
     raw_len = cfg.min_seq_len + rng.gamma(

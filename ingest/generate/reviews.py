@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from ingest.generate.clicks import TravelTastes
 from ingest.generate.config import ScaleConfig, stream
 from ingest.generate.merchants import AGE_SHARE_COLS, PARTY_SHARE_COLS, Merchants
 from ingest.generate.review_text import ASPECTS, ReviewContext, compose_review
@@ -96,14 +97,38 @@ _TASTE_ATTRIBUTE_BOOST = 2.0
 _N_TASTES = 4 * (len(TASTE_ATTRIBUTES) + 1)  # price level 1-4 × liked attribute (or none)
 
 
-def user_dining_tastes(users: pd.DataFrame, seed: int) -> tuple[np.ndarray, np.ndarray]:
+# Dining tastes follow travel tastes (the cross-domain signal the agent's profile reads from
+# product clicks): a theme's weight on the attributes its travellers look for in a place to
+# eat, and how strongly the theme mix tilts the liked attribute (0: uniform, as in 1.3).
+_ATTRIBUTE_BY_THEME: dict[str, dict[str, float]] = {
+    "휴양": {"ocean_view": 1.0, "quiet": 0.5},
+    "액티비티": {"group_seating": 1.0, "parking": 0.5},
+    "문화": {"quiet": 1.0},
+    "쇼핑": {"parking": 1.0},
+    "가족": {"kid_friendly": 1.0, "parking": 0.5},
+}
+_THEME_TILT = 5.0
+
+
+def user_dining_tastes(
+    users: pd.DataFrame, seed: int, travel: TravelTastes
+) -> tuple[np.ndarray, np.ndarray]:
     """Each user's preferred price level (1-4) and liked attribute (an index into
-    TASTE_ATTRIBUTES, or len(TASTE_ATTRIBUTES) for none): latent, from their own stream."""
+    TASTE_ATTRIBUTES, or len(TASTE_ATTRIBUTES) for none): latent, from their own stream.
+    The price level is centred on the age band's plus the user's personal price-band lean
+    in travel (`travel.band_residual`, the same unit: one step of a four-step scale); the
+    liked attribute is drawn with weights tilted by their travel theme mix."""
     rng = stream(seed, "dining_tastes")
     n = len(users)
     centre = users["age_band"].map(_PRICE_CENTRE_BY_AGE).to_numpy(dtype=float)
-    level = np.clip(np.rint(centre + rng.normal(0.0, 0.7, n)), 1, 4).astype(np.int64)
-    liked = rng.integers(len(TASTE_ATTRIBUTES), size=n)
+    centre = centre + travel.band_residual
+    level = np.clip(np.rint(centre + rng.normal(0.0, 0.5, n)), 1, 4).astype(np.int64)
+    themes = load_cities().themes
+    tilt = np.zeros((len(themes), len(TASTE_ATTRIBUTES)))
+    for theme, weights in _ATTRIBUTE_BY_THEME.items():
+        for attr, w in weights.items():
+            tilt[themes.index(theme), TASTE_ATTRIBUTES.index(attr)] = w
+    liked = _pick(rng, 1.0 + _THEME_TILT * (travel.theme @ tilt))
     liked = np.where(rng.random(n) < _P_LIKES_ATTRIBUTE, liked, len(TASTE_ATTRIBUTES))
     return level, liked
 
@@ -130,7 +155,7 @@ class _UserPools:
     taste: np.ndarray  # taste index per user: (price level - 1) × 7 + liked attribute
 
     @classmethod
-    def build(cls, users: pd.DataFrame, seed: int) -> _UserPools:
+    def build(cls, users: pd.DataFrame, seed: int, travel: TravelTastes) -> _UserPools:
         local_city = load_people().local_home_city
         party = users["party_type"].map({p: i for i, p in enumerate(USER_PARTIES)}).to_numpy()
         age = users["age_band"].map({a: i for i, a in enumerate(AGE_BANDS)}).to_numpy()
@@ -144,7 +169,7 @@ class _UserPools:
         }
         by_pl = {(p, lo): idx[(party == p) & (local == lo)] for p in range(4) for lo in range(2)}
         by_l = {lo: idx[local == lo] for lo in range(2)}
-        level, liked = user_dining_tastes(users, seed)
+        level, liked = user_dining_tastes(users, seed, travel)
         taste = (level - 1) * (len(TASTE_ATTRIBUTES) + 1) + liked
         # Each pool sorted by taste, so a taste's users are one slice of it.
         order = {k: v[np.argsort(taste[v], kind="stable")] for k, v in pools.items()}
@@ -196,9 +221,11 @@ def _pick(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
 
 
 def iter_review_chunks(
-    cfg: ScaleConfig, seed: int, merchants: Merchants, users: pd.DataFrame
+    cfg: ScaleConfig, seed: int, merchants: Merchants, users: pd.DataFrame, travel: TravelTastes
 ) -> Iterator[pa.Table]:
-    """Yield review tables chunk by chunk and fill the merchants' rating/review_count."""
+    """Yield review tables chunk by chunk and fill the merchants' rating/review_count.
+    `travel`: the users' travel tastes (`clicks.travel_tastes`), which their dining tastes
+    follow."""
     jeju_pois = load_cities().jeju_pois
     regions = load_jeju().regions
     user_party = load_people().review_party_to_user_party
@@ -207,7 +234,7 @@ def iter_review_chunks(
     n_m = len(table)
     counts = review_counts(cfg, latent["popularity"].to_numpy())
     rating_sum = np.zeros(n_m)
-    pools = _UserPools.build(users, seed)
+    pools = _UserPools.build(users, seed, travel)
     user_ids = users["user_id"].to_numpy()
     merchant_ids = table["merchant_id"].to_numpy()
 

@@ -10,10 +10,12 @@ import pytest
 
 import ingest.generate.reviews as reviews_mod
 from evals.retrieval_sets import ATTRIBUTE_WORDS
+from ingest.generate.clicks import travel_tastes
 from ingest.generate.config import SCALES
 from ingest.generate.geo import JejuLocator
 from ingest.generate.korean import speech_levels
 from ingest.generate.merchants import build_merchants
+from ingest.generate.products import build_products
 from ingest.generate.review_text import (
     _CLOSINGS,
     ASPECTS,
@@ -36,6 +38,7 @@ def contexts() -> list[ReviewContext]:
     cfg = SCALES["demo"]
     users = build_users(cfg, SEED)
     merchants = build_merchants(cfg, SEED, JejuLocator())
+    travel = travel_tastes(users, build_products(cfg, SEED), SEED)
     seen: list[ReviewContext] = []
 
     def recording(ctx: ReviewContext, rnd: random.Random) -> str:
@@ -45,7 +48,7 @@ def contexts() -> list[ReviewContext]:
     mp = pytest.MonkeyPatch()
     mp.setattr(reviews_mod, "compose_review", recording)
     try:
-        for _ in reviews_mod.iter_review_chunks(cfg, SEED, merchants, users):
+        for _ in reviews_mod.iter_review_chunks(cfg, SEED, merchants, users, travel):
             pass
     finally:
         mp.undo()
