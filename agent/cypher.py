@@ -19,11 +19,13 @@ PROFILE_QUERY = (
     "MATCH (u:User {user_id: $user_id}) "
     "OPTIONAL MATCH (u)-[:WROTE]->(r:Review)-[:ABOUT]->(m:Merchant) "
     "WHERE NOT r.review_id IN $exclude "
-    "RETURN u.age_band AS age_band, u.party_type AS party_type, u.home_city AS home_city, "
-    "collect({merchant_id: m.merchant_id, category: m.category, region: m.region, "
+    "WITH u, collect({merchant_id: m.merchant_id, category: m.category, region: m.region, "
     "rating: r.rating, price_level: m.price_level, parking: m.parking, "
     "ocean_view: m.ocean_view, kid_friendly: m.kid_friendly, "
-    "group_seating: m.group_seating, quiet: m.quiet, pet_friendly: m.pet_friendly}) AS reviews"
+    "group_seating: m.group_seating, quiet: m.quiet, pet_friendly: m.pet_friendly}) AS reviews "
+    "OPTIONAL MATCH (u)-[v:VIEWED]->(p:Product) "
+    "RETURN u.age_band AS age_band, u.party_type AS party_type, u.home_city AS home_city, "
+    "reviews, collect([p.theme, p.price_band, v.count]) AS views"
 )
 
 # Read-only Cypher of the tool adapters (the subset FalkorDB and Neo4j both run).

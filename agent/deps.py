@@ -1,5 +1,5 @@
 """What the graph's nodes need, made once per process: store, embedder, LLM, vocabulary,
-understander, tool adapters (recommenders, place databases).
+understander, tool adapters (recommenders, place databases), the fitted taste bridge.
 
 `AgentDeps(...)` only holds parts; `AgentDeps.open(settings)` is the explicit call that
 connects the store, loads the embedder, reads the vocabulary from the graph and points the
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from agent.config import AgentConfig
 from agent.cypher import VOCABULARY_QUERIES
 from agent.llm import ChatModel, make_chat_model
+from agent.taste_bridge import TasteBridge
 from agent.tools import AgentTools
 from agent.understand import Understander, Vocabulary, get_understander
 from embeddings.text.base import Embedder
@@ -40,6 +41,7 @@ class AgentDeps:
     understander: Understander = field(default_factory=lambda: Understander(None))
     toolbox: RecsysToolbox | None = None  # the trained recommenders; None: the default one
     dataset_dir: Path | None = None  # where the place databases are (the mapping tool)
+    bridge: TasteBridge | None = None  # views -> dining tastes; None: views say nothing
     tools: AgentTools = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +78,7 @@ class AgentDeps:
                 model_dir=settings.model_dir, mlflow_dir=settings.run_dir / "mlflow"
             ),
             dataset_dir=settings.dataset_dir(),
+            bridge=TasteBridge.load(settings.model_dir),
         )
         deps.load_vocabulary()
         return deps

@@ -250,7 +250,9 @@ class AgentNodes:
         slots: Slots = state["slots"]
         cfg = self.deps.config
         user_id = state.get("user_id") or slots.user_id
-        profile = read_profile(self.deps.store, user_id) if user_id else None
+        profile = (
+            read_profile(self.deps.store, user_id, bridge=self.deps.bridge) if user_id else None
+        )
         pool = SEL.shortlist(state.get("candidates") or [], cfg.max_candidates, profile, slots)
         step = self._offline_step("select")
         picks = []

@@ -2,9 +2,12 @@
 as a typed profile, and the bounded "taste" part it adds to the 0-100 match.
 
 The profile holds what the user's reviews say about them (categories and merchant
-attributes of the places they rated well, their mean price level) and the User node's age
-band. No user id, or an id the graph does not know, gives no profile: selection is then
-exactly what it is without personalisation (the taste part is absent, not 0).
+attributes of the places they rated well, their mean price level), the User node's age
+band, and what their travel-product views say about their dining tastes through the fitted
+bridge (`agent/taste_bridge.py`: attributes likelier than most, an expected price level):
+a traveller who has only browsed packages still gets a profile. No user id, or an id the
+graph does not know, gives no profile: selection is then exactly what it is without
+personalisation (the taste part is absent, not 0).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pydantic import BaseModel, Field
 
 from agent.cypher import PROFILE_QUERY
 from agent.state import Candidate
+from agent.taste_bridge import ClickTastes, TasteBridge
 from graph_schema.store import GraphStore
 from prompts import agent as P
 from tripgraph.vocab import ATTRIBUTES, load_people
@@ -32,6 +36,14 @@ USER_PARTY_SHARE = {
 }
 
 
+class ClickAttribute(BaseModel):
+    """An attribute the user's views suggest, with the theme that suggests it most."""
+
+    lift: float = Field(description="expected liked-place share / the fitted users' share")
+    theme: str
+    views: int = Field(description="the user's views of that theme")
+
+
 class UserProfile(BaseModel):
     user_id: str
     age_band: str | None = Field(None, description="User.age_band: 20s/30s/40s/50plus")
@@ -46,6 +58,37 @@ class UserProfile(BaseModel):
     )
     mean_price_level: float | None = Field(None, description="of the liked places")
     reviewed_ids: list[str] = Field(default_factory=list)
+    clicks: ClickTastes = Field(default_factory=ClickTastes, description="travel views")
+    click_attributes: dict[str, ClickAttribute] = Field(
+        default_factory=dict, description="attributes the views suggest (via the bridge)"
+    )
+    click_price_level: float | None = Field(None, description="expected from the views")
+
+    def without_reviews(self) -> UserProfile:
+        """What the profile would be had the user written no review (a new user)."""
+        return self.model_copy(
+            update={
+                "n_reviews": 0,
+                "n_liked": 0,
+                "categories": {},
+                "regions": {},
+                "attributes": {},
+                "mean_price_level": None,
+                "reviewed_ids": [],
+            }
+        )
+
+    def without_clicks(self) -> UserProfile:
+        """What the profile would be had the user viewed no product."""
+        return self.model_copy(
+            update={"clicks": ClickTastes(), "click_attributes": {}, "click_price_level": None}
+        )
+
+    def price_target(self) -> float | None:
+        """The price level to match: the liked places' when known, else the views'."""
+        return (
+            self.mean_price_level if self.mean_price_level is not None else self.click_price_level
+        )
 
     def liked_attributes(self) -> list[str]:
         """Attributes most of the liked places have (the user's tastes), strongest first."""
@@ -60,11 +103,14 @@ class UserProfile(BaseModel):
         return self.categories.get(category, 0) / max(self.categories.values())
 
 
-def profile_from_row(user_id: str, row: dict[str, Any]) -> UserProfile:
+def profile_from_row(
+    user_id: str, row: dict[str, Any], bridge: TasteBridge | None = None
+) -> UserProfile:
     reviews = [r for r in row.get("reviews") or [] if r and r.get("merchant_id")]
     liked = [r for r in reviews if (r.get("rating") or 0) >= LIKED_RATING]
     prices = [r["price_level"] for r in liked if r.get("price_level") is not None]
-    return UserProfile(
+    clicks = ClickTastes.from_views(row.get("views") or [])
+    profile = UserProfile(
         user_id=user_id,
         age_band=row.get("age_band"),
         party_type=row.get("party_type"),
@@ -76,17 +122,39 @@ def profile_from_row(user_id: str, row: dict[str, Any]) -> UserProfile:
         attributes={a: k for a in ATTRIBUTES if (k := sum(1 for r in liked if r.get(a)))},
         mean_price_level=round(sum(prices) / len(prices), 3) if prices else None,
         reviewed_ids=sorted({str(r["merchant_id"]) for r in reviews}),
+        clicks=clicks,
+    )
+    return with_clicks(profile, bridge) if bridge is not None else profile
+
+
+def with_clicks(profile: UserProfile, bridge: TasteBridge) -> UserProfile:
+    """The profile with what its views say through the bridge (the views already read)."""
+    clicks = profile.clicks
+    attributes = {
+        a: ClickAttribute(lift=lift, theme=theme, views=clicks.themes.get(theme, 0))
+        for a, lift in bridge.attribute_lifts(clicks).items()
+        if (theme := bridge.driving_theme(clicks, a)) is not None
+    }
+    return profile.model_copy(
+        update={
+            "click_attributes": attributes,
+            "click_price_level": bridge.price_level(clicks, profile.age_band),
+        }
     )
 
 
 def read_profile(
-    store: GraphStore, user_id: str, exclude_reviews: list[str] | None = None
+    store: GraphStore,
+    user_id: str,
+    exclude_reviews: list[str] | None = None,
+    bridge: TasteBridge | None = None,
 ) -> UserProfile | None:
-    """The user's profile, or None when the graph has no such user."""
+    """The user's profile, or None when the graph has no such user. Without a bridge the
+    views are read but say nothing about dining."""
     rows = store.read(
         PROFILE_QUERY, {"user_id": user_id, "exclude": list(exclude_reviews or [])}, max_rows=1
     ).rows
-    return profile_from_row(user_id, rows[0]) if rows else None
+    return profile_from_row(user_id, rows[0], bridge) if rows else None
 
 
 def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
@@ -94,7 +162,8 @@ def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
     the components the profile supports: liked attributes the candidate has, the liked share
     of its category, its price level near the liked mean, its customers' share in the
     user's age band and usual party (scaled so 50 % counts as 1), its local share for a
-    local (its visitor share for a visitor)."""
+    local (its visitor share for a visitor), and the attributes and price level the user's
+    travel views suggest."""
     if profile is None:
         return None
     comps: list[float] = []
@@ -103,8 +172,15 @@ def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
         comps.append(sum(1 for a in liked if c.attributes.get(a)) / len(liked))
     if profile.n_liked >= MIN_LIKED and profile.categories:
         comps.append(profile.top_category_share(c.category))
-    if profile.mean_price_level is not None and c.price_level is not None:
-        comps.append(max(0.0, 1.0 - abs(c.price_level - profile.mean_price_level) / 3.0))
+    if profile.click_attributes:
+        # weighted by how much likelier than most the views make each attribute
+        weight = {a: x.lift - 1.0 for a, x in profile.click_attributes.items()}
+        comps.append(
+            sum(w for a, w in weight.items() if c.attributes.get(a)) / sum(weight.values())
+        )
+    price = profile.price_target()
+    if price is not None and c.price_level is not None:
+        comps.append(max(0.0, 1.0 - abs(c.price_level - price) / 3.0))
     age_key = P.AGE_SHARE_KEYS.get(profile.age_band or "")
     if age_key and age_key[0] in c.mix:
         comps.append(min(1.0, c.mix[age_key[0]] / 0.5))
@@ -136,6 +212,20 @@ def taste_reasons(c: Candidate, profile: UserProfile | None) -> list[str]:
                 category=c.category, k=profile.categories[c.category]
             )
         )
+    # One line for the views: the strongest suggested attribute this place has, unless the
+    # reviews already said it.
+    for a, x in profile.click_attributes.items():
+        if c.attributes.get(a) and a not in profile.liked_attributes():
+            out.append(
+                P.REASONS["taste_clicks"].format(
+                    n=profile.clicks.n_views,
+                    k=x.views,
+                    theme=x.theme,
+                    label=P.ATTRIBUTE_LABELS[a],
+                    lift=f"{x.lift:.1f}",
+                )
+            )
+            break
     age_key = P.AGE_SHARE_KEYS.get(profile.age_band or "")
     if age_key and c.mix.get(age_key[0], 0.0) >= 0.3:
         out.append(

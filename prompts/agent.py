@@ -446,6 +446,12 @@ REASONS = {
         "취향: {category} 가게를 자주 좋게 평가하셨어요 ({k}건)",
         ("category", "k"),
     ),
+    "taste_clicks": PromptTemplate(
+        "reason.taste_clicks",
+        "취향: 보신 여행 상품 {n}개 중 {k}개가 '{theme}' 테마예요 — 그런 여행자가 {lift}배 "
+        "더 자주 좋게 평가한 {label}",
+        ("n", "k", "theme", "label", "lift"),
+    ),
     "taste_age": PromptTemplate(
         "reason.taste_age", "취향: 손님 {pct}%가 회원님과 같은 {label}예요", ("pct", "label")
     ),

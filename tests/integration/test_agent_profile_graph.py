@@ -66,3 +66,16 @@ def test_known_user_adds_taste_unknown_user_changes_nothing(
     # The id stays with the thread: a follow-up is still personalised.
     follow = service.ask("다른 곳은?", "p-user")
     assert all("taste" in p.score_parts for p in follow.picks)
+
+
+def test_profile_reads_the_users_views(store: GraphStore) -> None:
+    # the views come in the same one query, next to the reviews, on the real store
+    row = store.read(
+        "MATCH (u:User)-[v:VIEWED]->(:Product) RETURN u.user_id AS id, sum(v.count) AS n "
+        "ORDER BY n DESC, id LIMIT 1"
+    ).rows[0]
+    p = read_profile(store, str(row["id"]))
+    assert p is not None and p.clicks.n_views == row["n"] and p.clicks.mean_band is not None
+    assert sum(p.clicks.themes.values()) == row["n"]
+    # without a fitted bridge the views say nothing about dining
+    assert p.click_attributes == {} and p.click_price_level is None

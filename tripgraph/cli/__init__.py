@@ -51,7 +51,7 @@ from tripgraph.cli.recsys import register as register_recsys  # noqa: E402
 from tripgraph.cli.serve import register as register_api  # noqa: E402
 
 register_graph(app, data_app, train_app)
-register_agent(app, eval_app)
+register_agent(app, eval_app, train_app)
 register_api(app)
 register_recsys(train_app, eval_app)
 register_nlu(app, train_app, eval_app)

@@ -1,4 +1,5 @@
-"""CLI commands of the agent: `tripgraph ask` and `tripgraph eval agent` (thin adapters)."""
+"""CLI commands of the agent: `tripgraph ask`, `tripgraph eval agent` and `tripgraph train
+taste-bridge` (thin adapters)."""
 
 from __future__ import annotations
 
@@ -88,6 +89,27 @@ def eval_agent(
     typer.echo(f"wrote {result['json_path']} and {result['png_path']}")
 
 
-def register(app: typer.Typer, eval_app: typer.Typer) -> None:
+def train_taste_bridge() -> None:
+    """Fit what travel-product views say about dining tastes (users with both views and
+    reviews) into models/taste_bridge.json: the profile of a user with views reads it."""
+    import time
+
+    from agent.taste_bridge import fit_bridge
+    from graph_schema.factory import get_store
+    from tripgraph.settings import get_settings
+
+    settings = get_settings()
+    started = time.perf_counter()
+    with get_store(settings) as store:
+        bridge = fit_bridge(store)
+    path = bridge.save(settings.model_dir)
+    typer.echo(
+        f"taste bridge fitted on {bridge.n_users:,} users in {time.perf_counter() - started:.1f}s"
+        f" (price levels per band viewed {bridge.price_slope:+.2f}) -> {path}"
+    )
+
+
+def register(app: typer.Typer, eval_app: typer.Typer, train_app: typer.Typer) -> None:
     app.command("ask")(ask)
     eval_app.command("agent")(eval_agent)
+    train_app.command("taste-bridge")(train_taste_bridge)
