@@ -4,7 +4,7 @@ as a typed profile, and the bounded "taste" part it adds to the 0-100 match.
 The profile holds what the user's reviews say about them (categories and merchant
 attributes of the places they rated well, their mean price level), the User node's age
 band, and what their travel-product views say about their dining tastes through the fitted
-bridge (`agent/taste_bridge.py`: attributes likelier than most, an expected price level):
+bridge (`agent/taste_bridge.py`: the attributes they are likelier than most to look for):
 a traveller who has only browsed packages still gets a profile. No user id, or an id the
 graph does not know, gives no profile: selection is then exactly what it is without
 personalisation (the taste part is absent, not 0).
@@ -62,7 +62,6 @@ class UserProfile(BaseModel):
     click_attributes: dict[str, ClickAttribute] = Field(
         default_factory=dict, description="attributes the views suggest (via the bridge)"
     )
-    click_price_level: float | None = Field(None, description="expected from the views")
 
     def without_reviews(self) -> UserProfile:
         """What the profile would be had the user written no review (a new user)."""
@@ -80,15 +79,7 @@ class UserProfile(BaseModel):
 
     def without_clicks(self) -> UserProfile:
         """What the profile would be had the user viewed no product."""
-        return self.model_copy(
-            update={"clicks": ClickTastes(), "click_attributes": {}, "click_price_level": None}
-        )
-
-    def price_target(self) -> float | None:
-        """The price level to match: the liked places' when known, else the views'."""
-        return (
-            self.mean_price_level if self.mean_price_level is not None else self.click_price_level
-        )
+        return self.model_copy(update={"clicks": ClickTastes(), "click_attributes": {}})
 
     def liked_attributes(self) -> list[str]:
         """Attributes most of the liked places have (the user's tastes), strongest first."""
@@ -135,12 +126,7 @@ def with_clicks(profile: UserProfile, bridge: TasteBridge) -> UserProfile:
         for a, lift in bridge.attribute_lifts(clicks).items()
         if (theme := bridge.driving_theme(clicks, a)) is not None
     }
-    return profile.model_copy(
-        update={
-            "click_attributes": attributes,
-            "click_price_level": bridge.price_level(clicks, profile.age_band),
-        }
-    )
+    return profile.model_copy(update={"click_attributes": attributes})
 
 
 def read_profile(
@@ -157,40 +143,47 @@ def read_profile(
     return profile_from_row(user_id, rows[0], bridge) if rows else None
 
 
+# Weights of the taste components, chosen on dev seeds of `evals.personalisation` (10-12, 200
+# users each; figures reported on seeds 0-4): the customer-mix components (age band, usual
+# party, local) predict a user's next review best; the history's own components at full
+# weight lowered NDCG@3 (mix only 0.192, + reviews at 1.0 0.172, at 0.5 0.187), and a price
+# component lowered it at any weight, even fed the generator's true latent price level.
+TASTE_WEIGHTS = {"mix": 1.0, "history": 0.5, "views": 0.5}
+
+
 def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
-    """How well a candidate fits the user's history, 0-1 (None: nothing to say). The mean of
-    the components the profile supports: liked attributes the candidate has, the liked share
-    of its category, its price level near the liked mean, its customers' share in the
-    user's age band and usual party (scaled so 50 % counts as 1), its local share for a
-    local (its visitor share for a visitor), and the attributes and price level the user's
-    travel views suggest."""
+    """How well a candidate fits the user's history, 0-1 (None: nothing to say). The
+    weighted mean (TASTE_WEIGHTS) of the components the profile supports: its customers'
+    share in the user's age band and usual party (scaled so 50 % counts as 1), its local
+    share for a local (its visitor share for a visitor); liked attributes the candidate has
+    and the liked share of its category; the attributes the user's travel views suggest."""
     if profile is None:
         return None
-    comps: list[float] = []
+    comps: list[tuple[float, float]] = []  # (weight, value)
     liked = profile.liked_attributes()
     if liked:
-        comps.append(sum(1 for a in liked if c.attributes.get(a)) / len(liked))
+        has = sum(1 for a in liked if c.attributes.get(a)) / len(liked)
+        comps.append((TASTE_WEIGHTS["history"], has))
     if profile.n_liked >= MIN_LIKED and profile.categories:
-        comps.append(profile.top_category_share(c.category))
+        comps.append((TASTE_WEIGHTS["history"], profile.top_category_share(c.category)))
     if profile.click_attributes:
         # weighted by how much likelier than most the views make each attribute
         weight = {a: x.lift - 1.0 for a, x in profile.click_attributes.items()}
-        comps.append(
-            sum(w for a, w in weight.items() if c.attributes.get(a)) / sum(weight.values())
-        )
-    price = profile.price_target()
-    if price is not None and c.price_level is not None:
-        comps.append(max(0.0, 1.0 - abs(c.price_level - price) / 3.0))
+        has = sum(w for a, w in weight.items() if c.attributes.get(a)) / sum(weight.values())
+        comps.append((TASTE_WEIGHTS["views"], has))
+    mix = TASTE_WEIGHTS["mix"]
     age_key = P.AGE_SHARE_KEYS.get(profile.age_band or "")
     if age_key and age_key[0] in c.mix:
-        comps.append(min(1.0, c.mix[age_key[0]] / 0.5))
+        comps.append((mix, min(1.0, c.mix[age_key[0]] / 0.5)))
     party_key = USER_PARTY_SHARE.get(profile.party_type or "")
     if party_key and party_key in c.mix:
-        comps.append(min(1.0, c.mix[party_key] / 0.5))
+        comps.append((mix, min(1.0, c.mix[party_key] / 0.5)))
     if profile.home_city and "local_share" in c.mix:
         local = c.mix["local_share"]
-        comps.append(local if profile.home_city == load_people().local_home_city else 1.0 - local)
-    return round(sum(comps) / len(comps), 4) if comps else None
+        is_local = profile.home_city == load_people().local_home_city
+        comps.append((mix, local if is_local else 1.0 - local))
+    den = sum(w for w, _ in comps)
+    return round(sum(w * v for w, v in comps) / den, 4) if den else None
 
 
 def taste_reasons(c: Candidate, profile: UserProfile | None) -> list[str]:

@@ -4,10 +4,13 @@ PALR's personalisation-aware step reads a user's reviews (`agent/profile.py`); a
 has only browsed packages has none. The bridge is fitted on the users who have both: the
 share of their well-rated places having each attribute, regressed on the theme mix of the
 products they viewed (one rate per theme and attribute: shares sum to 1, no intercept;
-ridge-shrunk towards the overall rate), and
-the mean price level of those places on the mean price band they viewed, with one intercept
-per age band. Applied to a user's views it gives the attributes they are likelier than most
-to look for (as lifts over the fitted users' base rate) and a price level to expect.
+ridge-shrunk towards the overall rate). Applied to a user's views it gives the attributes
+they are likelier than most to look for, as lifts over the fitted users' base rate.
+
+Price is left out on purpose: the liked places' price level does follow the price band
+viewed (+0.24 levels per band on the dense graph, within an age band), but a price
+component lowered the personalisation eval's NDCG@3 at every weight tried, even fed the
+generator's true latent price level (`agent/profile.py` TASTE_WEIGHTS).
 
 Fitted by `tripgraph train taste-bridge` (seconds on the dense graph) into
 `models/taste_bridge.json`; without that file the profile simply ignores clicks.
@@ -24,25 +27,25 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from graph_schema.store import GraphStore
-from tripgraph.vocab import AGE_BANDS, ATTRIBUTES, PRICE_BANDS, load_cities
+from tripgraph.vocab import ATTRIBUTES, PRICE_BANDS, load_cities
 
 BRIDGE_FILE = "taste_bridge.json"
 MIN_LIKED = 2  # fitted users need this many well-rated places (as the profile's MIN_LIKED)
 LIKED_RATING = 4
-MIN_LIFT = 1.1  # a click-suggested attribute is at least this much likelier than the base
+MIN_LIFT = 1.2  # a click-suggested attribute is at least this much likelier than the base
 RIDGE = 50.0  # liked places' worth of shrinkage of each theme's rates towards the base
 
 # One row per user: their views by theme and price band (collected, summed in Python).
 VIEWS_QUERY = (
     "MATCH (u:User)-[v:VIEWED]->(p:Product) "
-    "RETURN u.user_id AS user_id, u.age_band AS age_band, "
+    "RETURN u.user_id AS user_id, "
     "collect([p.theme, p.price_band, v.count]) AS views"
 )
 _ATTR_SUMS = ", ".join(f"sum(CASE WHEN m.{a} THEN 1 ELSE 0 END) AS {a}" for a in ATTRIBUTES)
 LIKED_QUERY = (
     "MATCH (u:User)-[:WROTE]->(r:Review)-[:ABOUT]->(m:Merchant) "
     "WHERE r.rating >= $liked "
-    f"RETURN u.user_id AS user_id, count(r) AS n, avg(m.price_level) AS price, {_ATTR_SUMS}"
+    f"RETURN u.user_id AS user_id, count(r) AS n, {_ATTR_SUMS}"
 )
 
 
@@ -87,8 +90,6 @@ class TasteBridge(BaseModel):
     attributes: list[str]
     rates: list[list[float]] = Field(description="[theme][attribute] liked-place share")
     base_rates: list[float] = Field(description="[attribute] over all fitted users")
-    price_by_age: dict[str, float] = Field(description="price-level intercept per age band")
-    price_slope: float = Field(description="price levels per price band viewed")
     n_users: int = Field(description="users the fit used (both views and liked places)")
 
     def _shares(self, clicks: ClickTastes) -> np.ndarray | None:
@@ -119,11 +120,6 @@ class TasteBridge(BaseModel):
         col = np.array(self.rates)[:, self.attributes.index(attribute)]
         return self.themes[int(np.argmax(shares * col))]
 
-    def price_level(self, clicks: ClickTastes, age_band: str | None) -> float | None:
-        if clicks.mean_band is None or age_band not in self.price_by_age:
-            return None
-        return round(self.price_by_age[age_band] + self.price_slope * clicks.mean_band, 3)
-
     def save(self, model_dir: Path) -> Path:
         path = model_dir / BRIDGE_FILE
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,19 +148,16 @@ def fit_bridge(store: GraphStore, exclude_users: Iterable[str] = ()) -> TasteBri
         r["user_id"]: r for r in liked if (r["n"] or 0) >= MIN_LIKED and r["user_id"] not in skip
     }
     themes = list(load_cities().themes)
-    shares, attrs, weights, bands, prices, ages = [], [], [], [], [], []
+    shares, attrs, weights = [], [], []
     for row in views:
         lk = by_user.get(row["user_id"])
         clicks = ClickTastes.from_views(row["views"])
-        if lk is None or clicks.n_views == 0 or clicks.mean_band is None:
+        if lk is None or clicks.n_views == 0:
             continue
         total = sum(clicks.themes.get(t, 0) for t in themes)
         shares.append([clicks.themes.get(t, 0) / total for t in themes])
         attrs.append([(lk[a] or 0) / lk["n"] for a in ATTRIBUTES])
         weights.append(lk["n"])
-        bands.append(clicks.mean_band)
-        prices.append(lk["price"])
-        ages.append(row["age_band"])
     if len(shares) < 10 * len(themes):
         raise ValueError(f"too few users with both views and liked places to fit: {len(shares)}")
     s, a = np.array(shares), np.array(attrs)
@@ -175,21 +168,10 @@ def fit_bridge(store: GraphStore, exclude_users: Iterable[str] = ()) -> TasteBri
     gram = (s * w).T @ s + RIDGE * np.eye(len(themes))
     rhs = (s * w).T @ a + RIDGE * np.tile(base, (len(themes), 1))
     rates = np.linalg.solve(gram, rhs).clip(0.0, 1.0)
-    # price ~ intercept per age band + slope * mean band viewed
-    bands_known = [b for b in AGE_BANDS if b in set(ages)]
-    design = np.array(
-        [
-            [float(age == b) for b in bands_known] + [band]
-            for age, band in zip(ages, bands, strict=True)
-        ]
-    )
-    coef = np.linalg.lstsq(design, np.array(prices, dtype=float), rcond=None)[0]
     return TasteBridge(
         themes=themes,
         attributes=list(ATTRIBUTES),
         rates=[[round(float(x), 4) for x in row] for row in rates],
         base_rates=[round(float(x), 4) for x in base],
-        price_by_age={b: round(float(c), 4) for b, c in zip(bands_known, coef[:-1], strict=True)},
-        price_slope=round(float(coef[-1]), 4),
         n_users=len(shares),
     )

@@ -34,6 +34,7 @@ $TG ingest
 $TG train text-embedder   # the `static` embedder's e5 student; a no-op once trained
 $TG embed
 $TG train graph-embeddings
+$TG train taste-bridge      # what product views say about dining tastes (~9 s on dense)
 # The recommenders behind the personalised-product and "viewed together" tools; each is a
 # no-op when its saved model came from this data and these settings (a fingerprint).
 $TG train meta-bert4rec --minutes 1 --no-register

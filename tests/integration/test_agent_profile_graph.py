@@ -78,4 +78,4 @@ def test_profile_reads_the_users_views(store: GraphStore) -> None:
     assert p is not None and p.clicks.n_views == row["n"] and p.clicks.mean_band is not None
     assert sum(p.clicks.themes.values()) == row["n"]
     # without a fitted bridge the views say nothing about dining
-    assert p.click_attributes == {} and p.click_price_level is None
+    assert p.click_attributes == {}

@@ -85,4 +85,4 @@ def test_the_bridge_reads_views_and_liked_places_per_user(store: GraphStore) -> 
     liked = store.read(LIKED_QUERY, {"liked": LIKED_RATING}).rows
     assert len(liked) == 1 and liked[0]["user_id"] == "U1"
     row = liked[0]
-    assert (row["n"], row["price"], row["kid_friendly"], row["quiet"]) == (1, 3, 1, 0)
+    assert (row["n"], row["kid_friendly"], row["quiet"]) == (1, 1, 0)

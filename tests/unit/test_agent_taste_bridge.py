@@ -20,21 +20,18 @@ FAMILY_VIEWS = [["가족", "high", 5], ["가족", "luxury", 2], ["휴양", "high
 
 
 def _store(n_users: int = 200, seed: int = 0) -> MagicMock:
-    """Users who view family packages like kid-friendly places; those who view pricier
-    packages eat at pricier places."""
+    """Users who view family packages like kid-friendly places."""
     rng = np.random.default_rng(seed)
     views, liked = [], []
     for i in range(n_users):
         family = i % 2 == 0
         band = ["low", "mid", "high", "luxury"][i % 4]
         theme = "가족" if family else "문화"
-        views.append(
-            {"user_id": f"U{i}", "age_band": "30s", "views": [[theme, band, 3], ["미식", band, 1]]}
-        )
+        views.append({"user_id": f"U{i}", "views": [[theme, band, 3], ["미식", band, 1]]})
         n = 5
         kid = int(rng.binomial(n, 0.8 if family else 0.2))
         row = {a: int(rng.binomial(n, 0.3)) for a in ATTRIBUTES}
-        row |= {"user_id": f"U{i}", "n": n, "price": 1.5 + 0.5 * (i % 4), "kid_friendly": kid}
+        row |= {"user_id": f"U{i}", "n": n, "kid_friendly": kid}
         liked.append(row)
     store = MagicMock(spec=GraphStore)
 
@@ -53,7 +50,7 @@ def test_click_tastes_sum_views_by_theme_and_band() -> None:
     assert ClickTastes.from_views([]).mean_band is None
 
 
-def test_fit_recovers_the_theme_attribute_link_and_the_price_lean(tmp_path: Path) -> None:
+def test_fit_recovers_the_theme_attribute_link(tmp_path: Path) -> None:
     bridge = fit_bridge(_store())
     assert bridge.n_users == 200
     family = ClickTastes(n_views=4, themes={"가족": 3, "미식": 1}, mean_band=2.0)
@@ -62,9 +59,6 @@ def test_fit_recovers_the_theme_attribute_link_and_the_price_lean(tmp_path: Path
     assert bridge.attribute_lifts(family)["kid_friendly"] == pytest.approx(1.6, abs=0.2)
     assert "kid_friendly" not in bridge.attribute_lifts(culture)
     assert bridge.driving_theme(family, "kid_friendly") == "가족"
-    assert bridge.price_slope == pytest.approx(0.5, abs=0.05)
-    assert bridge.price_level(family, "30s") > bridge.price_level(culture, "30s")  # type: ignore[operator]
-    assert bridge.price_level(family, None) is None
     # saved and loaded as is; a directory without the file has no bridge
     bridge.save(tmp_path)
     assert TasteBridge.load(tmp_path) == bridge
@@ -103,7 +97,6 @@ def test_a_user_with_views_only_gets_tastes_and_a_grounded_reason() -> None:
     p = profile_from_row("U1", row, bridge)
     assert p.n_reviews == 0 and list(p.click_attributes) == ["kid_friendly"]
     assert p.click_attributes["kid_friendly"].theme == "가족"
-    assert p.price_target() == p.click_price_level is not None
     kid, plain = _cand("K", True, 4.0), _cand("P", False, 4.3)
     assert taste_part(kid, p) > taste_part(plain, p)  # type: ignore[operator]
     slots = Slots(region="애월읍", category="한식", count=2)
@@ -115,5 +108,4 @@ def test_a_user_with_views_only_gets_tastes_and_a_grounded_reason() -> None:
         for r in picks[0].reasons
     )
     # the eval's arms: without views the same user is back to nothing but the age band
-    assert not p.without_clicks().click_attributes
-    assert p.without_clicks().price_target() is None
+    assert not p.without_clicks().click_attributes and p.without_clicks().clicks.n_views == 0

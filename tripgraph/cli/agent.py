@@ -105,7 +105,7 @@ def train_taste_bridge() -> None:
     path = bridge.save(settings.model_dir)
     typer.echo(
         f"taste bridge fitted on {bridge.n_users:,} users in {time.perf_counter() - started:.1f}s"
-        f" (price levels per band viewed {bridge.price_slope:+.2f}) -> {path}"
+        f" -> {path}"
     )
 
 
