@@ -101,7 +101,13 @@ def train_taste_bridge() -> None:
     settings = get_settings()
     started = time.perf_counter()
     with get_store(settings) as store:
-        bridge = fit_bridge(store)
+        try:
+            bridge = fit_bridge(store)
+        except ValueError as exc:
+            # A small graph (tiny scale) is not an error of the main job: profiles then
+            # ignore views, as without a bridge.
+            typer.echo(f"taste bridge not fitted: {exc}; profiles ignore product views", err=True)
+            return
     path = bridge.save(settings.model_dir)
     typer.echo(
         f"taste bridge fitted on {bridge.n_users:,} users in {time.perf_counter() - started:.1f}s"
