@@ -98,6 +98,13 @@ def run_experiment(
                 early_stop_patience=None,
                 plateau_patience=None,
                 max_minutes=None,
+                # Plateau halvings follow validation, which the refit does not run: replay
+                # phase 1's LR per epoch (other schedules are functions of the epoch).
+                lr_by_epoch=(
+                    tuple(r.lr for r in result.history[: result.best_epoch])
+                    if train_cfg.plateau_patience is not None and train_cfg.schedule == "constant"
+                    else None
+                ),
             )
             if log:
                 print(f"[{kind}] refit on train + valid for {result.best_epoch} epochs", flush=True)
@@ -131,7 +138,13 @@ def run_experiment(
             checkpoint=str(checkpoint) if checkpoint else None,
             registered_version=None,
             git_sha=git_sha(),
-            refit=None if refit is None else {"epochs": refit.epochs_run, "seconds": refit.seconds},
+            refit=None
+            if refit is None
+            else {
+                "epochs": refit.epochs_run,
+                "seconds": refit.seconds,
+                "lrs": [r.lr for r in refit.history],
+            },
         )
         if checkpoint is not None:
             meta = {

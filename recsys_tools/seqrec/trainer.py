@@ -52,6 +52,9 @@ class TrainConfig:
     # epochs at full LR.
     hold_epochs: int = 10
     plateau_patience: int | None = None  # ReduceLROnPlateau (x0.5) after this many flat evals
+    # The LR of each epoch, replayed as given (a refit repeats phase 1's plateau halvings,
+    # which depend on validation it does not run); overrides the schedule's LR when set.
+    lr_by_epoch: tuple[float, ...] | None = None
     early_stop_patience: int | None = 5  # stop after this many evals without improvement
     eval_every: int = 1  # epochs between validations
     val_protocol: EvalProtocol = "full"
@@ -185,6 +188,9 @@ def train(
     start = time.perf_counter()
     for epoch in range(1, cfg.epochs + 1):
         model.train()
+        if cfg.lr_by_epoch is not None:
+            for group in optimizer.param_groups:
+                group["lr"] = cfg.lr_by_epoch[min(epoch, len(cfg.lr_by_epoch)) - 1]
         t0, c0 = time.perf_counter(), time.process_time()
         # Summed on the device: a per-step loss.item() would wait for a GPU every batch.
         loss_sum, n_steps = torch.zeros((), device=device), 0

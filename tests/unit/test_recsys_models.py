@@ -187,6 +187,31 @@ def test_refit_puts_the_validation_item_back_into_training() -> None:
     assert result.refit is not None and result.refit["epochs"] == result.train["best_epoch"]
 
 
+def test_lr_by_epoch_is_replayed_and_the_refit_replays_phase_1s_plateau_halvings() -> None:
+    rng = np.random.default_rng(1)
+    seqs = [rng.integers(1, 151, size=6) for _ in range(8)]
+    big = SeqDataset(
+        "replay", seqs, 150, np.array([None, *range(1, 151)], dtype=object), np.arange(8)
+    )
+    cfg = TransformerConfig(n_items=150, hidden=8, max_len=6, n_heads=2, n_layers=1)
+    seen: list[float] = []
+    model = build_model("sasrec", big, cfg)
+    train(
+        model,
+        big,
+        TrainConfig(epochs=3, batch_size=4, lr_by_epoch=(1e-3, 5e-4, 2.5e-4)),
+        on_epoch=lambda r: seen.append(r.lr),
+    )
+    assert seen == [1e-3, 5e-4, 2.5e-4]
+    # patience 0: the LR halves after every eval that does not improve
+    tc = TrainConfig(epochs=6, batch_size=4, plateau_patience=0, early_stop_patience=None)
+    result, _ = run_experiment("sasrec", big, tc, cfg, log=False, refit_with_valid=True)
+    best = result.train["best_epoch"]
+    assert result.refit is not None and result.refit["lrs"] == [
+        r["lr"] for r in result.train["history"][:best]
+    ]
+
+
 def test_benchmark_flags_build_the_configs() -> None:
     import argparse
 
