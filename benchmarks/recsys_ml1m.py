@@ -24,6 +24,7 @@ runs/benchmarks/recsys_ml1m_<tag>.json and a learning-curve PNG.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import time
 from pathlib import Path
 
@@ -68,6 +69,9 @@ def main() -> None:
         flush=True,
     )
     cfg, train_cfg = configs_from_args(args.model, data, args, val_protocol="full")
+    if args.refit_only:
+        # train + validation items in training; the test split does not move
+        data = dataclasses.replace(data, holdout=1)
     run_dir = ROOT / "runs"
     tracker = None if args.no_mlflow else MlflowTracker(run_dir / "mlflow", "ml-1m")
     tag = run_tag(args)

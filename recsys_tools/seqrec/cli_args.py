@@ -64,7 +64,26 @@ def add_training_args(ap: argparse.ArgumentParser, **defaults: Any) -> None:
         help="after early stopping, retrain on train + validation items for the best epoch "
         "count and test that model (the BERT4Rec authors' protocol); --minutes bounds phase 1",
     )
+    ap.add_argument(
+        "--refit-only",
+        metavar="SCHEDULE",
+        default=None,
+        help="skip phase 1: train on train + validation items with this per-epoch LR, "
+        "e.g. '0.001x74,0.0005x14,0.00025x5' (phase 1's LRs up to its best epoch, from an "
+        "earlier run's JSON), and test that model",
+    )
     ap.set_defaults(**defaults)
+
+
+def parse_lr_schedule(spec: str) -> tuple[float, ...]:
+    """'0.001x74,0.0005x14' -> 74 epochs at 0.001, then 14 at 0.0005."""
+    out: list[float] = []
+    for part in spec.split(","):
+        lr, _, n = part.strip().partition("x")
+        out.extend([float(lr)] * int(n or 1))
+    if not out:
+        raise ValueError(f"empty LR schedule: {spec!r}")
+    return tuple(out)
 
 
 def configs_from_args(
@@ -100,6 +119,18 @@ def configs_from_args(
         device=args.device,
         num_threads=args.threads,
     )
+    if getattr(args, "refit_only", None):
+        lrs = parse_lr_schedule(args.refit_only)
+        # the refit `run_experiment` runs after phase 1, with phase 1's LRs given
+        train_cfg = dataclasses.replace(
+            train_cfg,
+            epochs=len(lrs),
+            eval_every=len(lrs),
+            early_stop_patience=None,
+            plateau_patience=None,
+            max_minutes=None,
+            lr_by_epoch=lrs,
+        )
     return cfg, train_cfg
 
 
@@ -112,6 +143,8 @@ def run_tag(args: argparse.Namespace) -> str:
         tag += f"-{args.schedule}"
     if getattr(args, "plateau", None):
         tag += f"-plateau{args.plateau}"
+    if getattr(args, "refit_only", None):
+        tag += "-refitonly"
     return tag + ("-refit" if args.refit else "") + getattr(args, "tag", "")
 
 
