@@ -368,3 +368,26 @@ def test_multiplicative_schedule_holds_then_decays() -> None:
 
     assert lrs("multiplicative") == [1.0, 1.0, 1.0, 0.5, 0.25, 0.125]
     assert lrs("exponential") == [1.0, 0.5, 0.25, 0.125, 0.0625, 0.03125]
+
+
+def test_refit_only_flag_gives_the_refit_config_with_the_given_lrs() -> None:
+    import argparse
+
+    from recsys_tools.seqrec.cli_args import (
+        add_training_args,
+        configs_from_args,
+        parse_lr_schedule,
+        run_tag,
+    )
+
+    assert parse_lr_schedule("0.001x2, 0.0005x1,0.0001") == (1e-3, 1e-3, 5e-4, 1e-4)
+    with pytest.raises(ValueError):
+        parse_lr_schedule("x")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default="sasrec")
+    add_training_args(ap)
+    args = ap.parse_args(["--refit-only", "0.001x3,0.0005x2", "--plateau", "4", "--minutes", "5"])
+    _, tc = configs_from_args("sasrec", tiny_data(), args, val_protocol="full")
+    assert tc.lr_by_epoch == (1e-3,) * 3 + (5e-4,) * 2 and tc.epochs == 5
+    assert (tc.plateau_patience, tc.early_stop_patience, tc.max_minutes) == (None, None, None)
+    assert "refitonly" in run_tag(args)
