@@ -338,6 +338,18 @@ def test_view_and_price_phrasings(vocab: Vocabulary) -> None:
     assert parse_question("비싸지 않아도 되니까 애월 흑돼지", vocab).slots.price is None
 
 
+def test_a_matjip_with_no_food_named_is_a_meal_but_a_named_cafe_or_bread_stays(
+    vocab: Vocabulary,
+) -> None:
+    # "실내 맛집" picked two bakeries: 맛집 alone is a place for a meal
+    indoor = parse_question("중문 근처 비 오는 날 가기 좋은 실내 맛집", vocab).slots
+    assert indoor.meal and indoor.category is None
+    assert parse_question("애월 맛집 추천해줘", vocab).slots.meal
+    # a cafe or bread named with 맛집 keeps its kind (the meal rule yields to a named kind)
+    assert parse_question("성산 카페 맛집 알려줘", vocab).slots.category == "카페"
+    assert parse_question("애월 빵 맛집", vocab).slots.category == "베이커리"
+
+
 def test_a_meal_followup_after_cafes_asks_for_a_meal_and_either_kinds_carry(
     vocab: Vocabulary,
 ) -> None:
