@@ -75,17 +75,25 @@ def won(amount: int) -> str:
     return f"{amount // 10_000}만원" if amount % 10_000 == 0 else f"{amount:,}원"
 
 
+# How a party of one or two goes, and the size those words already say.
+_GOES_BY_SIZE = {1: "혼자", 2: "둘이"}
+_SAYS_SIZE = {goes: n for n, goes in _GOES_BY_SIZE.items()}
+
+
 def _where_what(slots: Slots) -> tuple[str, str]:
     where = f"{slots.region or slots.city} " if (slots.region or slots.city) else "제주 "
     what_parts = []
+    size = slots.party_size
     if slots.party:
-        what_parts.append(f"{party_goes(slots.party)} 갈")
+        goes = party_goes(slots.party)
+        what_parts.append(f"{goes} 갈")
+        if _SAYS_SIZE.get(goes) == size:  # '둘이 갈', not '둘이 갈 (2명)'
+            size = None
+    elif size:  # '둘이 갈 흑돼지', '8명이 갈 한정식', not '애월읍 (8명) 한정식'
+        what_parts.append(f"{_GOES_BY_SIZE.get(size) or f'{size}명이'} 갈")
+        size = None
     occ = load_understanding_vocab().occasion(slots.occasion)
-    who = " ".join(
-        x
-        for x in (f"{slots.party_size}명" if slots.party_size else "", occ.label if occ else "")
-        if x
-    )
+    who = " ".join(x for x in (f"{size}명" if size else "", occ.label if occ else "") if x)
     if who:
         what_parts.append(f"({who})")
     if slots.must_haves:

@@ -138,3 +138,16 @@ def test_the_answer_says_what_it_left_out_and_who_it_is_for() -> None:
     couple = recommendation_text(Slots(party="커플", category="한식"), [pick], [], "m")
     assert "혼자 갈 한식" in solo and "둘이 갈 한식" in couple
     assert "식사할 곳" not in solo  # no meal ask
+    # the size is said once, in the words a person uses
+    pair = recommendation_text(Slots(party="커플", party_size=2, category="한식"), [pick], [], "m")
+    assert "둘이 갈 한식" in pair and "2명" not in pair
+    eight = recommendation_text(
+        Slots(region="서귀동", party_size=8, category="한식"), [pick], [], "m"
+    )
+    assert "서귀동 8명이 갈 한식" in eight and "(8명)" not in eight
+    two = recommendation_text(Slots(party_size=2, category="흑돼지"), [pick], [], "m")
+    assert "둘이 갈 흑돼지" in two
+    family = recommendation_text(
+        Slots(party="부모님", party_size=4, category="한식"), [pick], [], "m"
+    )
+    assert "부모님과 함께 갈 (4명) 한식" in family
