@@ -303,11 +303,32 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
 _SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:분|당|기준|\d))")
 
 
+# English asks ('Hallim black pork for 4 people', 'Aewol seafood for two', 'party of 6'):
+# a number before people words, or after 'for' / 'party of' with nothing but people words or
+# the end after it ('for 2 nights' is not a party).
+_EN_NUMBERS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12,
+}  # fmt: skip
+_EN_N = r"(\d{1,2}|" + "|".join(_EN_NUMBERS) + ")"
+_PEOPLE_EN = r"(?:people|persons|adults|pax|of us|guests)"
+_SIZE_EN = re.compile(
+    rf"\b{_EN_N}\s+{_PEOPLE_EN}\b|\b(?:for|table for)\s+{_EN_N}(?=\s*(?:[.,!?]|$))"
+    rf"|\bparty of\s+{_EN_N}\b",
+    re.IGNORECASE,
+)
+
+
 def party_size(text: str, vocab: Vocabulary) -> int | None:
-    """How many people the ask is for: '8명', '4인 가족', '여덟 명', '넷이서'; None when
-    no number of people is said ('1인 2만원' is a price per person, not a party)."""
+    """How many people the ask is for: '8명', '4인 가족', '여덟 명', '넷이서', 'for 4
+    people', 'for two'; None when no number of people is said ('1인 2만원' is a price per
+    person, not a party)."""
     if m := _SIZE_DIGITS.search(text):
         n = int(m.group(1) or m.group(2))
+        return n if n > 0 else None
+    if m := _SIZE_EN.search(text):
+        word = next(g for g in m.groups() if g).lower()
+        n = int(word) if word.isdigit() else _EN_NUMBERS[word]
         return n if n > 0 else None
     words = "|".join(sorted(map(re.escape, vocab.extra.number_words), key=len, reverse=True))
     if m := re.search(rf"(?:^|\s)({words})\s*(?:명|사람|이서)", text):

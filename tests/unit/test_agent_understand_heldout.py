@@ -338,6 +338,20 @@ def test_view_and_price_phrasings(vocab: Vocabulary) -> None:
     assert parse_question("비싸지 않아도 되니까 애월 흑돼지", vocab).slots.price is None
 
 
+@pytest.mark.parametrize(
+    ("question", "size"),
+    [
+        ("Hallim black pork for 4 people", 4),
+        ("Aewol seafood for two", 2),
+        ("party of 6 black pork in Aewol", 6),
+        ("table for three.", 3),
+        ("Jeju seafood for 2 nights", None),  # nights, not people
+    ],
+)
+def test_english_party_sizes_are_read(vocab: Vocabulary, question: str, size: int | None) -> None:
+    assert parse_question(question, vocab).slots.party_size == size
+
+
 def test_a_matjip_with_no_food_named_is_a_meal_but_a_named_cafe_or_bread_stays(
     vocab: Vocabulary,
 ) -> None:
