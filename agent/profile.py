@@ -19,13 +19,11 @@ from pydantic import BaseModel, Field
 
 from agent.cypher import PROFILE_QUERY
 from agent.state import Candidate
-from agent.taste_bridge import ClickTastes, TasteBridge
+from agent.taste_bridge import LIKED_RATING, MIN_LIKED, ClickTastes, TasteBridge
 from graph_schema.store import GraphStore
 from prompts import agent as P
 from tripgraph.vocab import ATTRIBUTES, load_people
 
-LIKED_RATING = 4  # a review at or above this counts as "liked"
-MIN_LIKED = 2  # fewer liked reviews than this say nothing about a taste
 MIN_ATTR_SHARE = 0.6  # an attribute is a taste when this share of liked places has it
 # User.party_type (the app's usual-party field) -> the merchant's customer-mix share.
 USER_PARTY_SHARE = {

@@ -30,8 +30,8 @@ from graph_schema.store import GraphStore
 from tripgraph.vocab import ATTRIBUTES, PRICE_BANDS, load_cities
 
 BRIDGE_FILE = "taste_bridge.json"
-MIN_LIKED = 2  # fitted users need this many well-rated places (as the profile's MIN_LIKED)
-LIKED_RATING = 4
+LIKED_RATING = 4  # a review at or above this counts as "liked" (here and in the profile)
+MIN_LIKED = 2  # fewer liked reviews than this say nothing about a taste
 MIN_LIFT = 1.2  # a click-suggested attribute is at least this much likelier than the base
 RIDGE = 50.0  # liked places' worth of shrinkage of each theme's rates towards the base
 
@@ -75,12 +75,6 @@ class ClickTastes(BaseModel):
             themes=themes,
             mean_band=round(band_sum / band_n, 4) if band_n else None,
         )
-
-    def top_theme(self) -> tuple[str, int] | None:
-        if not self.themes:
-            return None
-        theme = max(self.themes, key=lambda t: (self.themes[t], t))
-        return theme, self.themes[theme]
 
 
 class TasteBridge(BaseModel):

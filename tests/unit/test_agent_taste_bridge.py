@@ -46,7 +46,6 @@ def test_click_tastes_sum_views_by_theme_and_band() -> None:
     c = ClickTastes.from_views([*FAMILY_VIEWS, [None, None, None]])  # OPTIONAL MATCH: nulls
     assert c.n_views == 8 and c.themes == {"가족": 7, "휴양": 1}
     assert c.mean_band == pytest.approx((2 * 5 + 3 * 2 + 2 * 1) / 8, abs=1e-4)
-    assert c.top_theme() == ("가족", 7)
     assert ClickTastes.from_views([]).mean_band is None
 
 
