@@ -41,6 +41,12 @@ _PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만
 # A cap for the whole party, not per person ('둘이서 총 5만원 이하').
 _TOTAL_BUDGET = re.compile(r"총|합쳐|합해서|다 해서|전부 해서|통틀어")
 _PRICE_CAP_WON = re.compile(r"(\d{4,6})\s*원\s*(?:이하|아래|미만|까지|안쪽|이내)")
+# English: 'under 40000 won', 'below 30,000 KRW', 'less than 25000 won'.
+_PRICE_CAP_EN = re.compile(
+    r"\b(?:under|below|less than|max|up to)\s+(?:₩\s*)?"
+    r"(\d{1,3}(?:,\d{3})+|\d{4,6})\s*(?:won|krw)?\b",
+    re.IGNORECASE,
+)
 # Not \b: Korean particles are word characters ('U000042한테').
 _USER_ID = re.compile(r"(?<![A-Za-z0-9])U\d{6}(?![0-9])", re.IGNORECASE)
 _PRODUCT_ID = re.compile(r"(?<![A-Za-z0-9])P\d{5}(?![0-9])", re.IGNORECASE)
@@ -304,8 +310,8 @@ _SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:�
 
 
 # English asks ('Hallim black pork for 4 people', 'Aewol seafood for two', 'party of 6'):
-# a number before people words, or after 'for' / 'party of' with nothing but people words or
-# the end after it ('for 2 nights' is not a party).
+# a number before people words, after 'party of', or after 'for' unless a unit of time or
+# money follows ('for 2 nights', 'for 30000 won' are not a party).
 _EN_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12,
@@ -313,7 +319,9 @@ _EN_NUMBERS = {
 _EN_N = r"(\d{1,2}|" + "|".join(_EN_NUMBERS) + ")"
 _PEOPLE_EN = r"(?:people|persons|adults|pax|of us|guests)"
 _SIZE_EN = re.compile(
-    rf"\b{_EN_N}\s+{_PEOPLE_EN}\b|\b(?:for|table for)\s+{_EN_N}(?=\s*(?:[.,!?]|$))"
+    rf"\b{_EN_N}\s+{_PEOPLE_EN}\b"
+    rf"|\b(?:for|table for)\s+{_EN_N}\b"
+    r"(?!\s*(?:nights?|days?|hours?|weeks?|months?|years?|won|krw|만|,\d))"
     rf"|\bparty of\s+{_EN_N}\b",
     re.IGNORECASE,
 )
@@ -360,6 +368,8 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
         signals.append("price_cap")
     elif m := _PRICE_CAP_WON.search(q):
         slots.max_avg_price = int(m.group(1))
+    elif m := _PRICE_CAP_EN.search(q):
+        slots.max_avg_price = int(m.group(1).replace(",", ""))
         signals.append("price_cap")
     if slots.max_avg_price and (slots.party_size or 1) > 1 and _TOTAL_BUDGET.search(q):
         slots.max_avg_price //= slots.party_size or 1  # the graph holds spend per person

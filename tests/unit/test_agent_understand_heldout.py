@@ -352,6 +352,18 @@ def test_english_party_sizes_are_read(vocab: Vocabulary, question: str, size: in
     assert parse_question(question, vocab).slots.party_size == size
 
 
+def test_an_english_ask_reads_meal_must_have_party_and_price_cap(vocab: Vocabulary) -> None:
+    s = parse_question("Jungmun quiet dinner for two under 40000 won", vocab).slots
+    assert (s.region, s.meal, s.must_haves, s.party_size, s.max_avg_price) == (
+        "중문동",
+        True,
+        ["quiet"],
+        2,
+        40000,
+    )
+    assert parse_question("Aewol lunch for 30000 won", vocab).slots.party_size is None
+
+
 def test_a_matjip_with_no_food_named_is_a_meal_but_a_named_cafe_or_bread_stays(
     vocab: Vocabulary,
 ) -> None:
