@@ -178,6 +178,16 @@ def recommendation_text(
             particle = object_particle(guess)[len(guess) :]
             ro = direction_particle(guess)
             lines.append(P.ANSWER_PLACE_GUESS.format(guess=guess, particle=particle, ro=ro))
+    if slots.place_read and slots.region:
+        word = slots.place_read
+        lines.append(
+            P.ANSWER_PLACE_READ.format(
+                word=word,
+                particle=topic_particle(word),
+                region=slots.region,
+                ro=direction_particle(slots.region),
+            )
+        )
     exact = sum(1 for p in picks if not p.relaxed)
     if not picks:
         lines.append(P.ANSWER_NONE.format(where=where, what=what, mode=mode))

@@ -53,8 +53,13 @@ class Slots(BaseModel):
     )
     place_guess: str | None = Field(
         None,
-        description="the Jeju place name an unknown place word may be a slip of (애워 → 애월): "
-        "asked back in the answer, never applied",
+        description="the Jeju place name an unknown place word may be a slip of (신상 → 신창): "
+        "asked back in the answer, not applied (the word is a Korean word too)",
+    )
+    place_read: str | None = Field(
+        None,
+        description="a word no dictionary knows, read as a slip of `region` (중믄 → 중문동): "
+        "the answer says how it was read",
     )
     unknown_food: str | None = Field(
         None,

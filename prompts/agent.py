@@ -253,7 +253,14 @@ RELAXED_UNKNOWN_FOOD = PromptTemplate(
     "음식: '{food}' 메뉴가 그래프에 없어 음식 종류는 가리지 않음",
     ("food",),
 )
-# The place an unknown word may be a slip of ('애워' → 애월읍): asked back, never applied.
+# A word no dictionary knows, read as a slip of a place ('중믄' → 중문동): said, so a wrong
+# reading is seen at once.
+ANSWER_PLACE_READ = PromptTemplate(
+    "answer.place_read",
+    "'{word}'{particle} '{region}'{ro} 읽었어요. 다른 곳이라면 다시 말씀해 주세요.",
+    ("word", "particle", "region", "ro"),
+)
+# The place an everyday word may be a slip of ('신상' → 신창): asked back, not applied.
 ANSWER_PLACE_GUESS = PromptTemplate(
     "answer.place_guess",
     "혹시 '{guess}'{particle} 말씀하신 거라면 '{guess}'{ro} 다시 물어봐 주세요.",

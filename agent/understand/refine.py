@@ -21,13 +21,13 @@ def refine(
     out = previous.slots.model_copy(deep=True)
     if "region" in signals:
         out.region, out.city, out.poi = new.region, new.city, new.poi
-        out.unknown_place = out.place_guess = None
+        out.unknown_place = out.place_guess = out.place_read = None
     elif "city" in signals:
         out.region, out.poi, out.city = None, None, new.city
-        out.unknown_place = out.place_guess = None
+        out.unknown_place = out.place_guess = out.place_read = None
     elif new.unknown_place:
         # moved to a place the vocabulary does not hold: the last place no longer applies
-        out.region = out.city = out.poi = None
+        out.region = out.city = out.poi = out.place_read = None
         out.unknown_place = new.unknown_place
     if "category" in signals:
         out.category = new.category

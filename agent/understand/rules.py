@@ -88,37 +88,40 @@ def normalise_spelling(question: str, vocab: Vocabulary) -> str:
 
 def _place_slots(
     text: str, vocab: Vocabulary, slots: Slots, signals: list[str], *, last: bool = False
-) -> None:
+) -> Match | None:
     """Region (or the region of a POI), else city, named in `text`; `last`: the latest
     named region wins ("애월 말고 협재로"). A place name with one vowel typo is read when
-    nothing is named exactly ('서귀표')."""
+    nothing is named exactly ('서귀표'). Returns the span read, so the other readers can
+    leave it alone ('성싼' holds 싼, and is no price)."""
     for word in vocab.extra.place_words.not_names:
         text = text.replace(word, " " * len(word))  # '사계절' is no place; positions kept
     pois = find_all(text, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
     regions = find_all(text, vocab.regions)
+    read: Match | None = None
     if regions:
-        slots.region = (regions[-1] if last else _where_asked(text, regions, vocab)).canonical
+        read = regions[-1] if last else _where_asked(text, regions, vocab)
+        slots.region = read.canonical
     elif pois:
-        poi, region = pois[0].canonical.split("|")
+        read = pois[0]
+        poi, region = read.canonical.split("|")
         slots.region, slots.poi = region, poi
     else:
         # Spelt as heard or with a vowel slip ('에월에서', '헙재 해변', '노헝동'): also when
         # a city is named, as the 읍면동 is the narrower place.
         named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}
-        typo = fuzzy_find(text, named, marks=_place_marks(vocab), known=known_words(vocab))
-        if typo is not None:
-            slots.region = typo.canonical
+        read = fuzzy_find(text, named, marks=_place_marks(vocab), known=known_words(vocab))
+        if read is not None:
+            slots.region = read.canonical
     if slots.region:
         slots.city = vocab.region_city.get(slots.region)
         signals.append("region")
-        return
-    city = _first(text, vocab.cities)
-    if city is None:
-        typo = fuzzy_find(text, vocab.cities)
-        city = typo.canonical if typo else None
-    if city:
-        slots.city = city
+        return read
+    cities = find_all(text, vocab.cities)
+    read = cities[0] if cities else fuzzy_find(text, vocab.cities)
+    if read is not None:
+        slots.city = read.canonical
         signals.append("city")
+    return read
 
 
 def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:
@@ -476,7 +479,12 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     # user moves away from; the food is read from the whole ask.
     moved = "말고" in text
     head = text.split("말고", 1)[1] if moved else text
-    _place_slots(head, vocab, slots, signals, last=moved)
+    place = _place_slots(head, vocab, slots, signals, last=moved)
+    profile_text = q
+    if place is not None:  # the words of a place are not wishes ('성싼' holds 싼)
+        at = len(text) - len(head)  # blanking keeps lengths: offsets carry over to q
+        start, end = at + place.start, at + place.end
+        profile_text = q[:start] + " " * (end - start) + q[end:]
     _food_slots(text, vocab, slots, signals)
     if not ({"category", "menu", "unheld"} & set(signals) or slots.stand_ins):
         # A dish no table holds ('닭갈비 먹고 싶은데'): said in the answer, never dropped
@@ -488,7 +496,7 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
             signals.append("unknown_food")
         else:
             _meal_kind(text, vocab, slots, signals)
-    _profile_slots(q, vocab, slots, signals)
+    _profile_slots(profile_text, vocab, slots, signals)
     _rule_slots(q, vocab, slots, signals)
     settle_exclusions(slots, vocab)
     return slots, signals
@@ -593,8 +601,13 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     if not (slots.region or slots.city or slots.unknown_place or outside or abroad):
         # A new ask only: in a follow-up the word would move the ask away from its place.
         slip = place_slip(q, vocab)
-        if slip is not None:
-            slots.unknown_place, slots.place_guess = slip
+        if slip is not None and slip.unknown:
+            # No Korean word: a slip of the place ('중믄 돈까스'), read so and said so.
+            slots.region, slots.place_read = slip.region, slip.word
+            slots.city = vocab.region_city.get(slip.region)
+            signals += ["region", "place_slip_read"]
+        elif slip is not None:
+            slots.unknown_place, slots.place_guess = slip.word, slip.name
             signals.append("place_slip")
     if outside is not None:
         # The graph's merchants are all in Jeju: say so, and answer for Jeju.

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from typing import NamedTuple
 
 from agent.state import Slots
 from agent.understand.matching import _compact, find_all, fuzzy_find
@@ -65,12 +66,23 @@ def unknown_place(text: str, vocab: Vocabulary) -> str | None:
     return None
 
 
-def place_slip(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
+class PlaceSlip(NamedTuple):
+    word: str  # as written ('중믄')
+    name: str  # the place name it is one jamo off ('중문')
+    region: str  # that name's 읍면동 (중문동)
+    unknown: bool  # not a Korean word at all: safe to read as the place
+
+
+def place_slip(text: str, vocab: Vocabulary) -> PlaceSlip | None:
     """A word one jamo off a two-syllable Jeju place name, where no place is read ('애워
-    흑돼지', '중믄 카페'): (the word as written, the name it may be). Never applied: such a
-    slip is too often an ordinary word ('대형' is one jamo from 대평), so the answer asks
-    back; the everyday words found so are in `[place] not_places`."""
-    two = {k: r for k, r in vocab.regions.items() if len(_compact(k)) == 2 and not k.isascii()}
+    흑돼지', '중믄 카페'). Such a slip is often an ordinary word ('대형' is one jamo from 대평,
+    '신상' from 신창), so it is read as the place only when kiwipiepy's dictionary does not
+    know the word (`unknown`), and the answer says how it was read; else the answer asks
+    back. The everyday words found so are also in `[place] not_places`."""
+    from recsys_tools.nlu.features import unknown_word
+
+    named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}  # 협재 is a beach
+    two = {k: r for k, r in named.items() if len(_compact(k)) == 2 and not k.isascii()}
     m = fuzzy_find(text, two, marks=("",), known=known_words(vocab))
     if m is None:
         return None
@@ -78,7 +90,7 @@ def place_slip(text: str, vocab: Vocabulary) -> tuple[str, str] | None:
     rest = text[m.end :]
     if rest[:1] not in ("", " ") and not rest.startswith(vocab.extra.place_words.before):
         return None  # the slip must be the whole word ('애워요' is not a place)
-    return word, m.surface
+    return PlaceSlip(word, m.surface, m.canonical, unknown_word(word))
 
 
 def outside_place(text: str, vocab: Vocabulary, slots: Slots) -> str | None:

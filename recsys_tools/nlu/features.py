@@ -23,6 +23,14 @@ def _kiwi() -> Any:
     return Kiwi()
 
 
+def unknown_word(word: str) -> bool:
+    """Whether kiwipiepy reads `word` as one morpheme missing from its dictionary (an OOV
+    noun guessed from the shape: '중믄', '애워'), not as a word Korean has ('대형', '신상') or
+    as known morphemes ('오래', '일대'). A place-name slip is safe to apply only then."""
+    tokens = _kiwi().tokenize(word)
+    return len(tokens) == 1 and bool(tokens[0].oov)
+
+
 @dataclass(frozen=True)
 class Morpheme:
     form: str

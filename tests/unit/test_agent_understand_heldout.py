@@ -579,16 +579,36 @@ def test_a_child_named_is_the_party_not_a_must_have(vocab: Vocabulary) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "word", "region"),
+    [
+        ("애워 흑돼지 맛집", "애워", "애월읍"),
+        ("할림 흑돼지", "할림", "한림읍"),
+        ("헙재 고기 국수", "헙재", "한림읍"),  # 협재 is a beach's name
+        ("중믄 돈 까스 추천", "중믄", "중문동"),
+    ],
+)
+def test_a_slip_no_dictionary_knows_is_read_as_the_place_and_said(
+    vocab: Vocabulary, question: str, word: str, region: str
+) -> None:
+    from agent.answer import recommendation_text
+
+    slots = parse_question(question, vocab).slots
+    assert (slots.region, slots.place_read, slots.unknown_place) == (region, word, None)
+    text = recommendation_text(slots, [], [], "오프라인")
+    assert f"'{word}'" in text and f"'{region}'" in text and "읽었어요" in text
+
+
+@pytest.mark.parametrize(
     ("question", "word", "guess"),
     [
-        ("애워 흑돼지 맛집", "애워", "애월"),
-        ("할림 흑돼지", "할림", "한림"),
+        ("각지 흑돼지 맛집", "각지", "곽지"),  # 각지 is a Korean word: asked back
+        ("가정 흑돼지 맛집", "가정", "강정"),
         ("대형 카페 추천", None, None),  # one jamo from 대평: an everyday word
         ("애워요 흑돼지", None, None),  # not a whole word
         ("애월 흑돼지", None, None),
     ],
 )
-def test_a_slip_of_a_short_place_name_is_asked_back_not_applied(
+def test_a_slip_that_is_also_a_word_is_asked_back_not_applied(
     vocab: Vocabulary, question: str, word: str | None, guess: str | None
 ) -> None:
     slots = parse_question(question, vocab).slots
@@ -596,7 +616,7 @@ def test_a_slip_of_a_short_place_name_is_asked_back_not_applied(
     if guess:
         from agent.answer import recommendation_text
 
-        assert slots.region is None  # never applied
+        assert slots.region is None and slots.place_read is None  # never applied
         text = recommendation_text(slots, [], [], "오프라인")
         assert f"혹시 '{guess}'" in text and "제주 전체에서 골랐어요" in text
 
@@ -609,3 +629,25 @@ def test_a_followup_never_reads_a_slip(vocab: Vocabulary) -> None:
     # a slip in a follow-up would move the ask off its place on a guess: the place stays
     later = parse_question("중믄 카페도 있어?", vocab, turn)
     assert later.followup and (later.slots.region, later.slots.place_guess) == ("애월읍", None)
+
+
+@pytest.mark.parametrize(
+    ("question", "region", "price"),
+    [
+        ("성싼 돈 까스 추천 해주세요", "성산읍", None),  # 싼 is in the place as written
+        ("성산 싼 횟집 알려줘", "성산읍", "cheap"),
+        ("싼 횟집 알려줘", None, "cheap"),
+    ],
+)
+def test_the_words_of_a_place_are_not_read_as_wishes(
+    vocab: Vocabulary, question: str, region: str | None, price: str | None
+) -> None:
+    slots = parse_question(question, vocab).slots
+    assert (slots.region, slots.price) == (region, price)
+
+
+@pytest.mark.parametrize(
+    "question", ["함덕 속 풀 데 있어?", "애월에서 속풀이 하러 갈 곳", "속 풀러 갈 데"]
+)
+def test_a_hangover_cure_asks_for_haejangguk(vocab: Vocabulary, question: str) -> None:
+    assert parse_question(question, vocab).slots.category == "해장국"
