@@ -86,16 +86,14 @@ def _where_what(slots: Slots) -> tuple[str, str]:
     size = slots.party_size
     if slots.party:
         goes = party_goes(slots.party)
+        if size and _SAYS_SIZE.get(goes) != size:  # '부모님과 함께 10명이 갈', not '둘이 갈 (2명)'
+            goes = f"{goes} {size}명이"
         what_parts.append(f"{goes} 갈")
-        if _SAYS_SIZE.get(goes) == size:  # '둘이 갈', not '둘이 갈 (2명)'
-            size = None
     elif size:  # '둘이 갈 흑돼지', '8명이 갈 한정식', not '애월읍 (8명) 한정식'
         what_parts.append(f"{_GOES_BY_SIZE.get(size) or f'{size}명이'} 갈")
-        size = None
     occ = load_understanding_vocab().occasion(slots.occasion)
-    who = " ".join(x for x in (f"{size}명" if size else "", occ.label if occ else "") if x)
-    if who:
-        what_parts.append(f"({who})")
+    if occ:
+        what_parts.append(f"({occ.label})")
     if slots.must_haves:
         what_parts.append(", ".join(P.ATTRIBUTE_LABELS.get(a, a) for a in slots.must_haves))
     if slots.max_avg_price:

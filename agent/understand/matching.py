@@ -80,7 +80,7 @@ def _compact_map(low: str) -> tuple[str, list[int]]:
 
 def _ascii_word(alias: str) -> re.Pattern[str]:
     # Latin names count as whole words only: 'ora' (오라동) is not in 'korean'.
-    return re.compile(rf"(?<![a-z]){re.escape(alias)}(?![a-z])")
+    return re.compile(rf"(?<![a-z]){re.escape(alias)}(?:e?s)?(?![a-z])")
 
 
 # Below this many characters (spaces removed) an alias is matched as written only: '이도'
@@ -114,8 +114,11 @@ def find_all(text: str, table: dict[str, str]) -> list[Match]:
             start, seen = pos + 1, True
         key = _compact(alias)
         if not seen and len(key) >= COMPACT_MIN_LEN and (pos := compact.find(key)) >= 0:
-            # A spacing variant: '서귀포시내' for '서귀포 시내', '전복 죽' for '전복죽'.
-            hits.append((where[pos], where[pos + len(key) - 1] + 1, alias))
+            # A spacing variant: '서귀포시내' for '서귀포 시내', '전복 죽' for '전복죽'; one
+            # that starts a word: '갈만한 식당' holds no 한식당.
+            at = where[pos]
+            if not (at and low[at - 1].isalnum()):
+                hits.append((at, where[pos + len(key) - 1] + 1, alias))
     # Longest first; among equally long ones the earlier wins ('초밥집': 초밥, not 밥집).
     taken: list[tuple[int, int]] = []
     found: list[Match] = []

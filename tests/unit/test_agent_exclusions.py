@@ -150,4 +150,8 @@ def test_the_answer_says_what_it_left_out_and_who_it_is_for() -> None:
     family = recommendation_text(
         Slots(party="부모님", party_size=4, category="한식"), [pick], [], "m"
     )
-    assert "부모님과 함께 갈 (4명) 한식" in family
+    assert "부모님과 함께 4명이 갈 한식" in family
+    party = recommendation_text(
+        Slots(party="부모님", party_size=10, occasion="birthday", category="한식"), [pick], [], "m"
+    )
+    assert "부모님과 함께 10명이 갈 (생일) 한식" in party

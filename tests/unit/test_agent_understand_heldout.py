@@ -651,3 +651,31 @@ def test_the_words_of_a_place_are_not_read_as_wishes(
 )
 def test_a_hangover_cure_asks_for_haejangguk(vocab: Vocabulary, question: str) -> None:
     assert parse_question(question, vocab).slots.category == "해장국"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("cheap noodles in Seogwipo", {"category": "고기국수", "price": "cheap"}),
+        ("not too expensive korean food in Jeju city", {"category": "한식", "price": "cheap"}),
+        ("fancy dinner in Jungmun for our anniversary", {"price": "expensive"}),
+        ("fancy dinner in Jungmun for our anniversary", {"occasion": "anniversary"}),
+        ("kid friendly seafood in Aewol", {"must_haves": ["kid_friendly"]}),
+        ("black pork with my parents in Hallim", {"party": "부모님"}),
+        ("brunch with kids near Hamdeok", {"party": "아이", "category": "브런치"}),
+        ("seafood alone in Seongsan", {"party": "혼자"}),
+        ("any good cafes in Aewol", {"category": "카페"}),  # a plural is the word
+        ("신혼여행인데 중문에서 분위기 좋은 저녁", {"occasion": "anniversary", "party": "커플"}),
+    ],
+)
+def test_english_and_everyday_wishes(
+    vocab: Vocabulary, question: str, expected: dict[str, object]
+) -> None:
+    slots = parse_question(question, vocab).slots.model_dump()
+    assert {k: slots[k] for k in expected} == expected
+
+
+def test_a_spacing_variant_starts_a_word(vocab: Vocabulary) -> None:
+    # '갈만한 식당' holds 한식당 with the space dropped, across the end of 갈만한: no food named
+    assert parse_question("애월 아이랑 갈만한 식당", vocab).slots.category is None
+    assert parse_question("애월 한 식당 추천", vocab).slots.category == "한식"
