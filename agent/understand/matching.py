@@ -78,6 +78,7 @@ def _compact_map(low: str) -> tuple[str, list[int]]:
     return "".join(low[i] for i in keep), keep
 
 
+@cache
 def _ascii_word(alias: str) -> re.Pattern[str]:
     # Latin names count as whole words only: 'ora' (오라동) is not in 'korean'.
     return re.compile(rf"(?<![a-z]){re.escape(alias)}(?:e?s)?(?![a-z])")
@@ -127,6 +128,14 @@ def find_all(text: str, table: dict[str, str]) -> list[Match]:
             taken.append((pos, end))
             found.append(Match(table[alias], alias, pos, end))
     return sorted(found, key=lambda m: m.start)
+
+
+def _words_at(low: str, start: int) -> tuple[str, ...]:
+    """The word of `low` starting at `start`, as written and without a particle ('해안도로를'
+    → 해안도로를, 해안도로)."""
+    m = _WORD.match(low, start)
+    word = m.group() if m else ""
+    return (word, *(word[: -len(p)] for p in _PARTICLES if word.endswith(p) and len(word) > len(p)))
 
 
 @cache
@@ -199,8 +208,8 @@ def fuzzy_find(
         spaced = " " in alias
         for i in found:
             start, end = where[i], where[i + n - 1] + 1
-            if compact[i : i + n] in known:
-                continue
+            if compact[i : i + n] in known or not known.isdisjoint(_words_at(low, start)):
+                continue  # a known word, or inside one ('해안도로' holds no 해안동)
             if (start and low[start - 1].isalnum()) or (not spaced and " " in low[start:end]):
                 continue  # inside a word ('해변식당' holds no 분식) or across two
             if n < min_len and i not in sounds and not compact[i + n :].startswith(marks):
@@ -219,7 +228,10 @@ def _first(text: str, table: dict[str, str]) -> str | None:
 def _has(text: str, words: tuple[str, ...]) -> bool:
     low = text.lower()
     compact = _compact(text)
-    return any(w in low or _compact(w) in compact for w in words)
+    return any(
+        _ascii_word(w).search(low) if w.isascii() else (w in low or _compact(w) in compact)
+        for w in words
+    )  # English words whole only: 'abalone' holds no 'alone
 
 
 def _has_word(text: str, words: tuple[str, ...]) -> bool:

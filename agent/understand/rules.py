@@ -317,7 +317,8 @@ _SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:�
 # money follows ('for 2 nights', 'for 30000 won' are not a party).
 _EN_NUMBERS = {
     "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "twelve": 12,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "fifteen": 15, "twenty": 20,
 }  # fmt: skip
 _EN_N = r"(\d{1,2}|" + "|".join(_EN_NUMBERS) + ")"
 _PEOPLE_EN = r"(?:people|persons|adults|pax|of us|guests)"
@@ -348,6 +349,8 @@ def party_size(text: str, vocab: Vocabulary) -> int | None:
         return vocab.extra.number_words[m.group(1)]
     return None
 
+
+_ROUTE = re.compile(r"\d{1,2}\s*코스")
 
 _JEJU_NAMES = ("제주", "제주도", "제주시", "서귀포", "서귀포시")
 
@@ -533,8 +536,10 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         return Parsed("graph_question", slots, signals=signals)
     if _has(q, iw.viewed) or (slots.product_id and "같이" in q):
         return Parsed("viewed_together", slots, signals=signals)
-    # An itinerary asks for a package too ('일정에 맞는 패키지 추천'): checked first.
-    if _has(q, iw.itinerary) and any(w in q for w in iw.itinerary_asks):
+    # An itinerary asks for a package too ('일정에 맞는 패키지 추천'): checked first. A
+    # numbered 코스 is a trail route, a place ('올레 7코스 근처 점심'), not a plan.
+    plan = _ROUTE.sub(" ", q)
+    if _has(plan, iw.itinerary) and any(w in plan for w in iw.itinerary_asks):
         return Parsed("itinerary", slots, signals=signals)
     if _has(q, iw.product) or (slots.user_id and "추천" in q):
         return Parsed("recommend_products", slots, signals=signals)

@@ -679,3 +679,27 @@ def test_a_spacing_variant_starts_a_word(vocab: Vocabulary) -> None:
     # '갈만한 식당' holds 한식당 with the space dropped, across the end of 갈만한: no food named
     assert parse_question("애월 아이랑 갈만한 식당", vocab).slots.category is None
     assert parse_question("애월 한 식당 추천", vocab).slots.category == "한식"
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("올레길 7코스 근처 점심", {"intent": "recommend_place", "region": "서홍동"}),
+        ("올레 18코스 시작점 근처 국밥", {"intent": "recommend_place", "region": "삼도동"}),
+        ("lunch near olle route 7", {"intent": "recommend_place", "region": "서홍동"}),
+        ("제주 여행 3박4일 코스 짜줘", {"intent": "itinerary"}),  # a plan, not a route
+        ("서쪽 해안도로 드라이브하다 들를 카페", {"region": None}),  # 해안도로 holds no 해안동
+        ("무지개해안도로 카페", {"region": "도두동"}),
+        ("where to eat abalone porridge in Seongsan", {"menu": "전복죽", "party": None}),
+        ("seafood hot pot in Seogwipo", {"menu": "해물뚝배기"}),
+        ("vegetarian restaurant in Jeju", {"intent": "recommend_place"}),
+        ("아버지 팔순 잔치 열다섯 명 서귀포 식당", {"party_size": 15, "party": "부모님"}),
+        ("dinner for twelve in Aewol", {"party_size": 12}),
+    ],
+)
+def test_routes_roads_dishes_and_numbers_travellers_say(
+    vocab: Vocabulary, question: str, expected: dict[str, object]
+) -> None:
+    parsed = parse_question(question, vocab)
+    got = {"intent": parsed.intent, **parsed.slots.model_dump()}
+    assert {k: got[k] for k in expected} == expected

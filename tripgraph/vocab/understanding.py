@@ -154,6 +154,18 @@ class UnderstandingVocab:
         return next((m for m in self.meal_kinds if m.key == key), None)
 
 
+def _with_olle(
+    aliases: dict[str, tuple[str, ...]], olle: dict[str, str]
+) -> dict[str, tuple[str, ...]]:
+    """`aliases` plus the names of each Olle route for the 읍면동 it starts in ('올레 7코스',
+    '올레길 7코스', 'olle route 7')."""
+    out = dict(aliases)
+    for n, region in olle.items():
+        names = (f"올레 {n}코스", f"올레길 {n}코스", f"olle route {n}", f"olle trail {n}")
+        out[region] = (*out.get(region, ()), *names)
+    return out
+
+
 def _strs(values: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in values)
 
@@ -202,7 +214,9 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
             for key, o in data["occasion"].items()
         ),
         price_words={k: _strs(v) for k, v in data["price"].items()},
-        region_aliases={k: _strs(v) for k, v in data["region"]["aliases"].items()},
+        region_aliases=_with_olle(
+            {k: _strs(v) for k, v in data["region"]["aliases"].items()}, data["region"]["olle"]
+        ),
         place_words=PlaceWords(
             before=_strs(data["place"]["before"]),
             suffixes=_strs(data["place"]["suffixes"]),
