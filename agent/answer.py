@@ -81,7 +81,8 @@ _SAYS_SIZE = {goes: n for n, goes in _GOES_BY_SIZE.items()}
 
 
 def _where_what(slots: Slots) -> tuple[str, str]:
-    where = f"{slots.region or slots.city} " if (slots.region or slots.city) else "제주 "
+    place = slots.region or slots.city or (slots.area if slots.area_regions else None)
+    where = f"{place} " if place else "제주 "
     what_parts = []
     size = slots.party_size
     if slots.party:
@@ -241,7 +242,7 @@ def _scope(slots: Slots) -> str:
         x
         for x in (
             slots.product_city,
-            slots.region or slots.city,
+            slots.region or slots.city or slots.area,
             slots.menu or slots.category,
             slots.product_type,
         )

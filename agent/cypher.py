@@ -127,7 +127,7 @@ def _merchant_conditions(
     regions: list[str] | None = None,
     must_haves: bool = True,
 ) -> list[str]:
-    """WHERE conditions on `m` for the place (`regions`, else the region, else the city),
+    """WHERE conditions on `m` for the place (`regions`, else the region, the city or the area),
     the category (else the stand-in categories), what the ask rules out (never relaxed) and
     (unless `must_haves=False`) the must-have attributes; their parameters are added to
     `params`."""
@@ -141,6 +141,9 @@ def _merchant_conditions(
     elif slots.city:
         where.append("m.city = $city")
         params["city"] = slots.city
+    elif slots.area_regions:
+        where.append("m.region IN $regions")
+        params["regions"] = list(slots.area_regions)
     if slots.category:
         where.append("m.category = $category")
         params["category"] = slots.category

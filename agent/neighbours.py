@@ -126,4 +126,5 @@ def graph_backfill(
     if slots.exclude_menus:
         ids = _in_graph(deps, slots, ids)
     out = _admitted(deps, ids, "graph_embedding", slots, menu_ids, limit=need)
-    return out, f"그래프 임베딩 보강으로 {len(out)}곳을 더했어요"
+    # Nothing admitted: nothing to say (the relaxation that follows says what it relaxes).
+    return out, (f"그래프 임베딩 보강으로 {len(out)}곳을 더했어요" if out else None)

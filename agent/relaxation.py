@@ -61,6 +61,12 @@ def violations(
         notes.append(f"지역: {c.region} ({where})")
     elif not slots.region and slots.city and c.city != slots.city:
         notes.append(f"지역: {c.city} ({slots.city} 밖)")
+    elif (
+        not (slots.region or slots.city)
+        and slots.area_regions
+        and c.region not in slots.area_regions
+    ):
+        notes.append(f"지역: {c.region} ({slots.area} 밖)")
     if slots.category and c.category != slots.category:
         notes.append(f"분류: {c.category} ({slots.category} 아님)")
     elif not slots.category and slots.stand_ins and c.category not in slots.stand_ins:
@@ -193,6 +199,8 @@ def relaxation_ladder(slots: Slots, vocab: Vocabulary, config: AgentConfig) -> l
             beyond.append(Rung(RUNG_BEYOND, slots, tuple(far)))
     elif slots.city:
         beyond.append(Rung(RUNG_BEYOND, slots.model_copy(update={"city": None})))
+    elif slots.area_regions:
+        beyond.append(Rung(RUNG_BEYOND, slots.model_copy(update={"area_regions": []})))
     if slots.must_haves or slots.price or slots.max_avg_price:
         rungs.append(Rung(RUNG_LOOSE, slots.model_copy(update=loose)))
     rungs += beyond

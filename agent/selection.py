@@ -200,7 +200,8 @@ def _share(c: Candidate, key: str) -> float:
 
 def hard_constraints(slots: Slots) -> int:
     """How many hard constraints the ask has (place, food, each must-have, price)."""
-    n = int(bool(slots.region or slots.city)) + int(bool(slots.category or slots.stand_ins))
+    place = slots.region or slots.city or slots.area_regions
+    n = int(bool(place)) + int(bool(slots.category or slots.stand_ins))
     n += int(bool(slots.menu)) + len(slots.must_haves)
     return n + int(bool(slots.price)) + int(bool(slots.max_avg_price))
 

@@ -26,6 +26,12 @@ class Slots(BaseModel):
 
     region: str | None = Field(None, description="Jeju region (읍·면·동) name, e.g. 애월읍")
     city: str | None = Field(None, description="제주시 / 서귀포시 when no region is given")
+    area: str | None = Field(
+        None, description="a side of the island named instead of a region (제주 동쪽), as said"
+    )
+    area_regions: list[str] = Field(
+        default_factory=list, description="the regions `area` is searched as, together"
+    )
     poi: str | None = Field(None, description="point of interest the region came from")
     category: str | None = Field(None, description="merchant category, e.g. 흑돼지")
     menu: str | None = Field(None, description="a dish, e.g. 한치물회")

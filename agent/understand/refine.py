@@ -19,15 +19,14 @@ def refine(
     follow-up words say what makes it cheaper, pricier or other places)."""
     words = vocab.extra.followup_words
     out = previous.slots.model_copy(deep=True)
-    if "region" in signals:
+    if {"region", "city", "area"} & set(signals):
         out.region, out.city, out.poi = new.region, new.city, new.poi
-        out.unknown_place = out.place_guess = out.place_read = None
-    elif "city" in signals:
-        out.region, out.poi, out.city = None, None, new.city
+        out.area, out.area_regions = new.area, list(new.area_regions)
         out.unknown_place = out.place_guess = out.place_read = None
     elif new.unknown_place:
         # moved to a place the vocabulary does not hold: the last place no longer applies
-        out.region = out.city = out.poi = out.place_read = None
+        out.region = out.city = out.poi = out.place_read = out.area = None
+        out.area_regions = []
         out.unknown_place = new.unknown_place
     if "category" in signals:
         out.category = new.category

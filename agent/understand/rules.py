@@ -121,7 +121,13 @@ def _place_slots(
     if read is not None:
         slots.city = read.canonical
         signals.append("city")
-    return read
+        return read
+    for area in vocab.extra.areas:  # '제주 동쪽': its 읍면동 together
+        if _has(text, area.words):
+            slots.area, slots.area_regions = area.label, list(area.regions)
+            signals.append("area")
+            break
+    return None
 
 
 def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:
@@ -523,6 +529,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     domain = {
         "region",
         "city",
+        "area",
         "category",
         "menu",
         "merchant",
@@ -549,7 +556,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     # Only a dining ask can be answered "from all of Jeju" (tool asks name places of their own),
     # and only when no place outside Jeju is named ('오사카 도톤보리' is a trip, not a 리).
     abroad = slots.product_city not in (None, *_JEJU_NAMES)
-    if not (slots.region or slots.city or outside or abroad):
+    if not (slots.region or slots.city or slots.area or outside or abroad):
         slots.unknown_place = unknown_place(q, vocab)
         if slots.unknown_place:
             signals.append("unknown_place")
@@ -564,7 +571,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
             # as the last turn, as in a conversation.
             or (
                 bool({"category", "menu", "unheld"} & set(signals))
-                and not {"region", "city", "unknown_place"} & set(signals)
+                and not {"region", "city", "area", "unknown_place"} & set(signals)
                 and outside is None
             )
         )
@@ -589,6 +596,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         {
             "region",
             "city",
+            "area",
             "category",
             "menu",
             "party",
@@ -603,7 +611,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         & set(signals)
     ):
         return Parsed("out_of_scope", slots, signals=signals)
-    if not (slots.region or slots.city or slots.unknown_place or outside or abroad):
+    if not (slots.region or slots.city or slots.area or slots.unknown_place or outside or abroad):
         # A new ask only: in a follow-up the word would move the ask away from its place.
         slip = place_slip(q, vocab)
         if slip is not None and slip.unknown:

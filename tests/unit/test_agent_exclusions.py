@@ -155,3 +155,15 @@ def test_the_answer_says_what_it_left_out_and_who_it_is_for() -> None:
         Slots(party="부모님", party_size=10, occasion="birthday", category="한식"), [pick], [], "m"
     )
     assert "부모님과 함께 10명이 갈 (생일) 한식" in party
+
+
+def test_a_pick_outside_the_asked_side_of_the_island_says_so() -> None:
+    deps = _deps(lambda cypher, params: [])
+    slots = Slots(area="제주 동쪽", area_regions=["성산읍", "구좌읍"], category="한식")
+    inside = Candidate(merchant_id="A", name="A", region="성산읍", category="한식")
+    outside = Candidate(merchant_id="B", name="B", region="애월읍", category="한식")
+    assert R.violations(deps, inside, slots, None) == []
+    assert R.violations(deps, outside, slots, None) == ["지역: 애월읍 (제주 동쪽 밖)"]
+    rungs = R.relaxation_ladder(slots, deps.vocab, deps.config)
+    beyond = [r for r in rungs if r.rank == R.RUNG_BEYOND]
+    assert [r.slots.area_regions for r in beyond] == [[]]  # past the side: all of Jeju

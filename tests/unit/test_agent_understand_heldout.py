@@ -703,3 +703,30 @@ def test_routes_roads_dishes_and_numbers_travellers_say(
     parsed = parse_question(question, vocab)
     got = {"intent": parsed.intent, **parsed.slots.model_dump()}
     assert {k: got[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "area", "region"),
+    [
+        ("제주 동쪽에 해산물 뚝배기 맛있는 곳", "제주 동쪽", None),
+        ("서쪽 해안도로 드라이브하다 들를 카페", "제주 서쪽", None),
+        ("east jeju black pork for 4 people", "제주 동쪽", None),
+        ("성산 동쪽 카페", None, "성산읍"),  # a named 읍면동 is narrower than a side
+    ],
+)
+def test_a_side_of_the_island_is_its_regions_together(
+    vocab: Vocabulary, question: str, area: str | None, region: str | None
+) -> None:
+    slots = parse_question(question, vocab).slots
+    assert (slots.area, slots.region, slots.unknown_place) == (area, region, None)
+    if area:
+        assert "구좌읍" in slots.area_regions if "동쪽" in area else "애월읍" in slots.area_regions
+
+
+def test_an_area_is_a_where_condition_and_a_relaxation(vocab: Vocabulary) -> None:
+    from agent import cypher as Q
+
+    slots = parse_question("동부 흑돼지 맛집", vocab).slots
+    cypher, params = Q.candidate_query(slots, 10)
+    assert "m.region IN $regions" in cypher and set(params["regions"]) == set(slots.area_regions)
+    assert "성산읍" in params["regions"] and "애월읍" not in params["regions"]

@@ -92,6 +92,17 @@ class PlaceWords:
 
 
 @dataclass(frozen=True)
+class Area:
+    """A side of the island travellers name instead of a 읍면동 ('제주 동쪽', 'west Jeju'):
+    searched as its 읍면동 together (`[area]`)."""
+
+    key: str
+    label: str  # as the answer says it ('제주 동쪽')
+    words: tuple[str, ...]
+    regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class MealKind:
     """A kind of meal (아침, 가벼운 거, 국물 …) and the kinds of place a local names for it
     (`[mealkind]`)."""
@@ -134,6 +145,7 @@ class UnderstandingVocab:
     price_words: dict[str, tuple[str, ...]]
     region_aliases: dict[str, tuple[str, ...]]  # 읍면동 → names only the parser reads
     place_words: PlaceWords
+    areas: tuple[Area, ...]
     category_aliases: dict[str, tuple[str, ...]]
     category_either: tuple[str, ...]  # between two kinds of place: either will do
     attribute_words: dict[str, tuple[str, ...]]
@@ -149,6 +161,9 @@ class UnderstandingVocab:
 
     def occasion(self, key: str | None) -> Occasion | None:
         return next((o for o in self.occasions if o.key == key), None)
+
+    def area(self, key: str | None) -> Area | None:
+        return next((a for a in self.areas if a.key == key), None)
 
     def meal_kind(self, key: str | None) -> MealKind | None:
         return next((m for m in self.meal_kinds if m.key == key), None)
@@ -222,6 +237,10 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
             suffixes=_strs(data["place"]["suffixes"]),
             not_places=frozenset(_strs(data["place"]["not_places"])),
             not_names=_strs(data["place"].get("not_names", ())),
+        ),
+        areas=tuple(
+            Area(key=k, label=str(a["label"]), words=_strs(a["words"]), regions=_strs(a["regions"]))
+            for k, a in data.get("area", {}).items()
         ),
         category_aliases={k: _strs(v) for k, v in data["category"]["aliases"].items()},
         category_either=_strs(data["category"].get("either", ())),
