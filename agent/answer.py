@@ -83,7 +83,7 @@ _SAYS_SIZE = {goes: n for n, goes in _GOES_BY_SIZE.items()}
 def _where_what(slots: Slots) -> tuple[str, str]:
     place = slots.region or slots.city or (slots.area if slots.area_regions else None)
     where = f"{place} " if place else "제주 "
-    what_parts = []
+    what_parts = ["현지인이 찾는"] if slots.locals else []
     size = slots.party_size
     if slots.party:
         goes = party_goes(slots.party)

@@ -209,9 +209,12 @@ def candidate_query(
         where.append("NOT m.merchant_id IN $exclude_ids")
         params["exclude_ids"] = list(slots.exclude_ids)
     clause = _where(where)
+    # Where locals eat: half the reviewers living in Jeju weighs as one star, so a local
+    # favourite a little below a tourist one still enters the pool.
+    rank = "m.rating + 2.0 * coalesce(m.local_share, 0.0)" if slots.locals else "m.rating"
     cypher = (
-        f"{match}{clause} RETURN DISTINCT m.merchant_id AS merchant_id, m.rating AS rating "
-        "ORDER BY rating DESC, merchant_id LIMIT $limit"
+        f"{match}{clause} RETURN DISTINCT m.merchant_id AS merchant_id, m.rating AS rating, "
+        f"{rank} AS rank ORDER BY rank DESC, merchant_id LIMIT $limit"
     )
     return cypher, params
 

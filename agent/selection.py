@@ -48,6 +48,7 @@ WEIGHTS = {
     "fit": 0.10,
     "constraints": 0.15,
     "taste": 0.15,
+    "locals": 0.15,
 }
 PARENT_AGE = "50plus"
 _SENTENCE = re.compile(r"[^.!?~\n]+[.!?~]*[ \n]*")
@@ -231,6 +232,8 @@ def score_candidate(
             if evidence
             else 0.0
         )
+    if slots.locals:
+        parts["locals"] = _share(c, "local_share")
     wanted = wishes(slots, v)
     if wanted:
         parts["fit"] = sum(1 for w in wanted if c.attributes.get(w)) / len(wanted)
@@ -276,6 +279,8 @@ def offline_reasons(
         reasons.append(
             P.REASONS["age_share"].format(label=age_key[1], pct=round(100 * c.mix[age_key[0]]))
         )
+    if slots.locals and "local_share" in c.mix:
+        reasons.append(P.REASONS["local_share"].format(pct=round(100 * c.mix["local_share"])))
     wanted = list(dict.fromkeys([*slots.must_haves, *wishes(slots)]))
     for attr in wanted:
         if c.attributes.get(attr):

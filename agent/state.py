@@ -46,6 +46,9 @@ class Slots(BaseModel):
     price: PriceWish | None = Field(None, description="cheap: price_level<=2, expensive: >=3")
     max_avg_price: int | None = Field(None, description="upper bound of avg spend (KRW)")
     must_haves: list[str] = Field(default_factory=list, description="boolean Merchant props")
+    locals: bool = Field(
+        False, description="where locals eat (현지인 맛집): ranked by the locals' share of reviews"
+    )
     count: int = Field(3, ge=1, le=5, description="number of picks wanted")
     exclude_ids: list[str] = Field(default_factory=list, description="merchants not to show")
     not_in_graph: list[str] = Field(

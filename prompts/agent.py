@@ -437,6 +437,7 @@ REASONS = {
         "reason.party_share", "{label} 방문 비중 {pct}%", ("label", "pct")
     ),
     "age_share": PromptTemplate("reason.age_share", "{label} 고객 비중 {pct}%", ("label", "pct")),
+    "local_share": PromptTemplate("reason.local_share", "제주 도민 리뷰 비중 {pct}%", ("pct",)),
     "attribute": PromptTemplate("reason.attribute", "{label}", ("label",)),
     "quote": PromptTemplate(
         "reason.quote", '리뷰에서: "{text}" ({review_id})', ("text", "review_id")

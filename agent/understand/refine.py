@@ -37,6 +37,8 @@ def refine(
             out.category = None  # '회덮밥 되는 데?' after 흑돼지: the dish, wherever it is served
     if "party" in signals:
         out.party = new.party
+    if "locals" in signals:  # '현지인들 가는 데는?'
+        out.locals = True
     if "party_size" in signals:
         out.party_size = new.party_size
     if "occasion" in signals:

@@ -279,6 +279,9 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
                     slots.must_haves.append(need)
                     signals.append("must_have")
             break
+    if _has(text, extra.locals_words):
+        slots.locals = True
+        signals.append("locals")
     for band, words in people.age_words.items():
         if _has(text, words):
             slots.age_band = band
@@ -589,7 +592,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     )
     if food and _has(q, vocab.extra.outside_dining_words):
         signals.append("dining")  # '제주 맛집 추천해줘': a dining ask, from all of Jeju
-    wish = {"party", "must_have", "price", "unknown_place", "unknown_food", "dining"}
+    wish = {"party", "must_have", "price", "locals", "unknown_place", "unknown_food", "dining"}
     if _has(q, iw.offtopic) or not (domain or (food and wish & set(signals))):
         return Parsed("out_of_scope", slots, signals=signals)
     if not (

@@ -49,3 +49,29 @@ def test_ruled_out_categories_dishes_and_cafes_are_left_out(store: GraphStore) -
     assert ids(asked.model_copy(update={"exclude_menus": ["전복죽"]})) == ["M1", "M3", "M4", "M5"]
     meal = asked.model_copy(update={"meal": True, "exclude_categories": ["해산물"]})
     assert ids(meal) == ["M1", "M2", "M3"]
+
+
+def test_an_area_and_a_locals_wish_run_on_every_backend(store: GraphStore) -> None:
+    rows = [  # merchant_id, region, rating, local_share
+        ("A1", "성산읍", 4.9, 0.10),
+        ("A2", "구좌읍", 4.6, 0.60),
+        ("A3", "애월읍", 5.0, 0.90),
+        ("A4", "표선면", 4.7, None),
+    ]
+    store.upsert_nodes(
+        "Merchant",
+        [
+            {"merchant_id": m, "name": m, "category": "한식", "region": r, "rating": x}
+            | ({"local_share": share} if share is not None else {})
+            for m, r, x, share in rows
+        ],
+    )
+
+    def ids(slots: Slots) -> list[str]:
+        cypher, params = Q.candidate_query(slots, 10)
+        return [r["merchant_id"] for r in store.read(cypher, params).rows]
+
+    east = Slots(area="제주 동쪽", area_regions=["성산읍", "구좌읍", "표선면"])
+    assert ids(east) == ["A1", "A4", "A2"]  # best rated first, 애월 left out
+    # 4.6 + 2 × 0.6 = 5.8 > 4.9 + 0.2: the local favourite first; no share counts as 0
+    assert ids(east.model_copy(update={"locals": True})) == ["A2", "A1", "A4"]

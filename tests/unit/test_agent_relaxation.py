@@ -184,6 +184,16 @@ def test_plain_ask_is_not_marked_down_for_what_it_did_not_ask() -> None:
     assert set(parts) == {"sim", "rating", "constraints"} and total(parts) >= 90
 
 
+def test_a_locals_wish_ranks_and_reasons_by_the_local_share() -> None:
+    slots = Slots(region="서귀동", locals=True)
+    local = _cand([], mix={"local_share": 0.55})
+    tourist = _cand([], merchant_id="M2", mix={"local_share": 0.05})
+    a, b = score_candidate(local, slots, []), score_candidate(tourist, slots, [])
+    assert a["locals"] == 1.0 and b["locals"] == 0.1 and total(a) > total(b)
+    reasons = SEL.offline_reasons(local, slots, a, [])
+    assert "제주 도민 리뷰 비중 55%" in reasons
+
+
 def _pick(mid: str, relaxed: list[str], rank: int = 0, km: float | None = None) -> Pick:
     return Pick(merchant_id=mid, name=mid, region="r", category="c", reasons=["x"], evidence=[],
                 score=80.0, relaxed=relaxed, relax_rank=rank, distance_km=km)  # fmt: skip

@@ -730,3 +730,22 @@ def test_an_area_is_a_where_condition_and_a_relaxation(vocab: Vocabulary) -> Non
     cypher, params = Q.candidate_query(slots, 10)
     assert "m.region IN $regions" in cypher and set(params["regions"]) == set(slots.area_regions)
     assert "성산읍" in params["regions"] and "애월읍" not in params["regions"]
+
+
+@pytest.mark.parametrize(
+    ("question", "wants"),
+    [
+        ("제주 시내 현지인 맛집", True),
+        ("관광객 말고 도민들 가는 고기국수", True),
+        ("where locals eat black pork in Seogwipo", True),
+        ("관광객 적은 조용한 카페", False),  # fewer tourists is quiet, not where locals eat
+        ("애월 흑돼지", False),
+    ],
+)
+def test_where_locals_eat_is_a_wish(vocab: Vocabulary, question: str, wants: bool) -> None:
+    slots = parse_question(question, vocab).slots
+    assert slots.locals is wants
+    if wants:
+        from agent.answer import recommendation_text
+
+        assert "현지인이 찾는" in recommendation_text(slots, [], [], "m")

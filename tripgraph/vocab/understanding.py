@@ -141,6 +141,7 @@ class UnderstandingVocab:
     group_words: tuple[str, ...]
     number_words: dict[str, int]
     solo_markers: tuple[str, ...]
+    locals_words: tuple[str, ...]  # the ask wants where locals eat
     occasions: tuple[Occasion, ...]
     price_words: dict[str, tuple[str, ...]]
     region_aliases: dict[str, tuple[str, ...]]  # 읍면동 → names only the parser reads
@@ -216,6 +217,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         group_words=_strs(group["words"]),
         number_words={str(k): int(v) for k, v in group["numbers"].items()},
         solo_markers=_strs(data["solo"]["markers"]),
+        locals_words=_strs(data["locals"]["words"]),
         occasions=tuple(
             Occasion(
                 key=key,
