@@ -749,3 +749,25 @@ def test_where_locals_eat_is_a_wish(vocab: Vocabulary, question: str, wants: boo
         from agent.answer import recommendation_text
 
         assert "현지인이 찾는" in recommendation_text(slots, [], [], "m")
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "expected"),
+    [
+        ("제주 동쪽 오션뷰 카페", "애월은?", {"region": "애월읍", "category": "카페"}),
+        ("성산 흑돼지 주차 되는 곳", "한림도?", {"region": "한림읍", "must_haves": ["parking"]}),
+        ("where can I eat seafood in Hallim", "cheaper ones?", {"category": "해산물"}),
+        ("seafood in Hallim", "what about Aewol", {"region": "애월읍", "category": "해산물"}),
+        ("애월 카페", "동쪽은?", {"area": "제주 동쪽", "region": None, "category": "카페"}),
+    ],
+)
+def test_a_place_asked_back_or_an_english_followup_refines_the_last_ask(
+    vocab: Vocabulary, first: str, then: str, expected: dict[str, object]
+) -> None:
+    from agent.state import Turn
+
+    one = parse_question(first, vocab)
+    later = parse_question(then, vocab, Turn(question=first, intent=one.intent, slots=one.slots))
+    assert later.followup and later.intent == "recommend_place"
+    got = later.slots.model_dump()
+    assert {k: got[k] for k in expected} == expected
