@@ -136,7 +136,15 @@ def food_reading_lines(slots: Slots) -> list[str]:
     lines = []
     if slots.unknown_food:
         food = slots.unknown_food
-        lines.append(P.ANSWER_UNKNOWN_FOOD.format(food=food, particle=subject_particle(food)))
+        if slots.stand_ins and not slots.meal_kind:  # a sweet: searched where it is sold
+            kinds = "·".join(slots.stand_ins)
+            lines.append(
+                P.ANSWER_UNKNOWN_SWEET.format(
+                    food=food, particle=subject_particle(food), kinds=kinds
+                )
+            )
+        else:
+            lines.append(P.ANSWER_UNKNOWN_FOOD.format(food=food, particle=subject_particle(food)))
     meal_kind = load_understanding_vocab().meal_kind(slots.meal_kind)
     if meal_kind and slots.stand_ins:
         kinds = "·".join(slots.stand_ins)

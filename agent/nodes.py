@@ -280,7 +280,12 @@ class AgentNodes:
             note = P.RELAXED_UNKNOWN_PLACE.format(place=slots.unknown_place)
             picks = [p.model_copy(update={"relaxed": [note, *p.relaxed]}) for p in picks]
         if slots.unknown_food and not (slots.category or slots.menu):
-            note = P.RELAXED_UNKNOWN_FOOD.format(food=slots.unknown_food)
+            food, kinds = slots.unknown_food, "·".join(slots.stand_ins)
+            note = (
+                P.RELAXED_UNKNOWN_SWEET.format(food=food, kinds=kinds)
+                if slots.stand_ins and not slots.meal_kind
+                else P.RELAXED_UNKNOWN_FOOD.format(food=food)
+            )
             picks = [p.model_copy(update={"relaxed": [note, *p.relaxed]}) for p in picks]
         return {"picks": picks, "steps": [step]}
 

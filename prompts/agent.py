@@ -248,10 +248,22 @@ ANSWER_UNKNOWN_FOOD = PromptTemplate(
     "골랐어요. 그래프가 아는 음식(예: 흑돼지, 고기국수, 회)으로 말씀해 주시면 좁혀 드릴게요.",
     ("food", "particle"),
 )
+# A sweet no menu lists ('오메기떡'): searched among the kinds of place that sell such things.
+ANSWER_UNKNOWN_SWEET = PromptTemplate(
+    "answer.unknown_sweet",
+    "그래프의 메뉴에는 '{food}'{particle} 없어서 그런 걸 파는 {kinds} 가운데서 골랐어요. "
+    "메뉴에 있는지는 가기 전에 확인해 주세요.",
+    ("food", "particle", "kinds"),
+)
 RELAXED_UNKNOWN_FOOD = PromptTemplate(
     "answer.relaxed_unknown_food",
     "음식: '{food}' 메뉴가 그래프에 없어 음식 종류는 가리지 않음",
     ("food",),
+)
+RELAXED_UNKNOWN_SWEET = PromptTemplate(
+    "answer.relaxed_unknown_sweet",
+    "음식: '{food}' 메뉴가 그래프에 없어 {kinds} 가운데서 찾음",
+    ("food", "kinds"),
 )
 # A word no dictionary knows, read as a slip of a place ('중믄' → 중문동): said, so a wrong
 # reading is seen at once.

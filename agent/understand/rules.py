@@ -250,6 +250,13 @@ def _either(text: str, cats: list[Match], vocab: Vocabulary) -> list[str]:
     return kinds if len(kinds) > 1 else []
 
 
+def _without_unneeded(text: str, markers: tuple[str, ...]) -> str:
+    """`text` with the word before a not-needed marker blanked, marker and all ('주차 안
+    돼도 괜찮아' → '          괜찮아'): what the ask says it can do without is no must-have."""
+    alt = "|".join(sorted(map(re.escape, markers), key=len, reverse=True))
+    return re.sub(rf"\S+\s*(?:{alt})", lambda m: " " * len(m.group()), text)
+
+
 def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> None:
     """Party, party size, occasion, age band, must-haves and price wish from the words in
     `text` (the words of `tripgraph.vocab` joined with `understanding.toml`)."""
@@ -287,6 +294,7 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
             slots.age_band = band
             signals.append("age")
             break
+    wants = _without_unneeded(text, extra.not_needed)  # for must-haves only: '비싸도 상관없'
     for attr, gz_words in attributes.words.items():
         own = extra.attribute_words.get(attr, ())
         if attr in extra.attribute_cues:
@@ -294,9 +302,9 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
             cues = extra.attribute_cues[attr]
             if attr == "group_seating":
                 cues = (*cues, *extra.group_words)
-            if not _has(text, (*cues, *own)):
+            if not _has(wants, (*cues, *own)):
                 continue
-        if _has_word(text, (*gz_words, *own)) and attr not in slots.must_haves:
+        if _has_word(wants, (*gz_words, *own)) and attr not in slots.must_haves:
             slots.must_haves.append(attr)
             signals.append("must_have")
     if (
@@ -505,6 +513,8 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
         if slots.unknown_food:
             sweet = slots.unknown_food.endswith(vocab.extra.food_words.sweet_endings)
             slots.meal = slots.meal or not sweet
+            if sweet and not slots.meal:  # '오메기떡 파는 곳': where such things are sold
+                slots.stand_ins = list(vocab.extra.food_words.sweet_kinds)
             signals.append("unknown_food")
         else:
             _meal_kind(text, vocab, slots, signals)

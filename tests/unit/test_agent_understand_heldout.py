@@ -771,3 +771,51 @@ def test_a_place_asked_back_or_an_english_followup_refines_the_last_ask(
     assert later.followup and later.intent == "recommend_place"
     got = later.slots.model_dump()
     assert {k: got[k] for k in expected} == expected
+
+
+@pytest.mark.parametrize(
+    ("question", "unheld"),
+    [
+        ("웨이팅 없는 애월 흑돼지", "대기 시간"),
+        ("줄 안 서는 성산 해산물", "대기 시간"),
+        ("할랄 음식 제주시", "할랄 인증"),
+    ],
+)
+def test_waiting_and_halal_are_said_not_checked(
+    vocab: Vocabulary, question: str, unheld: str
+) -> None:
+    assert unheld in parse_question(question, vocab).slots.not_in_graph
+
+
+@pytest.mark.parametrize(
+    ("question", "must_haves"),
+    [
+        ("주차 안 돼도 괜찮아 연동 국수", []),
+        ("주차 되는 연동 국수", ["parking"]),
+        ("아기 의자 없어도 괜찮아요 애월 카페", []),
+    ],
+)
+def test_a_must_have_said_not_needed_is_none(
+    vocab: Vocabulary, question: str, must_haves: list[str]
+) -> None:
+    assert parse_question(question, vocab).slots.must_haves == must_haves
+
+
+def test_a_price_word_before_not_needed_still_reads() -> None:
+    v = Vocabulary.from_gazetteer()
+    assert parse_question("비싸도 상관없어 중문 회", v).slots.price == "expensive"
+
+
+@pytest.mark.parametrize("question", ["오메기떡 파는 곳", "성산 오메기떡 사갈 데"])
+def test_a_sweet_no_menu_lists_is_searched_where_sweets_are_sold(
+    vocab: Vocabulary, question: str
+) -> None:
+    from agent.answer import recommendation_text
+
+    slots = parse_question(question, vocab).slots
+    assert (slots.unknown_food, slots.stand_ins, slots.meal) == (
+        "오메기떡",
+        ["베이커리", "카페"],
+        False,
+    )
+    assert "그런 걸 파는 베이커리·카페 가운데서" in recommendation_text(slots, [], [], "m")

@@ -121,6 +121,7 @@ class FoodWords:
     before: tuple[str, ...]  # eating or selling words after a dish ('먹고 싶', '파는' …)
     not_foods: frozenset[str]  # words in that position that are not dishes ('뭐', '점심')
     sweet_endings: tuple[str, ...] = ()  # a dish a cafe may sell ('오메기떡'): not a meal
+    sweet_kinds: tuple[str, ...] = ()  # where such a dish is searched (베이커리, 카페)
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ class UnderstandingVocab:
     category_either: tuple[str, ...]  # between two kinds of place: either will do
     attribute_words: dict[str, tuple[str, ...]]
     attribute_cues: dict[str, tuple[str, ...]]  # an attribute counts only with a cue
+    not_needed: tuple[str, ...]  # after a must-have word: it is not wanted ('주차 안 돼도')
     menu_aliases: dict[str, str]
     food_words: FoodWords
     meal_kinds: tuple[MealKind, ...]
@@ -248,11 +250,13 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
         category_either=_strs(data["category"].get("either", ())),
         attribute_words={k: _strs(v) for k, v in data["attribute"]["words"].items()},
         attribute_cues={k: _strs(v) for k, v in data["attribute"]["cues"].items()},
+        not_needed=_strs(data["attribute"]["not_needed"]["words"]),
         menu_aliases={str(k): str(v) for k, v in data["menu"]["aliases"].items()},
         food_words=FoodWords(
             before=_strs(data["menu"]["unknown"]["before"]),
             not_foods=frozenset(_strs(data["menu"]["unknown"]["not_foods"])),
             sweet_endings=_strs(data["menu"]["unknown"].get("sweet_endings", ())),
+            sweet_kinds=_strs(data["menu"]["unknown"].get("sweet_kinds", ())),
         ),
         meal_kinds=tuple(
             MealKind(
