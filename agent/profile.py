@@ -60,6 +60,9 @@ class UserProfile(BaseModel):
     click_attributes: dict[str, ClickAttribute] = Field(
         default_factory=dict, description="attributes the views suggest (via the bridge)"
     )
+    taste_weights: dict[str, float] | None = Field(
+        None, description="fitted weights of the taste components (None: TASTE_WEIGHTS)"
+    )
 
     def without_reviews(self) -> UserProfile:
         """What the profile would be had the user written no review (a new user)."""
@@ -146,42 +149,55 @@ def read_profile(
 # party, local) predict a user's next review best; the history's own components at full
 # weight lowered NDCG@3 (mix only 0.192, + reviews at 1.0 0.172, at 0.5 0.187), and a price
 # component lowered it at any weight, even fed the generator's true latent price level.
-TASTE_WEIGHTS = {"mix": 1.0, "history": 0.5, "views": 0.5}
+# A profile may carry fitted weights instead (`UserProfile.taste_weights`).
+TASTE_WEIGHTS = {
+    "history_attributes": 0.5,
+    "history_category": 0.5,
+    "views": 0.5,
+    "age_mix": 1.0,
+    "party_mix": 1.0,
+    "local": 1.0,
+}
 
 
-def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
-    """How well a candidate fits the user's history, 0-1 (None: nothing to say). The
-    weighted mean (TASTE_WEIGHTS) of the components the profile supports: its customers'
-    share in the user's age band and usual party (scaled so 50 % counts as 1), its local
-    share for a local (its visitor share for a visitor); liked attributes the candidate has
-    and the liked share of its category; the attributes the user's travel views suggest."""
-    if profile is None:
-        return None
-    comps: list[tuple[float, float]] = []  # (weight, value)
+def taste_components(c: Candidate, profile: UserProfile) -> dict[str, float]:
+    """Each taste component the profile supports, 0-1: liked attributes the candidate has
+    and the liked share of its category; the attributes the user's travel views suggest;
+    its customers' share in the user's age band and usual party (scaled so 50 % counts as
+    1), its local share for a local (its visitor share for a visitor)."""
+    comps: dict[str, float] = {}
     liked = profile.liked_attributes()
     if liked:
-        has = sum(1 for a in liked if c.attributes.get(a)) / len(liked)
-        comps.append((TASTE_WEIGHTS["history"], has))
+        comps["history_attributes"] = sum(1 for a in liked if c.attributes.get(a)) / len(liked)
     if profile.n_liked >= MIN_LIKED and profile.categories:
-        comps.append((TASTE_WEIGHTS["history"], profile.top_category_share(c.category)))
+        comps["history_category"] = profile.top_category_share(c.category)
     if profile.click_attributes:
         # weighted by how much likelier than most the views make each attribute
         weight = {a: x.lift - 1.0 for a, x in profile.click_attributes.items()}
         has = sum(w for a, w in weight.items() if c.attributes.get(a)) / sum(weight.values())
-        comps.append((TASTE_WEIGHTS["views"], has))
-    mix = TASTE_WEIGHTS["mix"]
+        comps["views"] = has
     age_key = P.AGE_SHARE_KEYS.get(profile.age_band or "")
     if age_key and age_key[0] in c.mix:
-        comps.append((mix, min(1.0, c.mix[age_key[0]] / 0.5)))
+        comps["age_mix"] = min(1.0, c.mix[age_key[0]] / 0.5)
     party_key = USER_PARTY_SHARE.get(profile.party_type or "")
     if party_key and party_key in c.mix:
-        comps.append((mix, min(1.0, c.mix[party_key] / 0.5)))
+        comps["party_mix"] = min(1.0, c.mix[party_key] / 0.5)
     if profile.home_city and "local_share" in c.mix:
         local = c.mix["local_share"]
         is_local = profile.home_city == load_people().local_home_city
-        comps.append((mix, local if is_local else 1.0 - local))
-    den = sum(w for w, _ in comps)
-    return round(sum(w * v for w, v in comps) / den, 4) if den else None
+        comps["local"] = local if is_local else 1.0 - local
+    return comps
+
+
+def taste_part(c: Candidate, profile: UserProfile | None) -> float | None:
+    """How well a candidate fits the user's history, 0-1 (None: nothing to say): the
+    weighted mean of `taste_components`, by the profile's fitted weights or TASTE_WEIGHTS."""
+    if profile is None:
+        return None
+    weights = profile.taste_weights or TASTE_WEIGHTS
+    comps = taste_components(c, profile)
+    den = sum(weights.get(k, 0.0) for k in comps)
+    return round(sum(weights.get(k, 0.0) * v for k, v in comps.items()) / den, 4) if den else None
 
 
 def taste_reasons(c: Candidate, profile: UserProfile | None) -> list[str]:
