@@ -92,6 +92,18 @@ def test_taste_part_is_bounded_and_prefers_the_users_tastes() -> None:
     assert taste_part(quiet, None) is None
 
 
+def test_a_profile_with_fitted_weights_weighs_its_components_by_them() -> None:
+    from agent.profile import taste_components
+
+    p = profile_from_row("U1", QUIET_USER)
+    quiet = _cand("A", True, old=0.6)
+    comps = taste_components(quiet, p)
+    assert set(comps) >= {"history_attributes", "history_category"}
+    only = {k: float(k == "history_attributes") for k in comps}
+    fitted = p.model_copy(update={"taste_weights": only})
+    assert taste_part(quiet, fitted) == round(comps["history_attributes"], 4)
+
+
 def test_no_profile_leaves_selection_exactly_as_before() -> None:
     slots = Slots(region="애월읍", category="한식")
     cands = [_cand("A", False, rating=4.5), _cand("B", True, rating=4.0)]
