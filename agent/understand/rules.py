@@ -410,7 +410,9 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
     for key in sorted(vocab.merchants, key=len, reverse=True):
         name = vocab.merchants[key]
         if len(key) >= 3 and key in compact and (one_business or not _generic_name(name, vocab)):
-            slots.merchant_name = name
+            # Spelt as the ask spells it, where two businesses differ only by a space.
+            spelt = [n for n in vocab.merchant_spellings.get(key, ()) if n.lower() in q.lower()]
+            slots.merchant_name = spelt[0] if spelt else name
             signals.append("merchant")
             break
     pcity = _first(q, {k: v for k, v in vocab.product_cities.items() if len(k) >= 2})

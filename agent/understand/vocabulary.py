@@ -33,6 +33,8 @@ class Vocabulary:
     categories: dict[str, str] = field(default_factory=dict)
     menus: dict[str, str] = field(default_factory=dict)
     merchants: dict[str, str] = field(default_factory=dict)  # compact name → name
+    # compact name → every name spelt so: '놀멍 coffee' and '놀멍coffee' are two businesses
+    merchant_spellings: dict[str, list[str]] = field(default_factory=dict)
     product_cities: dict[str, str] = field(default_factory=dict)
     menu_categories: dict[str, tuple[str, ...]] = field(default_factory=dict)  # menu → cats
     outside: dict[str, str] = field(default_factory=dict)  # non-Jeju dining place → label
@@ -121,6 +123,7 @@ class Vocabulary:
             self.menus.setdefault(r["name"].lower(), r["name"])
         for r in rows.get("merchants", []):
             self.merchants[_compact(r["name"])] = r["name"]
+            self.merchant_spellings.setdefault(_compact(r["name"]), []).append(r["name"])
         for r in rows.get("product_cities", []):
             name = r["name"]
             for alias in (name, *(r.get("aliases") or [])):

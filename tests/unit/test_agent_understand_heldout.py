@@ -819,3 +819,11 @@ def test_a_sweet_no_menu_lists_is_searched_where_sweets_are_sold(
         False,
     )
     assert "그런 걸 파는 베이커리·카페 가운데서" in recommendation_text(slots, [], [], "m")
+
+
+def test_a_business_is_read_as_the_ask_spells_it_where_two_differ_by_a_space() -> None:
+    v = Vocabulary.from_gazetteer()
+    v.add_graph_names({"merchants": [{"name": "놀멍 coffee"}, {"name": "놀멍coffee"}]})
+    assert parse_question("놀멍 coffee 리뷰 몇 개야?", v).slots.merchant_name == "놀멍 coffee"
+    assert parse_question("놀멍coffee 리뷰 몇 개야?", v).slots.merchant_name == "놀멍coffee"
+    assert parse_question("놀멍 커피 아니고 놀멍coffee 메뉴", v).slots.merchant_name == "놀멍coffee"
