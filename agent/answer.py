@@ -81,7 +81,7 @@ _SAYS_SIZE = {goes: n for n, goes in _GOES_BY_SIZE.items()}
 
 
 def _where_what(slots: Slots) -> tuple[str, str]:
-    place = slots.region or slots.city or (slots.area if slots.area_regions else None)
+    place = slots.place
     where = f"{place} " if place else "제주 "
     what_parts = ["현지인이 찾는"] if slots.locals else []
     size = slots.party_size
@@ -100,6 +100,8 @@ def _where_what(slots: Slots) -> tuple[str, str]:
     if slots.max_avg_price:
         # Said back, as the graph reads it (spend per person): '3만원 이하로 둘이' is ambiguous.
         what_parts.append(P.ANSWER_PRICE_CAP.format(won=won(slots.max_avg_price)))
+    elif slots.price:
+        what_parts.append(P.PRICE_LABELS[slots.price])
     meal_kind = load_understanding_vocab().meal_kind(slots.meal_kind)
     food = slots.menu or slots.category or ("/".join(slots.stand_ins) if slots.stand_ins else "")
     if meal_kind and not (slots.menu or slots.category):
@@ -250,7 +252,7 @@ def _scope(slots: Slots) -> str:
         x
         for x in (
             slots.product_city,
-            slots.region or slots.city or slots.area,
+            slots.place,
             slots.menu or slots.category,
             slots.product_type,
         )

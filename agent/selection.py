@@ -28,6 +28,7 @@ in a related category, before one in a neighbouring region), then by match.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from agent.answer import party_goes
@@ -201,8 +202,7 @@ def _share(c: Candidate, key: str) -> float:
 
 def hard_constraints(slots: Slots) -> int:
     """How many hard constraints the ask has (place, food, each must-have, price)."""
-    place = slots.region or slots.city or slots.area_regions
-    n = int(bool(place)) + int(bool(slots.category or slots.stand_ins))
+    n = int(bool(slots.place)) + int(bool(slots.category or slots.stand_ins))
     n += int(bool(slots.menu)) + len(slots.must_haves)
     return n + int(bool(slots.price)) + int(bool(slots.max_avg_price))
 
@@ -245,12 +245,12 @@ def score_candidate(
     return {k: round(val, 4) for k, val in parts.items()}
 
 
-def total(parts: dict[str, float]) -> float:
+def total(parts: dict[str, float], weights: Mapping[str, float] = WEIGHTS) -> float:
     """The 0-100 match: the weighted mean of the parts present (each clipped to 0-1)."""
-    den = sum(WEIGHTS[k] for k in parts)
+    den = sum(weights[k] for k in parts)
     if not den:
         return 0.0
-    num = sum(WEIGHTS[k] * min(1.0, max(0.0, val)) for k, val in parts.items())
+    num = sum(weights[k] * min(1.0, max(0.0, val)) for k, val in parts.items())
     return round(100.0 * num / den, 1)
 
 
@@ -305,6 +305,7 @@ def shortlist(
     k: int,
     profile: UserProfile | None = None,
     slots: Slots | None = None,
+    weights: Mapping[str, float] = WEIGHTS,
 ) -> list[Candidate]:
     """At most k candidates for selection: by relaxation rung (exact matches first, then
     the nearest relaxation), then fewest relaxed constraints, then nearest to the asked
@@ -315,7 +316,7 @@ def shortlist(
         prelim = 0.6 * max(0.0, c.similarity or 0.0) + 0.4 * ((c.rating or 1.0) - 1.0) / 4.0
         taste = taste_part(c, profile)
         if taste is not None:
-            prelim = (prelim + WEIGHTS["taste"] * taste) / (1.0 + WEIGHTS["taste"])
+            prelim = (prelim + weights["taste"] * taste) / (1.0 + weights["taste"])
         gap = price_gap(c, slots) if slots is not None else 0.0
         return (c.relax_rank, len(c.relaxed), gap, -prelim)
 
@@ -327,6 +328,7 @@ def offline_select(
     slots: Slots,
     n_evidence: int,
     profile: UserProfile | None = None,
+    weights: Mapping[str, float] = WEIGHTS,
 ) -> list[Pick]:
     """The best `slots.count` picks: lowest relaxation rung first, then highest match
     (nearest first past the distance bound)."""
@@ -334,7 +336,7 @@ def offline_select(
     for c in candidates:
         evidence = choose_evidence(c, slots, n_evidence)
         parts = score_candidate(c, slots, evidence, profile=profile)
-        scored.append((total(parts), c, parts, evidence))
+        scored.append((total(parts, weights), c, parts, evidence))
     # Past the distance bound the nearest comes first: the answer says "the closest is N km";
     # with the price relaxed, the nearest to the asked price.
     scored.sort(

@@ -99,6 +99,12 @@ class Slots(BaseModel):
     product_city: str | None = Field(None, description="travel-product city (graph questions)")
     product_type: str | None = Field(None, description="package/hotel/activity")
 
+    @property
+    def place(self) -> str | None:
+        """The place asked, as the answer names it: the region, else the city, else the side
+        of the island."""
+        return self.region or self.city or self.area
+
 
 class Evidence(BaseModel):
     review_id: str

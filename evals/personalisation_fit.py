@@ -108,9 +108,17 @@ def fit(examples: list[Example], fit_outer: bool, steps: int = 300) -> dict[str,
 
 
 def _pick_ranks(
-    cands: list[Candidate], slots: Slots, profile: UserProfile | None, target: str, n: int, k: int
+    cands: list[Candidate],
+    slots: Slots,
+    profile: UserProfile | None,
+    target: str,
+    n: int,
+    k: int,
+    outer: float,
 ) -> int:
-    chosen = SEL.offline_select(SEL.shortlist(cands, k, profile, slots), slots, n, profile)
+    weights = {**SEL.WEIGHTS, "taste": outer}  # the arm's own weight of the taste part
+    pool = SEL.shortlist(cands, k, profile, slots, weights)
+    chosen = SEL.offline_select(pool, slots, n, profile, weights)
     return _rank([p.merchant_id for p in chosen], target)
 
 
@@ -128,8 +136,6 @@ def main() -> None:
     deps = AgentDeps.open(get_settings(), llm=None)
     deps.llm = None
     nodes, cfg = AgentNodes(deps), deps.config
-    # The selection reads the taste part's weight from its module table: the learned arms
-    # set it for their own picks, and it is put back whatever happens.
     hand_outer = SEL.WEIGHTS["taste"]
     try:
         pool = [
@@ -167,15 +173,11 @@ def main() -> None:
                     "cold_learned": (learned.without_reviews(), fitted["outer"]),
                 }
                 for arm, (arm_profile, outer) in arms.items():
-                    SEL.WEIGHTS["taste"] = outer
-                    rank = _pick_ranks(
-                        cands, slots, arm_profile, target, cfg.evidence_per_pick, cfg.max_candidates
-                    )
+                    n, k = cfg.evidence_per_pick, cfg.max_candidates
+                    rank = _pick_ranks(cands, slots, arm_profile, target, n, k, outer)
                     ranks.setdefault(arm, []).append(rank)
-            SEL.WEIGHTS["taste"] = hand_outer
             per_seed[seed] = {a: round(ndcg_at_k(torch.tensor(r), K), 4) for a, r in ranks.items()}
     finally:
-        SEL.WEIGHTS["taste"] = hand_outer
         deps.close()
 
     def paired(a: str, b: str) -> dict[str, float]:

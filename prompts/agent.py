@@ -477,6 +477,8 @@ REASONS = {
     ),
 }
 ANSWER_PRICE_CAP = PromptTemplate("answer.price_cap", "1인 {won} 이하", ("won",))
+# A price wish said back in the header ('애월읍 가성비 좋은 흑돼지'); a cap says its own amount.
+PRICE_LABELS = {"cheap": "가성비 좋은", "expensive": "고급스러운"}
 # How a party goes, for the header ('부모님과 함께 갈 흑돼지') and the reasons ('혼자 간 리뷰
 # 3개'); a party not listed goes "<party>와/과 함께" (`agent.answer.party_goes`).
 PARTY_GOES = {

@@ -128,7 +128,12 @@ def refine(
 def settle_exclusions(slots: Slots, vocab: Vocabulary) -> None:
     """An asked food that is also ruled out ('고기국수 말고 다른 국수') becomes its related
     categories less the excluded ones; a meal that names a cafe-kind food is no meal ask,
-    and a dish ruled out with nothing named instead asks for another meal."""
+    and a dish ruled out with nothing named instead asks for another meal. A category ruled
+    out rules out those it covers ('해산물 말고': no 횟집 either), unless one is asked for
+    ('해산물 말고 회')."""
+    covers = vocab.extra.exclusion_covers
+    covered = [c for x in slots.exclude_categories for c in covers.get(x, ()) if c != slots.category]
+    slots.exclude_categories = list(dict.fromkeys([*slots.exclude_categories, *covered]))
     excluded = set(slots.exclude_categories)
     if slots.category in excluded:
         related = vocab.extra.related_categories.get(slots.category or "", ())

@@ -571,7 +571,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
     # Only a dining ask can be answered "from all of Jeju" (tool asks name places of their own),
     # and only when no place outside Jeju is named ('오사카 도톤보리' is a trip, not a 리).
     abroad = slots.product_city not in (None, *_JEJU_NAMES)
-    if not (slots.region or slots.city or slots.area or outside or abroad):
+    if not (slots.place or outside or abroad):
         slots.unknown_place = unknown_place(q, vocab)
         if slots.unknown_place:
             signals.append("unknown_place")
@@ -626,7 +626,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         & set(signals)
     ):
         return Parsed("out_of_scope", slots, signals=signals)
-    if not (slots.region or slots.city or slots.area or slots.unknown_place or outside or abroad):
+    if not (slots.place or slots.unknown_place or outside or abroad):
         # A new ask only: in a follow-up the word would move the ask away from its place.
         slip = place_slip(q, vocab)
         if slip is not None and slip.unknown:

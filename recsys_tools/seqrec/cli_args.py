@@ -30,6 +30,10 @@ def add_training_args(ap: argparse.ArgumentParser, **defaults: Any) -> None:
     ap.add_argument("--max-len", type=int, default=50)
     ap.add_argument("--ff-mult", type=int, default=4)
     ap.add_argument("--ce-negatives", type=int, default=0, help="0 = softmax over all items")
+    ap.add_argument(
+        "--loss", default="ce", choices=["ce", "gbce"], help="gbce: needs --ce-negatives K"
+    )
+    ap.add_argument("--gbce-t", type=float, default=0.75, help="gSASRec's calibration t")
     ap.add_argument("--ce-sampling", default="uniform", choices=["uniform", "popularity"])
     ap.add_argument("--ce-pop-alpha", type=float, default=1.0)
     ap.add_argument("--mask-prob", type=float, default=0.2)
@@ -103,6 +107,8 @@ def configs_from_args(
             ce_sampling=args.ce_sampling,
             ce_pop_alpha=args.ce_pop_alpha,
             mask_prob=args.mask_prob,
+            loss="gbce" if args.loss == "gbce" else cfg.loss,  # keeps sasrec-bce's own
+            gbce_t=args.gbce_t,
         )
     train_cfg = TrainConfig(
         epochs=args.epochs,
@@ -137,6 +143,8 @@ def configs_from_args(
 def run_tag(args: argparse.Namespace) -> str:
     """A file-name tag that tells runs of one script apart by their loss settings."""
     tag = str(args.model) + (f"-neg{args.ce_negatives}" if args.ce_negatives else "")
+    if getattr(args, "loss", "ce") == "gbce":
+        tag += f"-gbce{args.gbce_t:g}"
     if args.ce_negatives and args.ce_sampling == "popularity":
         tag += f"pop{args.ce_pop_alpha:g}"
     if getattr(args, "schedule", "constant") != "constant":

@@ -32,7 +32,9 @@ def vocab() -> Vocabulary:
         ("돼지고기 못 먹는 친구랑 함덕에서 점심", "조천읍", None, ["흑돼지"], True),
         ("애월 카페 말고 밥집", "애월읍", "한식", ["카페"], True),
         ("회나 초밥은 빼고 중문에서 저녁 먹을 곳", "중문동", None, ["일식", "회"], True),
-        ("아이가 해산물 알레르기 있어요 한림 식당 추천", "한림읍", None, ["해산물"], True),
+        # 해산물 covers the 횟집, 전복 and 갈치조림 places (before: a 횟집 could be picked).
+        ("아이가 해산물 알레르기 있어요 한림 식당 추천", "한림읍", None, ["해산물", "회", "전복", "갈치조림"], True),
+        ("해산물 말고 회 먹을 데 성산", "성산읍", "회", ["해산물", "전복", "갈치조림"], False),
         ("흑돼지는 질려서 다른 거 애월", "애월읍", None, ["흑돼지"], True),  # another meal
         ("카페 말고 애월", "애월읍", None, ["카페"], False),  # a cafe ruled out: no meal said
         ("점심 먹고 갈 카페 애월", "애월읍", "카페", [], False),  # a cafe named: no meal ask

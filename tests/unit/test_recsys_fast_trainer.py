@@ -12,7 +12,13 @@ import torch
 
 from recsys_tools.seqrec.data import SeqDataset
 from recsys_tools.seqrec.factory import build_model
-from recsys_tools.seqrec.models.losses import chunked_softmax_ce, full_softmax_ce, softmax_ce
+from recsys_tools.seqrec.models.losses import (
+    chunked_softmax_ce,
+    full_softmax_ce,
+    gbce,
+    gbce_beta,
+    softmax_ce,
+)
 from recsys_tools.seqrec.models.transformer import TransformerConfig
 from recsys_tools.seqrec.trainer import TrainConfig, train
 
@@ -149,6 +155,47 @@ def test_tiny_model_learns_through_the_chunked_loss(kind: str) -> None:
     result = train(model, data, train_cfg)
     assert untrained.best_metric < 0.3
     assert result.best_metric > 0.5  # validation NDCG@10
+
+
+def test_gbce_is_the_papers_formula_and_plain_bce_at_t0() -> None:
+    gen = torch.Generator().manual_seed(5)
+    pos, neg = torch.randn(6, generator=gen), torch.randn(6, 4, generator=gen)
+    keep = torch.ones(6, 4, dtype=torch.bool)
+    keep[2, 1] = False  # a sampled negative that is the target: left out
+    beta = gbce_beta(4, 101, 0.75)
+    alpha = 4 / 100
+    assert beta == pytest.approx(alpha * (0.75 * (1 - 1 / alpha) + 1 / alpha))
+    by_hand = -(beta * torch.log(torch.sigmoid(pos))).sum()
+    by_hand -= (torch.log(1 - torch.sigmoid(neg)) * keep).sum()
+    assert float(gbce(pos, neg, beta, keep)) == pytest.approx(float(by_hand / 29), rel=1e-5)
+    plain = torch.nn.functional.binary_cross_entropy_with_logits(
+        torch.cat([pos, neg.flatten()]), torch.cat([torch.ones(6), torch.zeros(24)])
+    )
+    full = torch.ones(6, 4, dtype=torch.bool)
+    assert float(gbce(pos, neg, gbce_beta(4, 101, 0.0), full)) == pytest.approx(float(plain))
+    assert gbce_beta(4, 101, 1.0) == pytest.approx(alpha)  # fully calibrated
+    with pytest.raises(ValueError, match="negatives"):
+        gbce_beta(0, 101, 0.75)
+
+
+def test_tiny_sasrec_learns_through_gbce() -> None:
+    # gSASRec's loss (BERT4Rec takes it too, but learns slowly from 8 negatives at this size).
+    kind = "sasrec"
+    data = _runs_data()
+    cfg = TransformerConfig(
+        n_items=data.n_items, max_len=5, hidden=16, dropout=0.0, mask_prob=0.4,
+        loss="gbce", ce_negatives=min(8, data.n_items - 1),
+    )  # fmt: skip
+    torch.manual_seed(0)
+    model = build_model(kind, data, cfg)  # type: ignore[arg-type]
+    train_cfg = TrainConfig(
+        epochs=60, batch_size=8, lr=1e-2, early_stop_patience=None, val_protocol="full"
+    )
+    untrained = train(model, data, dataclasses.replace(train_cfg, epochs=1, lr=0.0))
+    assert untrained.best_metric < 0.3
+    assert train(model, data, train_cfg).best_metric > 0.5  # validation NDCG@10
+    with pytest.raises(ValueError, match="uniform"):
+        build_model(kind, data, dataclasses.replace(cfg, ce_sampling="popularity"))  # type: ignore[arg-type]
 
 
 def test_chunked_ce_fp16_path_with_loss_scaling() -> None:

@@ -226,6 +226,12 @@ def test_benchmark_flags_build_the_configs() -> None:
     assert (cfg.max_len, cfg.ce_negatives, cfg.ce_sampling) == (200, 30, "popularity")
     assert train_cfg.val_protocol == "sampled" and train_cfg.max_minutes == 25.0
     assert run_tag(args) == "sasrec-neg30pop1-refit"
+    args = ap.parse_args(["--ce-negatives", "256", "--loss", "gbce", "--gbce-t", "0.5"])
+    cfg, _ = configs_from_args("sasrec", tiny_data(), args, val_protocol="full")
+    assert isinstance(cfg, TransformerConfig) and (cfg.loss, cfg.gbce_t) == ("gbce", 0.5)
+    assert run_tag(args) == "sasrec-neg256-gbce0.5"
+    cfg, _ = configs_from_args("sasrec-bce", tiny_data(), ap.parse_args([]), "full")
+    assert isinstance(cfg, TransformerConfig) and cfg.loss == "bce"  # the kind's own loss
 
 
 def _cold_encoder(fusion: Fusion, id_dropout: float = 0.0) -> ItemEncoder:

@@ -157,6 +157,7 @@ class UnderstandingVocab:
     food_words: FoodWords
     meal_kinds: tuple[MealKind, ...]
     related_categories: dict[str, tuple[str, ...]]
+    exclusion_covers: dict[str, tuple[str, ...]]  # a category ruled out rules these out too
     unheld: tuple[Unheld, ...]
     outside_places: tuple[str, ...]
     outside_dining_words: tuple[str, ...]
@@ -269,6 +270,7 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
             for k, m in data.get("mealkind", {}).items()
         ),
         related_categories={k: _strs(v) for k, v in data["related"].items()},
+        exclusion_covers={k: _strs(v) for k, v in data["exclusion_covers"].items()},
         unheld=tuple(
             Unheld(
                 label=str(u["label"]),

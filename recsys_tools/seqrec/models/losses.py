@@ -1,4 +1,5 @@
-"""Softmax cross-entropy over the whole item catalogue, the loss of SASRec+ and BERT4Rec.
+"""Softmax cross-entropy over the whole item catalogue, the loss of SASRec+ and BERT4Rec;
+and gSASRec's generalised BCE over sampled negatives (`gbce`).
 
 L = 1/P Σ_p [ logsumexp_v (h_p · w_v) - h_p · w_{t_p} ],  h: [P H], w: [V H], t: [P].
 
@@ -96,3 +97,29 @@ def softmax_ce(
     if chunk > 0:
         return chunked_softmax_ce(h, weight, targets, chunk)
     return full_softmax_ce(h, weight, targets)
+
+
+def gbce_beta(n_negatives: int, n_items: int, t: float) -> float:
+    """gSASRec's β (Petrov & Macdonald, RecSys 2023, eq. 11): α = k / (|I| - 1) is the
+    sampling rate, β = α (t (1 - 1/α) + 1/α). t = 0 gives β = 1 (plain BCE, overconfident
+    under sampling), t = 1 gives β = α (the calibrated limit)."""
+    if not 0 < n_negatives < n_items:
+        raise ValueError(f"need 0 < negatives < items, got {n_negatives} of {n_items}")
+    alpha = n_negatives / (n_items - 1)
+    return alpha * (t * (1.0 - 1.0 / alpha) + 1.0 / alpha)
+
+
+def gbce(pos: torch.Tensor, neg: torch.Tensor, beta: float, neg_mask: torch.Tensor) -> torch.Tensor:
+    """Generalised BCE: -log σ(s+)^β - Σ_neg log(1 - σ(s-)), averaged over every logit.
+
+    pos: [P] positive logits, neg: [P K] negative logits, neg_mask: [P K] (False where a
+    sampled negative is the target itself). σ(s)^β is written as the sigmoid of a changed
+    logit, log(1 / (σ(s)^-β - 1)), so that one BCE-with-logits call takes both sides; in
+    float64, as gSASRec does, because σ^-β - 1 underflows in float32 for small β."""
+    p = torch.sigmoid(pos.double()).clamp(1e-10, 1.0 - 1e-10)
+    odds = (p.pow(-beta) - 1.0).clamp_min(1e-10)
+    pos_t = (-odds.log()).float()  # [P]
+    pos_loss = F.softplus(-pos_t)  # -log σ(pos_t) = -β log σ(s+)
+    neg_loss = F.softplus(neg.float()) * neg_mask  # -log(1 - σ(s-))
+    n = pos.shape[0] + neg_mask.sum()
+    return (pos_loss.sum() + neg_loss.sum()) / n

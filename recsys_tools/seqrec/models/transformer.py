@@ -31,7 +31,7 @@ from recsys_tools.seqrec.models.layers import (
     attention_mask,
     right_aligned_positions,
 )
-from recsys_tools.seqrec.models.losses import softmax_ce
+from recsys_tools.seqrec.models.losses import gbce, gbce_beta, softmax_ce
 
 
 @dataclass
@@ -45,7 +45,10 @@ class TransformerConfig:
     dropout: float = 0.2  # embeddings, attention and feed-forward
     fusion: Fusion = "none"  # side-information fusion (Meta-*); "none" = plain IDs
     id_dropout: float = 0.0  # Meta-* only: P(an item's ID row is zeroed in a training batch)
-    loss: Literal["ce", "bce"] = "ce"  # SASRec only: softmax CE (SASRec+) or BCE (paper)
+    # softmax CE (SASRec+, BERT4Rec); "bce": SASRec's paper, one negative per position;
+    # "gbce": gSASRec's generalised BCE over `ce_negatives` shared negatives, with `gbce_t`.
+    loss: Literal["ce", "bce", "gbce"] = "ce"
+    gbce_t: float = 0.75  # gSASRec's calibration (0: plain BCE, 1: fully calibrated)
     ce_negatives: int = 0  # CE over all items when 0, else over the target + this many
     #                        sampled negatives shared by the batch (cheaper on CPU)
     # How those negatives are drawn: "uniform", or "popularity" (training count ** alpha,
@@ -111,6 +114,11 @@ class _TransformerRecommender(Recommender):
             weights = popularity[1 : config.n_items + 1].float().clamp(min=1.0)
             weights = weights**config.ce_pop_alpha
         self.register_buffer("neg_weights", weights, persistent=False)
+        if config.loss == "gbce":
+            if config.ce_sampling != "uniform":
+                # β corrects for uniform sampling only: with popularity sampling it is not gBCE
+                raise ValueError("loss='gbce' needs ce_sampling='uniform'")
+            self.gbce_beta = gbce_beta(config.ce_negatives, config.n_items, config.gbce_t)
 
     @property
     def train_width(self) -> int:
@@ -142,11 +150,12 @@ class _TransformerRecommender(Recommender):
         h = self.forward(self._inference_input(batch.item_seq), table)[:, -1]  # [B H]
         return (table[batch.candidates] @ h.unsqueeze(-1)).squeeze(-1).float()  # [B C]
 
-    def _softmax_ce(
+    def _item_loss(
         self, h: torch.Tensor, targets: torch.Tensor, table: torch.Tensor
     ) -> torch.Tensor:
-        """Softmax cross-entropy. h: [P H] (only positions with a target, so the logits stay
-        as small as the data allows), targets: [P] item ids.
+        """The loss over the catalogue: softmax cross-entropy, or gBCE (`loss="gbce"`).
+        h: [P H] (only positions with a target, so the logits stay as small as the data
+        allows), targets: [P] item ids.
 
         ce_negatives=0: over all real items. Otherwise over [target, K shared negatives] drawn
         per `ce_sampling`; negatives that happen to equal the target are masked out so they
@@ -154,17 +163,33 @@ class _TransformerRecommender(Recommender):
         if h.shape[0] == 0:  # a batch of one-item prefixes has nothing to predict
             return table.sum() * 0.0
         k = self.config.ce_negatives
+        if self.config.loss == "gbce":
+            return self._gbce(h, targets, table, k)
         if k <= 0 or k >= self.n_items:
             return softmax_ce(h, table[1 : self.n_items + 1], targets - 1, self.config.ce_chunk)
+        pos, neg, collides = self._sampled_logits(h, targets, table, k)
+        neg = neg.masked_fill(collides, float("-inf"))
+        logits = torch.cat([pos.unsqueeze(1), neg], dim=1).float()  # [P 1+K]
+        return F.cross_entropy(logits, torch.zeros_like(targets))
+
+    def _sampled_logits(
+        self, h: torch.Tensor, targets: torch.Tensor, table: torch.Tensor, k: int
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Target logits [P], logits of K negatives shared by the batch [P K] (drawn per
+        `ce_sampling`) and where a negative is the target itself [P K]."""
         if self.config.ce_sampling == "uniform":
             negatives = torch.randint(1, self.n_items + 1, (k,), device=h.device)  # [K]
         else:
             negatives = torch.multinomial(self.neg_weights, k, replacement=True) + 1  # [K]
-        pos = (h * table[targets]).sum(-1, keepdim=True)  # [P 1]
+        pos = (h * table[targets]).sum(-1)  # [P]
         neg = h @ table[negatives].T  # [P K]
-        neg = neg.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
-        logits = torch.cat([pos, neg], dim=1).float()  # [P 1+K]
-        return F.cross_entropy(logits, torch.zeros_like(targets))
+        return pos, neg, negatives.unsqueeze(0) == targets.unsqueeze(1)
+
+    def _gbce(
+        self, h: torch.Tensor, targets: torch.Tensor, table: torch.Tensor, k: int
+    ) -> torch.Tensor:
+        pos, neg, collides = self._sampled_logits(h, targets, table, k)
+        return gbce(pos, neg, self.gbce_beta, ~collides)
 
 
 class SASRec(_TransformerRecommender):
@@ -182,8 +207,8 @@ class SASRec(_TransformerRecommender):
         h = self.forward(inputs, table)  # [B L H]
         valid = inputs > 0  # left padding: a real input always has a real next item
         h, targets = h[valid], targets[valid]  # [P H], [P]
-        if self.config.loss == "ce" or h.shape[0] == 0:
-            return self._softmax_ce(h, targets, table)
+        if self.config.loss != "bce" or h.shape[0] == 0:
+            return self._item_loss(h, targets, table)
         negatives = torch.randint(1, self.n_items + 1, targets.shape, device=targets.device)
         pos = (h * table[targets]).sum(-1)  # [P]
         neg = (h * table[negatives]).sum(-1)  # [P]
@@ -219,4 +244,4 @@ class BERT4Rec(_TransformerRecommender):
         inputs = seq.masked_fill(masked, self.mask_id)
         table = self.items.table()
         h = self.forward(inputs, table)  # [B L H]
-        return self._softmax_ce(h[masked], seq[masked], table)
+        return self._item_loss(h[masked], seq[masked], table)
