@@ -161,7 +161,7 @@ def exclusion_lines(slots: Slots) -> list[str]:
     """What the ask ruled out, said back, and the cafes a meal ask leaves out when it names
     no food (with a food named the category already says what was searched)."""
     lines = []
-    ruled_out = [*slots.exclude_categories, *slots.exclude_menus]
+    ruled_out = [*slots.exclude_regions, *slots.exclude_categories, *slots.exclude_menus]
     if ruled_out:
         foods = ", ".join(ruled_out)
         lines.append(P.ANSWER_EXCLUDED.format(foods=foods + topic_particle(foods)))

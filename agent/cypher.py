@@ -155,6 +155,9 @@ def _merchant_conditions(
     if excluded:
         where.append("NOT m.category IN $exclude_categories")
         params["exclude_categories"] = excluded
+    if slots.exclude_regions:
+        where.append("NOT m.region IN $exclude_regions")
+        params["exclude_regions"] = list(slots.exclude_regions)
     for i, menu in enumerate(slots.exclude_menus):
         # One fixed clause per ruled-out dish; the dish travels as a parameter.
         where.append(f"NOT (m)-[:SERVES]->(:Menu {{name: $exclude_menu_{i}}})")

@@ -51,7 +51,11 @@ def violations(
     """The hard constraints a candidate misses, as disclosure notes ([] = meets them all);
     None when it can never be shown (ruled out by the user: the merchant, or its category).
     A ruled-out dish is checked by the queries alone (`candidate_query`)."""
-    if c.merchant_id in slots.exclude_ids or c.category in Q.excluded_categories(slots):
+    if (
+        c.merchant_id in slots.exclude_ids
+        or c.category in Q.excluded_categories(slots)
+        or c.region in slots.exclude_regions
+    ):
         return None
     notes: list[str] = []
     if slots.region and c.region != slots.region:

@@ -22,7 +22,7 @@ PriceWish = Literal["cheap", "expensive"]
 class Slots(BaseModel):
     """What the user asked for. Hard constraints: region/city (relaxable to nearby regions,
     always disclosed), category, menu, must_haves, price, max_avg_price; never relaxed:
-    exclude_ids, exclude_categories, exclude_menus, meal."""
+    exclude_ids, exclude_categories, exclude_menus, exclude_regions, meal."""
 
     region: str | None = Field(None, description="Jeju region (읍·면·동) name, e.g. 애월읍")
     city: str | None = Field(None, description="제주시 / 서귀포시 when no region is given")
@@ -89,6 +89,10 @@ class Slots(BaseModel):
     )
     exclude_menus: list[str] = Field(
         default_factory=list, description="dishes the ask rules out: no merchant serving one"
+    )
+    exclude_regions: list[str] = Field(
+        default_factory=list,
+        description="regions moved away from ('애월 말고 카페'): no merchant there, on any rung",
     )
     meal: bool = Field(
         False, description="a meal ask (점심, 밥집) naming no cafe-kind food: no cafe is picked"

@@ -23,8 +23,9 @@ def refine(
         out.region, out.city, out.poi = new.region, new.city, new.poi
         out.area, out.area_regions = new.area, list(new.area_regions)
         out.unknown_place = out.place_guess = out.place_read = None
-    elif new.unknown_place:
-        # moved to a place the vocabulary does not hold: the last place no longer applies
+    elif new.unknown_place or (out.region and out.region in new.exclude_regions):
+        # moved to a place the vocabulary does not hold, or away from the last one ('애월
+        # 말고 다른 데는?'): the last place no longer applies
         out.region = out.city = out.poi = out.place_read = out.area = None
         out.area_regions = []
         out.unknown_place = new.unknown_place
@@ -93,6 +94,9 @@ def refine(
     out.exclude_menus = [
         m for m in dict.fromkeys([*out.exclude_menus, *new.exclude_menus]) if m not in wanted
     ]
+    out.exclude_regions = [
+        r for r in dict.fromkeys([*out.exclude_regions, *new.exclude_regions]) if r != out.region
+    ]
     out.meal = out.meal or new.meal
     for attr in new.must_haves:
         if attr not in out.must_haves:
@@ -132,7 +136,8 @@ def settle_exclusions(slots: Slots, vocab: Vocabulary) -> None:
     out rules out those it covers ('해산물 말고': no 횟집 either), unless one is asked for
     ('해산물 말고 회')."""
     covers = vocab.extra.exclusion_covers
-    covered = [c for x in slots.exclude_categories for c in covers.get(x, ()) if c != slots.category]
+    covered = [c for x in slots.exclude_categories for c in covers.get(x, ())]
+    covered = [c for c in covered if c != slots.category]
     slots.exclude_categories = list(dict.fromkeys([*slots.exclude_categories, *covered]))
     excluded = set(slots.exclude_categories)
     if slots.category in excluded:

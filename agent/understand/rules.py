@@ -40,6 +40,8 @@ _COUNT = re.compile(
 _PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
 # A cap for the whole party, not per person ('둘이서 총 5만원 이하').
 _TOTAL_BUDGET = re.compile(r"총|합쳐|합해서|다 해서|전부 해서|통틀어")
+# A cap for N portions or N people's worth ('2인분 5만원 이하', '3인 기준 6만원까지').
+_PORTIONS = re.compile(r"(\d{1,2})\s*인\s*(?:분|기준)")
 _PRICE_CAP_WON = re.compile(r"(\d{4,6})\s*원\s*(?:이하|아래|미만|까지|안쪽|이내)")
 # English: 'under 40000 won', 'below 30,000 KRW', 'less than 25000 won'.
 _PRICE_CAP_EN = re.compile(
@@ -394,8 +396,13 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
     elif m := _PRICE_CAP_EN.search(q):
         slots.max_avg_price = int(m.group(1).replace(",", ""))
         signals.append("price_cap")
-    if slots.max_avg_price and (slots.party_size or 1) > 1 and _TOTAL_BUDGET.search(q):
-        slots.max_avg_price //= slots.party_size or 1  # the graph holds spend per person
+    # The graph holds spend per person: a cap for the whole party or for N portions is
+    # divided (the answer says the cap back per person).
+    portions = _PORTIONS.search(q)
+    if slots.max_avg_price and portions and int(portions.group(1)) > 1:
+        slots.max_avg_price //= int(portions.group(1))
+    elif slots.max_avg_price and (slots.party_size or 1) > 1 and _TOTAL_BUDGET.search(q):
+        slots.max_avg_price //= slots.party_size or 1
     if m := _COUNT.search(q):
         raw = m.group(1)
         n = int(raw) if raw.isdigit() else _COUNT_WORDS.get(raw, 3)
@@ -491,6 +498,27 @@ def exclusion_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str])
     return ruled_out.text
 
 
+def _regions_named(text: str, vocab: Vocabulary, slots: Slots) -> list[str]:
+    """The regions (of the POIs) named in `text`, other than the one asked."""
+    pois = [m.canonical for m in find_all(text, {k: r for k, (_, r) in vocab.pois.items()})]
+    named = [*(m.canonical for m in find_all(text, vocab.regions)), *pois]
+    return [r for r in dict.fromkeys(named) if r != slots.region]
+
+
+def _without_unheld_wishes(text: str, vocab: Vocabulary) -> str:
+    """`text` with the words of wishes no Merchant property records blanked (lengths kept)."""
+    low = text.lower()
+    for u in vocab.extra.unheld:
+        if u.kind != "attribute":
+            continue
+        for w in sorted(u.words, key=len, reverse=True):
+            pos = low.find(w.lower())
+            if pos >= 0:
+                text = text[:pos] + " " * len(w) + text[pos + len(w) :]
+                low = text.lower()
+    return text
+
+
 def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     """Slots present in this question alone, and which signals fired."""
     q = question
@@ -498,10 +526,14 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     slots = Slots()
     text = exclusion_slots(q, vocab, slots, signals)
     # "애월 말고 협재로": a place before a '말고' left after the foods is the place the
-    # user moves away from; the food is read from the whole ask.
-    moved = "말고" in text
-    head = text.split("말고", 1)[1] if moved else text
+    # user moves away from; the food is read from the whole ask. A wish no property
+    # records names no place ('한라산 보이는 카페' is a view, not 서홍동).
+    place_text = _without_unheld_wishes(text, vocab)
+    moved = "말고" in place_text
+    head = place_text.split("말고", 1)[1] if moved else place_text
     place = _place_slots(head, vocab, slots, signals, last=moved)
+    if moved:  # '애월 말고 카페': no pick in 애월 (before: read as 애월, the opposite)
+        slots.exclude_regions = _regions_named(place_text.split("말고", 1)[0], vocab, slots)
     profile_text = q
     if place is not None:  # the words of a place are not wishes ('성싼' holds 싼)
         at = len(text) - len(head)  # blanking keeps lengths: offsets carry over to q
@@ -626,7 +658,7 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
         & set(signals)
     ):
         return Parsed("out_of_scope", slots, signals=signals)
-    if not (slots.place or slots.unknown_place or outside or abroad):
+    if not (slots.place or slots.unknown_place or slots.exclude_regions or outside or abroad):
         # A new ask only: in a follow-up the word would move the ask away from its place.
         slip = place_slip(q, vocab)
         if slip is not None and slip.unknown:

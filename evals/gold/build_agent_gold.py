@@ -6,12 +6,13 @@ Recommendation questions are sampled (seeded) from hand-written phrasings: the c
 value of each slot is chosen first, then one of the surface forms users write for it, so
 the expected slots are known by construction and the parser is tested on the aliases and
 phrasings. Follow-up conversations, graph questions (with gold Cypher), tool questions and
-out-of-scope questions are written out in `agent_gold_data.py`. Merchant names come from the demo dataset
-(`data/demo/merchants.parquet`) so that name questions have answers.
+out-of-scope questions are written out in `agent_gold_data.py`. Merchant names come from the dataset
+the evals run on (`data/dense/merchants.parquet`, the graph `make run` builds) so that name
+questions have answers there (built from data/demo until session 24, two names were not held).
 
-Itinerary questions are sampled from the demo POIs (a name or one of its aliases per place,
+Itinerary questions are sampled from that dataset's POIs (a name or one of its aliases per place,
 one or two days, varied phrasings); their gold is the places per day (graph names) and the
-best match rate any demo product reaches with the products that reach it
+best match rate any of its products reaches with the products that reach it
 (`product_places.parquet`). Place-mapping questions name an internal place-database record
 (Korean or English name); their gold external id comes from the generator's mapping gold
 (`place_mapping_gold.parquet`; None when the external database has no such place).
@@ -46,8 +47,8 @@ from evals.gold.agent_gold_data import (
 )
 
 OUT = Path(__file__).with_name("agent_gold.jsonl")
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
-DEMO_MERCHANTS = DEMO / "merchants.parquet"
+DATA = Path(__file__).resolve().parents[2] / "data" / "dense"  # the evals' graph
+MERCHANTS = DATA / "merchants.parquet"
 
 
 def _recommend(rng: random.Random, n: int) -> list[dict[str, Any]]:
@@ -126,7 +127,7 @@ def _graph(names: list[str]) -> list[dict[str, Any]]:
 def _unique_names() -> list[str]:
     import pandas as pd
 
-    df = pd.read_parquet(DEMO_MERCHANTS, columns=["name"])
+    df = pd.read_parquet(MERCHANTS, columns=["name"])
     counts = df["name"].value_counts()
     unique = sorted(str(n) for n, c in counts.items() if c == 1 and "'" not in str(n))
     return random.Random(7).sample(unique, 10)
@@ -135,9 +136,9 @@ def _unique_names() -> list[str]:
 def _itinerary(rng: random.Random, n: int) -> list[dict[str, Any]]:
     import pandas as pd
 
-    places = pd.read_parquet(DEMO / "places.parquet")
+    places = pd.read_parquet(DATA / "places.parquet")
     pois = places[places["level"] == "poi"]
-    visits = pd.read_parquet(DEMO / "product_places.parquet")
+    visits = pd.read_parquet(DATA / "product_places.parquet")
     by_product = visits.groupby("product_id")["place_id"].apply(set).to_dict()
     by_city = {str(c): g for c, g in pois.groupby("city_code") if len(g) >= 4}
     items = []
@@ -192,8 +193,8 @@ def _topic(word: str) -> str:
 def _mapping(rng: random.Random, n: int) -> list[dict[str, Any]]:
     import pandas as pd
 
-    internal = pd.read_parquet(DEMO / "place_db_internal.parquet")
-    gold = pd.read_parquet(DEMO / "place_mapping_gold.parquet")
+    internal = pd.read_parquet(DATA / "place_db_internal.parquet")
+    gold = pd.read_parquet(DATA / "place_mapping_gold.parquet")
     same = {r.internal_id: r.external_id for r in gold.itertuples() if r.is_same}
     # Attractions: the records users ask about by name; names unique in the database.
     pool = internal[(internal["category"] == "attraction")]

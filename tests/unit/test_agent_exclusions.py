@@ -16,6 +16,8 @@ from agent.understand.model import slots_from_entities
 from tests.unit.test_agent_relaxation import _deps
 from tests.unit.test_agent_understand_model import _ex
 
+SEAFOOD = ["회", "전복", "갈치조림"]
+
 
 @pytest.fixture(scope="module")
 def vocab() -> Vocabulary:
@@ -33,8 +35,8 @@ def vocab() -> Vocabulary:
         ("애월 카페 말고 밥집", "애월읍", "한식", ["카페"], True),
         ("회나 초밥은 빼고 중문에서 저녁 먹을 곳", "중문동", None, ["일식", "회"], True),
         # 해산물 covers the 횟집, 전복 and 갈치조림 places (before: a 횟집 could be picked).
-        ("아이가 해산물 알레르기 있어요 한림 식당 추천", "한림읍", None, ["해산물", "회", "전복", "갈치조림"], True),
-        ("해산물 말고 회 먹을 데 성산", "성산읍", "회", ["해산물", "전복", "갈치조림"], False),
+        ("아이가 해산물 알레르기 있어요 한림 식당 추천", "한림읍", None, [*SEAFOOD, "해산물"], 1),
+        ("해산물 말고 회 먹을 데 성산", "성산읍", "회", ["해산물", "전복", "갈치조림"], 0),
         ("흑돼지는 질려서 다른 거 애월", "애월읍", None, ["흑돼지"], True),  # another meal
         ("카페 말고 애월", "애월읍", None, ["카페"], False),  # a cafe ruled out: no meal said
         ("점심 먹고 갈 카페 애월", "애월읍", "카페", [], False),  # a cafe named: no meal ask
@@ -169,3 +171,33 @@ def test_a_pick_outside_the_asked_side_of_the_island_says_so() -> None:
     rungs = R.relaxation_ladder(slots, deps.vocab, deps.config)
     beyond = [r for r in rungs if r.rank == R.RUNG_BEYOND]
     assert [r.slots.area_regions for r in beyond] == [[]]  # past the side: all of Jeju
+
+
+def test_a_place_moved_away_from_is_ruled_out_not_read(vocab: Vocabulary) -> None:
+    # Before: '애월 말고 카페 추천' was read as 애월 (a slip of 애월읍), the opposite of the ask.
+    s = parse_question("애월 말고 카페 추천", vocab).slots
+    assert (s.region, s.category, s.exclude_regions) == (None, "카페", ["애월읍"])
+    s = parse_question("애월 말고 협재 흑돼지", vocab).slots
+    assert (s.region, s.exclude_regions) == ("한림읍", ["애월읍"])
+    prev = _turn(region="애월읍", city="제주시", category="흑돼지")
+    moved = parse_question("애월 말고 다른 데는?", vocab, prev).slots
+    assert (moved.region, moved.category, moved.exclude_regions) == (None, "흑돼지", ["애월읍"])
+    back = parse_question("애월은?", vocab, Turn(**{**prev.model_dump(), "slots": moved}))
+    assert (back.slots.region, back.slots.exclude_regions) == ("애월읍", [])
+    cypher, params = Q.candidate_query(moved, 10)
+    assert "NOT m.region IN $exclude_regions" in cypher
+    assert params["exclude_regions"] == ["애월읍"]
+    deps = _deps(lambda cypher, params: [])
+    assert R.violations(deps, _candidate("A", "흑돼지"), moved, None) is None  # in 애월읍
+    pick = Pick(
+        merchant_id="B", name="나", region="한림읍", category="흑돼지", reasons=["r"], evidence=[]
+    )
+    assert "애월읍은 빼고 골랐어요" in recommendation_text(moved, [pick], [], "m")
+
+
+def test_a_view_of_hallasan_names_no_place(vocab: Vocabulary) -> None:
+    # Before: the POI 한라산 put '한라산 보이는 카페' in 서홍동.
+    s = parse_question("한라산 보이는 카페 추천", vocab).slots
+    assert (s.region, s.category, s.not_in_graph) == (None, "카페", ["한라산 전망"])
+    s = parse_question("애월에 한라산 뷰 카페", vocab).slots
+    assert (s.region, s.not_in_graph) == ("애월읍", ["한라산 전망"])

@@ -827,3 +827,20 @@ def test_a_business_is_read_as_the_ask_spells_it_where_two_differ_by_a_space() -
     assert parse_question("놀멍 coffee 리뷰 몇 개야?", v).slots.merchant_name == "놀멍 coffee"
     assert parse_question("놀멍coffee 리뷰 몇 개야?", v).slots.merchant_name == "놀멍coffee"
     assert parse_question("놀멍 커피 아니고 놀멍coffee 메뉴", v).slots.merchant_name == "놀멍coffee"
+
+
+@pytest.mark.parametrize(
+    ("question", "cap", "size"),
+    [
+        ("애월 흑돼지 2인분 5만원 이하", 25_000, None),  # before: 50,000 a person
+        ("3인 기준 6만원까지 한림 해산물", 20_000, None),
+        ("둘이서 총 5만원 이하 성산 회", 25_000, 2),
+        ("1인 2만원 이하 표선 고기국수", 20_000, None),  # already per person
+        ("둘이 3만원 이하 애월 카페", 30_000, 2),  # no word for a total: per person, said back
+    ],
+)
+def test_a_cap_for_portions_or_the_whole_party_is_read_per_person(
+    vocab: Vocabulary, question: str, cap: int, size: int | None
+) -> None:
+    s = parse_question(question, vocab).slots
+    assert (s.max_avg_price, s.party_size) == (cap, size), question

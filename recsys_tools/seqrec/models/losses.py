@@ -113,13 +113,12 @@ def gbce(pos: torch.Tensor, neg: torch.Tensor, beta: float, neg_mask: torch.Tens
     """Generalised BCE: -log σ(s+)^β - Σ_neg log(1 - σ(s-)), averaged over every logit.
 
     pos: [P] positive logits, neg: [P K] negative logits, neg_mask: [P K] (False where a
-    sampled negative is the target itself). σ(s)^β is written as the sigmoid of a changed
-    logit, log(1 / (σ(s)^-β - 1)), so that one BCE-with-logits call takes both sides; in
-    float64, as gSASRec does, because σ^-β - 1 underflows in float32 for small β."""
-    p = torch.sigmoid(pos.double()).clamp(1e-10, 1.0 - 1e-10)
-    odds = (p.pow(-beta) - 1.0).clamp_min(1e-10)
-    pos_t = (-odds.log()).float()  # [P]
-    pos_loss = F.softplus(-pos_t)  # -log σ(pos_t) = -β log σ(s+)
-    neg_loss = F.softplus(neg.float()) * neg_mask  # -log(1 - σ(s-))
+    sampled negative is the target itself). -log σ(s)^β is β softplus(-s): gSASRec's code
+    rewrites σ^β as the sigmoid of a changed logit and clamps σ at 1e-10, which zeroes the
+    gradient of a positive pushed below logit -23; early on ML-1m, when 256 negatives per
+    position outweigh one positive, every logit is pushed there and training never recovers
+    (validation NDCG@10 0.002 after 5 epochs). This form has no clamp."""
+    pos_loss = beta * F.softplus(-pos.float())  # [P]
+    neg_loss = F.softplus(neg.float()) * neg_mask  # [P K]
     n = pos.shape[0] + neg_mask.sum()
     return (pos_loss.sum() + neg_loss.sum()) / n
