@@ -27,6 +27,7 @@ from agent.understand.unknown import (
     unknown_place,
 )
 from agent.understand.vocabulary import Vocabulary
+from recsys_tools.nlu.features import common_noun
 from tripgraph.vocab import (
     load_attributes,
     load_people,
@@ -112,6 +113,8 @@ def _place_slots(
         # a city is named, as the 읍면동 is the narrower place.
         named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}
         read = fuzzy_find(text, named, marks=_place_marks(vocab), known=known_words(vocab))
+        if read is not None and _inside_a_noun(text, read):
+            read = None  # '고사리 육개장': 고사 + 리 is bracken, not 고산리
         if read is not None:
             slots.region = read.canonical
     if slots.region:
@@ -130,6 +133,12 @@ def _place_slots(
             signals.append("area")
             break
     return None
+
+
+def _inside_a_noun(text: str, read: Match) -> bool:
+    """Whether a slip read at the start of a word is part of a longer common noun there."""
+    word = text[read.start :].split(maxsplit=1)[0]
+    return len(word) > read.end - read.start and common_noun(word)
 
 
 def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from typing import NamedTuple
 from agent.state import Slots
 from agent.understand.matching import _compact, find_all, fuzzy_find
 from agent.understand.vocabulary import Vocabulary
+from recsys_tools.nlu.features import common_noun
 from tripgraph.vocab import load_attributes, load_jeju, load_people
 
 
@@ -58,6 +59,8 @@ def unknown_place(text: str, vocab: Vocabulary) -> str | None:
             word = m.group(1)
             if word.lower() in words.not_places or (word.isascii() and len(word) <= 3):
                 continue  # not a place, or an acronym ('DB에서')
+            if common_noun(word):
+                continue  # a word Korean has that ends like a place ('고사리', not 고사 + 리)
             if any(find_all(word, table) for table in tables):
                 continue  # a known name, or a word holding one ('흑돼지집 근처')
             if any(fuzzy_find(word, t, min_len=2) for t in (vocab.categories, vocab.menus)):
@@ -138,7 +141,12 @@ def unknown_food(text: str, vocab: Vocabulary) -> str | None:
     tables = (vocab.categories, vocab.menus, vocab.regions, vocab.cities, pois)
     known = known_words(vocab)
     stems = tuple(w for w in (*known, *words.not_foods) if len(w) >= 2)
-    for m in _food_pattern(words.before).finditer(text):
+    dish_shaped = (
+        m
+        for m in _food_pattern(words.shop_words).finditer(text)
+        if m.group(1).endswith(words.dish_endings)
+    )
+    for m in (*_food_pattern(words.before).finditer(text), *dish_shaped):
         word, span = m.group(1), text[m.start(1) : m.end()]
         if m.group(2) in ("에", "에서"):
             continue  # when or where, not what ('새벽에 먹을', '바다 앞에서 먹을')

@@ -31,6 +31,13 @@ def unknown_word(word: str) -> bool:
     return len(tokens) == 1 and bool(tokens[0].oov)
 
 
+def common_noun(word: str) -> bool:
+    """Whether kiwipiepy reads `word` as one common noun it knows ('고사리', '가정'), not a
+    proper noun ('세화리'), an OOV guess ('헙재') or several morphemes ('성삼에서')."""
+    tokens = _kiwi().tokenize(word)
+    return len(tokens) == 1 and not tokens[0].oov and tokens[0].tag == "NNG"
+
+
 @dataclass(frozen=True)
 class Morpheme:
     form: str

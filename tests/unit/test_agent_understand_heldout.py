@@ -844,3 +844,20 @@ def test_a_cap_for_portions_or_the_whole_party_is_read_per_person(
 ) -> None:
     s = parse_question(question, vocab).slots
     assert (s.max_avg_price, s.party_size) == (cap, size), question
+
+
+@pytest.mark.parametrize(
+    ("question", "region", "unknown_food"),
+    [
+        ("고사리 육개장 맛집", None, "육개장"),  # before: 고사 + 리 read as 고산 (한경면)
+        ("닭갈비 맛집 제주시", None, "닭갈비"),
+        ("숨은 맛집 애월", "애월읍", None),  # no dish-shaped word: no food asked
+        ("분위기 맛집 서귀포", None, None),
+        ("평대리에서 카페", "구좌읍", None),  # a village name ending in 리 is still a place
+    ],
+)
+def test_a_dish_before_a_shop_word_and_a_noun_ending_like_a_village(
+    vocab: Vocabulary, question: str, region: str | None, unknown_food: str | None
+) -> None:
+    s = parse_question(question, vocab).slots
+    assert (s.region, s.unknown_food, s.unknown_place) == (region, unknown_food, None), question

@@ -122,6 +122,9 @@ class FoodWords:
     not_foods: frozenset[str]  # words in that position that are not dishes ('뭐', '점심')
     sweet_endings: tuple[str, ...] = ()  # a dish a cafe may sell ('오메기떡'): not a meal
     sweet_kinds: tuple[str, ...] = ()  # where such a dish is searched (베이커리, 카페)
+    # '육개장 맛집': after a shop word only a word shaped like a dish is one ('숨은 맛집' is not)
+    shop_words: tuple[str, ...] = ()
+    dish_endings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,8 @@ def parse_understanding_vocab(data: dict[str, Any]) -> UnderstandingVocab:
             not_foods=frozenset(_strs(data["menu"]["unknown"]["not_foods"])),
             sweet_endings=_strs(data["menu"]["unknown"].get("sweet_endings", ())),
             sweet_kinds=_strs(data["menu"]["unknown"].get("sweet_kinds", ())),
+            shop_words=_strs(data["menu"]["unknown"].get("shop_words", ())),
+            dish_endings=_strs(data["menu"]["unknown"].get("dish_endings", ())),
         ),
         meal_kinds=tuple(
             MealKind(
