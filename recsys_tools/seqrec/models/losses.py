@@ -117,9 +117,8 @@ def gbce(pos: torch.Tensor, neg: torch.Tensor, beta: float, neg_mask: torch.Tens
     code rewrites σ^β as the sigmoid of a changed logit and clamps σ at 1e-10, which would
     zero the gradient of a positive below logit -23; this form needs no clamp.
 
-    Measured on ML-1m (session 24, README): with 256 negatives shared by the batch it does
-    not learn in the first epochs (validation NDCG@10 ≤ 0.004 after 4, t = 0 and 0.75 alike,
-    where sampled softmax over the same negatives reaches 0.029); cause not found."""
+    Negatives must be drawn per position: shared by the batch it did not learn on ML-1m
+    (`_TransformerRecommender._gbce`)."""
     pos_loss = beta * F.softplus(-pos.float())  # [P]
     neg_loss = F.softplus(neg.float()) * neg_mask  # [P K]
     n = pos.shape[0] + neg_mask.sum()
