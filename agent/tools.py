@@ -421,7 +421,7 @@ class AgentTools:
             }
             for c in cands[:3]
         ]
-        pick = offline_pick(cands, BlockingConfig().min_pick_score)
+        pick = offline_pick(cands, BlockingConfig().min_pick_score, rec)
         out["source"] = "offline stage 1 + 2 (not in the graph yet: run `tripgraph map places`)"
         if pick is None:
             out["verdict"] = "후보 중 같은 장소가 없어요 (stage 1)"

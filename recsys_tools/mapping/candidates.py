@@ -16,7 +16,13 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from recsys_tools.mapping.records import Candidate, PlaceRecord
-from recsys_tools.mapping.scoring import haversine_m, name_similarity, normalise, rank_score
+from recsys_tools.mapping.scoring import (
+    haversine_m,
+    name_similarity,
+    normalise,
+    rank_score,
+    same_kind,
+)
 
 
 @dataclass(frozen=True)
@@ -68,8 +74,18 @@ class CandidateIndex:
         return out[: cfg.max_candidates]
 
 
-def offline_pick(candidates: Sequence[Candidate], min_score: float) -> Candidate | None:
-    """The offline counterpart of the LLM pick: the best-ranked candidate above a floor."""
-    if not candidates or candidates[0].score < min_score:
+def offline_pick(
+    candidates: Sequence[Candidate], min_score: float, internal: PlaceRecord | None = None
+) -> Candidate | None:
+    """The offline counterpart of the LLM pick: the best-ranked candidate above a floor,
+    and with `internal`, the best-ranked of its kind when one is above the floor. Shops and
+    restaurants are named after the attraction they stand at ('Moonlight Drugstore Tumon
+    Beach Branch'), so by name alone they outrank the attraction itself."""
+    above = [c for c in candidates if c.score >= min_score]
+    if not above or candidates[0].score < min_score:
         return None
-    return candidates[0]
+    if internal is not None:
+        kin = [c for c in above if same_kind(internal, c.external)]
+        if kin:
+            return kin[0]
+    return above[0]

@@ -55,7 +55,7 @@ def offline_handler(config: MappingConfig) -> Callable[[BatchRequest], dict[str,
                 )
                 for c in req.payload["candidates"]
             ]
-            best = offline_pick(cands, config.blocking.min_pick_score)
+            best = offline_pick(cands, config.blocking.min_pick_score, internal)
             if best is None:
                 return {"choice": 0, "score": cands[0].score if cands else 0.0}
             return {"choice": cands.index(best) + 1, "score": best.score}

@@ -64,6 +64,12 @@ def name_similarity(a: PlaceRecord, b: PlaceRecord) -> float:
     return best
 
 
+def same_kind(a: PlaceRecord, b: PlaceRecord) -> bool:
+    """Whether external record b is of internal record a's kind (an attraction is a
+    tourist_attraction, a restaurant a restaurant or cafe, …)."""
+    return b.category in _KIND.get(a.category, {a.category})
+
+
 def distance_score(metres: float, scale_m: float = 150.0) -> float:
     return math.exp(-metres / scale_m)
 
@@ -91,8 +97,7 @@ class Verdict:
 def verify(a: PlaceRecord, b: PlaceRecord, max_distance_m: float = 250.0) -> Verdict:
     """Stage 2: same place or not (a is the internal record, b the external one)."""
     dist = haversine_m(a.lat, a.lon, b.lat, b.lon)
-    kinds = _KIND.get(a.category, {a.category})
-    kind_ok = b.category in kinds
+    kind_ok = same_kind(a, b)
     # Compare b against the a-name written in b's script (Hangul or Latin).
     best_missing: list[str] = []
     best_extra: list[str] = []

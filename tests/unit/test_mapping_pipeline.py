@@ -18,7 +18,8 @@ from recsys_tools.mapping.pipeline import (
     write_same_as,
 )
 from recsys_tools.mapping.prompts import PICK, chat_messages
-from recsys_tools.mapping.records import PlaceRecord
+from recsys_tools.mapping.candidates import offline_pick
+from recsys_tools.mapping.records import Candidate, PlaceRecord
 from recsys_tools.mapping.scoring import verify
 
 
@@ -58,6 +59,19 @@ GOLD = {"IP1": "E1", "IP2": "E3", "IP3": "E5"}  # IP4 has no twin
 )
 def test_verifier_rejects_confusable_neighbours(a: int, b: int, same: bool) -> None:
     assert verify(INTERNAL[a], EXTERNAL[b]).same is same
+
+
+def test_the_offline_pick_prefers_a_candidate_of_the_places_kind() -> None:
+    # A shop named after the attraction outranks it by name ('Moonlight Drugstore Tumon Beach
+    # Branch'); before, stage 1 picked the shop and stage 2 mapped the attraction to nothing.
+    attraction = rec("IP9", "투몬 비치", "Tumon Beach", 13.5140, 144.8060, "attraction")
+    shop = rec("E8", "Moonlight Tumon Beach", "Moonlight Tumon Beach", 13.5141, 144.8061, "store")
+    beach = rec("E9", "Tumon Bay", "Tumon Bay", 13.5145, 144.8066, "tourist_attraction")
+    cands = [Candidate(shop, 0.95, 14.0, 0.97), Candidate(beach, 0.80, 60.0, 0.85)]
+    assert offline_pick(cands, 0.45) == cands[0]  # by rank alone
+    assert offline_pick(cands, 0.45, attraction) == cands[1]
+    assert offline_pick(cands, 0.9, attraction) == cands[0]  # the floor still holds
+    assert offline_pick(cands[:1], 0.99, attraction) is None
 
 
 def _pipeline(
