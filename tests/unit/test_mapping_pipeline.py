@@ -10,6 +10,7 @@ import pytest
 from graph_schema.store import GraphStore
 from prompts.base import PromptInputError
 from recsys_tools.mapping.batch import BatchRequest, OfflineBatchExecutor
+from recsys_tools.mapping.candidates import offline_pick
 from recsys_tools.mapping.pipeline import (
     MappingConfig,
     MappingPipeline,
@@ -18,7 +19,6 @@ from recsys_tools.mapping.pipeline import (
     write_same_as,
 )
 from recsys_tools.mapping.prompts import PICK, chat_messages
-from recsys_tools.mapping.candidates import offline_pick
 from recsys_tools.mapping.records import Candidate, PlaceRecord
 from recsys_tools.mapping.scoring import verify
 
