@@ -276,6 +276,8 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
     party_text = text
     for word in extra.party_not_inside:
         party_text = re.sub(re.escape(word), " " * len(word), party_text, flags=re.I)
+    # '1인 3만원', '1인당', '2인분' price or portion, not a party ('4명 1인 3만원' is no solo)
+    party_text = _PER_HEAD.sub(lambda m: " " * len(m.group()), party_text)
     for party in extra.party_order:
         words = (*people.party_words.get(party, ()), *extra.party_words.get(party, ()))  # type: ignore[call-overload]
         if _has_word(party_text, words):
@@ -337,6 +339,7 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
 
 
 # 'N인' is a party unless a price or a portion follows it ('1인 2만원', '2인분', '1인당').
+_PER_HEAD = re.compile(r"\d{1,2}\s*인(?=\s*(?:분|당|기준|\d))")
 _SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:분|당|기준|\d))")
 
 

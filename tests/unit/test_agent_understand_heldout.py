@@ -861,3 +861,20 @@ def test_a_dish_before_a_shop_word_and_a_noun_ending_like_a_village(
 ) -> None:
     s = parse_question(question, vocab).slots
     assert (s.region, s.unknown_food, s.unknown_place) == (region, unknown_food, None), question
+
+
+def test_a_price_per_person_is_no_solo_party_and_no_place_slip(vocab: Vocabulary) -> None:
+    # Before: '1인' made a party of four '혼자', and '이하' was asked back as a slip of 이호.
+    s = parse_question("서귀포 매일올레시장 근처 저녁 4명 1인 3만원 이하", vocab).slots
+    assert (s.region, s.party, s.party_size, s.max_avg_price) == ("서귀동", None, 4, 30_000)
+    s = parse_question("2만원 이하 흑돼지", vocab).slots
+    assert (s.max_avg_price, s.unknown_place, s.place_guess) == (20_000, None, None)
+    assert parse_question("1인 식사 가능한 고기국수", vocab).slots.party == "혼자"
+    assert parse_question("이호 흑돼지", vocab).slots.region == "이호동"
+
+
+def test_a_fair_price_is_cheap_and_a_reservation_is_said_not_checked(vocab: Vocabulary) -> None:
+    s = parse_question("갈치조림 가격 괜찮은 곳 중문 4인 가족", vocab).slots
+    assert (s.region, s.category, s.party_size, s.price) == ("중문동", "갈치조림", 4, "cheap")
+    s = parse_question("시부모님이랑 한정식 서귀포 예약", vocab).slots
+    assert (s.party, s.not_in_graph) == ("부모님", ["예약 가능 여부"])
