@@ -376,7 +376,7 @@ def party_size(text: str, vocab: Vocabulary) -> int | None:
     words = "|".join(sorted(map(re.escape, vocab.extra.number_words), key=len, reverse=True))
     if m := re.search(rf"(?:^|\s)({words})\s*(?:명|사람|이서)", text):
         return vocab.extra.number_words[m.group(1)]
-    if m := re.search(r"(?:^|\s)(둘|셋|넷)이(?=\s|$)", text):  # '둘이 먹을'
+    if m := re.search(r"(?:^|\s)(?:단)?(둘|셋|넷)이(?=\s|$)", text):  # '둘이 먹을', '단둘이'
         return vocab.extra.number_words[m.group(1)]
     return None
 

@@ -239,6 +239,8 @@ def f_group_count(d: Draw) -> list[Turn]:
     tail = d.pick(
         ["자리 넉넉한 곳 추천 좀", "한 번에 앉을 수 있는 데 있어?", "예약 가능한 곳 찾아줘"]
     )
+    if "예약" in tail:  # the graph holds no reservations: the answer must say so (session 24)
+        e["not_in_graph"] = [*e["not_in_graph"], "예약 가능 여부"]
     return [(f"{s} {r}에서 {c} 먹으려는데 {tail}", e)]
 
 

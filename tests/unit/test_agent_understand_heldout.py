@@ -878,3 +878,10 @@ def test_a_fair_price_is_cheap_and_a_reservation_is_said_not_checked(vocab: Voca
     assert (s.region, s.category, s.party_size, s.price) == ("중문동", "갈치조림", 4, "cheap")
     s = parse_question("시부모님이랑 한정식 서귀포 예약", vocab).slots
     assert (s.party, s.not_in_graph) == ("부모님", ["예약 가능 여부"])
+
+
+def test_dan_dul_i_is_two_and_a_restaurant_is_a_meal(vocab: Vocabulary) -> None:
+    s = parse_question("엄마랑 단둘이 애월 브런치", vocab).slots
+    assert (s.party, s.party_size, s.category) == ("부모님", 2, "브런치")
+    s = parse_question("kid friendly restaurant in Seogwipo with parking", vocab).slots
+    assert (s.city, s.meal, sorted(s.must_haves)) == ("서귀포시", True, ["kid_friendly", "parking"])
