@@ -23,6 +23,7 @@ def refine(
         out.region, out.city, out.poi = new.region, new.city, new.poi
         out.area, out.area_regions = new.area, list(new.area_regions)
         out.unknown_place = out.place_guess = out.place_read = None
+        out.exclude_regions = []  # a place named: what was moved away from no longer matters
     elif new.unknown_place or (out.region and out.region in new.exclude_regions):
         # moved to a place the vocabulary does not hold, or away from the last one ('애월
         # 말고 다른 데는?'): the last place no longer applies

@@ -208,6 +208,10 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
         )
         if heard is not None:
             (cats if heard.canonical in vocab.categories.values() else menus).append(heard)
+    if not cats and not menus and (meat := _MEAT.search(masked)):
+        # '고기' as a word of its own is the 흑돼지 a local means ('아 그럼 고기는?'); inside
+        # a word it is not (물고기, 닭고기, 소고기)
+        cats.append(Match("흑돼지", "고기", meat.start(1), meat.end(1)))
     # A category word starting inside a dish name ('국수' in 칼국수, '국수 맛집') names the
     # place only where the places serving that dish are of that kind (흑돼지 in 흑돼지
     # 오겹살, not 고기국수 in 보말칼국수, which 한식 places serve).
@@ -339,6 +343,7 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
 
 
 # 'N인' is a party unless a price or a portion follows it ('1인 2만원', '2인분', '1인당').
+_MEAT = re.compile(r"(?:^|\s)(고기)(?=[는도로요가나랑]|\s|$|[?!.])")
 _PER_HEAD = re.compile(r"\d{1,2}\s*인(?=\s*(?:분|당|기준|\d))")
 _SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:분|당|기준|\d))")
 

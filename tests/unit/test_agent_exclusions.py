@@ -201,3 +201,15 @@ def test_a_view_of_hallasan_names_no_place(vocab: Vocabulary) -> None:
     assert (s.region, s.category, s.not_in_graph) == (None, "카페", ["한라산 전망"])
     s = parse_question("애월에 한라산 뷰 카페", vocab).slots
     assert (s.region, s.not_in_graph) == ("애월읍", ["한라산 전망"])
+
+
+def test_a_new_place_drops_the_place_moved_from_and_gogi_alone_is_heukdwaeji(
+    vocab: Vocabulary,
+) -> None:
+    prev = _turn(category="흑돼지", exclude_regions=["애월읍"])
+    s = parse_question("협재는?", vocab, prev).slots
+    assert (s.region, s.exclude_regions) == ("한림읍", [])  # no "애월읍은 빼고" said any more
+    prev = _turn(region="중문동", exclude_categories=[*SEAFOOD, "해산물"], meal=True)
+    s = parse_question("아 그럼 고기는?", vocab, prev).slots
+    assert (s.region, s.category) == ("중문동", "흑돼지")
+    assert parse_question("물고기 보이는 카페", vocab).slots.category == "카페"  # inside a word
