@@ -231,7 +231,8 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
         slots.menu = dish.canonical
         signals.append("menu")
     either = _either(text, cats, vocab)
-    cat = next((c for c in cats), None)
+    # A dish alias naming a category ('hairtail stew' = 갈치조림) is that category.
+    cat = next((c for c in cats), None) or next((m for m in menus if m.canonical in names), None)
     if either:
         slots.stand_ins = either
         signals.append("category")
@@ -344,6 +345,9 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
 
 # 'N인' is a party unless a price or a portion follows it ('1인 2만원', '2인분', '1인당').
 _MEAT = re.compile(r"(?:^|\s)(고기)(?=[는도로요가나랑]|\s|$|[?!.])")
+_NO_KIDS = re.compile(r"노\s?키즈\s?존|no[- ]kids?[- ]zone|adults[- ]only", re.IGNORECASE)
+_NO_KIDS_NOT = re.compile(r"노\s?키즈\s?존\s*(?:이\s*)?(?:아닌|아니|말고|빼고|제외)")
+NO_KIDS_LABEL = "노키즈존 여부"  # an `[[unheld]]` attribute of understanding.toml
 _PER_HEAD = re.compile(r"\d{1,2}\s*인(?=\s*(?:분|당|기준|\d))")
 _SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:분|당|기준|\d))")
 
@@ -515,6 +519,10 @@ def exclusion_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str])
     return ruled_out.text
 
 
+def _blank(text: str, start: int, end: int) -> str:
+    return text[:start] + " " * (end - start) + text[end:]
+
+
 def _regions_named(text: str, vocab: Vocabulary, slots: Slots) -> list[str]:
     """The regions (of the POIs) named in `text`, other than the one asked."""
     pois = [m.canonical for m in find_all(text, {k: r for k, (_, r) in vocab.pois.items()})]
@@ -569,6 +577,12 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
             signals.append("unknown_food")
         else:
             _meal_kind(text, vocab, slots, signals)
+    if _NO_KIDS_NOT.search(q):  # '노키즈존 아닌 카페': a kid-friendly ask, read as one
+        slots.not_in_graph = [x for x in slots.not_in_graph if x != NO_KIDS_LABEL]
+    elif no_kids := _NO_KIDS.search(profile_text):
+        # '노키즈존 카페' asks for a place without children (said not checked, as an unheld
+        # wish): no party, no kid-friendly need (before: 키즈 inside it made both)
+        profile_text = _blank(profile_text, no_kids.start(), no_kids.end())
     _profile_slots(profile_text, vocab, slots, signals)
     _rule_slots(q, vocab, slots, signals)
     settle_exclusions(slots, vocab)
@@ -648,8 +662,11 @@ def parse_question(question: str, vocab: Vocabulary, previous: Turn | None = Non
             signals=[*signals, "followup"],
         )
 
-    food = _has(q, iw.recommend) or bool(
-        {"category", "menu", "unheld", "exclusion", "unknown_food"} & set(signals)
+    # A meal word is an ask for food too ('아이 먹일 수 있는 식당' had been out of scope).
+    food = (
+        _has(q, iw.recommend)
+        or slots.meal
+        or bool({"category", "menu", "unheld", "exclusion", "unknown_food"} & set(signals))
     )
     if food and _has(q, vocab.extra.outside_dining_words):
         signals.append("dining")  # '제주 맛집 추천해줘': a dining ask, from all of Jeju

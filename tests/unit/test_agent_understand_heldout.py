@@ -885,3 +885,35 @@ def test_dan_dul_i_is_two_and_a_restaurant_is_a_meal(vocab: Vocabulary) -> None:
     assert (s.party, s.party_size, s.category) == ("부모님", 2, "브런치")
     s = parse_question("kid friendly restaurant in Seogwipo with parking", vocab).slots
     assert (s.city, s.meal, sorted(s.must_haves)) == ("서귀포시", True, ["kid_friendly", "parking"])
+
+
+@pytest.mark.parametrize(
+    ("question", "party", "must_haves", "not_in_graph"),
+    [
+        # Before: 키즈 inside 노키즈존 made a party with a child and a kid-friendly need.
+        ("노키즈존 카페 추천", None, [], ["노키즈존 여부"]),
+        ("no kids zone cafe in Aewol", None, [], ["노키즈존 여부"]),
+        ("노키즈존 아닌 카페 애월", "아이", ["kid_friendly"], []),
+        ("제주시 연동에 새벽까지 하는 해장국", None, [], ["영업시간"]),
+    ],
+)
+def test_a_no_kids_zone_is_said_not_checked_and_its_negation_is_kid_friendly(
+    vocab: Vocabulary,
+    question: str,
+    party: str | None,
+    must_haves: list[str],
+    not_in_graph: list[str],
+) -> None:
+    s = parse_question(question, vocab).slots
+    assert (s.party, s.must_haves, s.not_in_graph) == (party, must_haves, not_in_graph), question
+
+
+def test_a_meal_word_with_a_party_is_an_ask_and_an_alias_of_a_category_is_it(
+    vocab: Vocabulary,
+) -> None:
+    # Before: out of scope (no 추천 word), and 'hairtail stew' read as nothing.
+    parsed = parse_question("아이 먹일 수 있는 식당", vocab)
+    assert parsed.intent == "recommend_place" and parsed.slots.party == "아이"
+    assert parse_question("내일 점심 약속 있어", vocab).intent == "out_of_scope"
+    s = parse_question("hairtail stew in Seogwipo", vocab).slots
+    assert (s.city, s.category) == ("서귀포시", "갈치조림")
