@@ -40,6 +40,9 @@ _COUNT = re.compile(
 )
 _PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
 # A cap for the whole party, not per person ('둘이서 총 5만원 이하').
+# A price band ('3만원대 흑돼지': 30,000-39,999 a person): read as its upper end, and said
+# back so ('1인 4만원 이하').
+_PRICE_BAND = re.compile(r"(\d{1,2})\s*만\s*원?\s*대(?!기)")
 _TOTAL_BUDGET = re.compile(r"총|합쳐|합해서|다 해서|전부 해서|통틀어")
 # A cap for N portions or N people's worth ('2인분 5만원 이하', '3인 기준 6만원까지').
 _PORTIONS = re.compile(r"(\d{1,2})\s*인\s*(?:분|기준)")
@@ -416,6 +419,9 @@ def _rule_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str]) -> 
         slots.max_avg_price = int(m.group(1))
     elif m := _PRICE_CAP_EN.search(q):
         slots.max_avg_price = int(m.group(1).replace(",", ""))
+        signals.append("price_cap")
+    elif m := _PRICE_BAND.search(q):
+        slots.max_avg_price = (int(m.group(1)) + 1) * 10_000
         signals.append("price_cap")
     # The graph holds spend per person: a cap for the whole party or for N portions is
     # divided (the answer says the cap back per person).

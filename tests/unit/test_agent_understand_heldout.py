@@ -917,3 +917,11 @@ def test_a_meal_word_with_a_party_is_an_ask_and_an_alias_of_a_category_is_it(
     assert parse_question("내일 점심 약속 있어", vocab).intent == "out_of_scope"
     s = parse_question("hairtail stew in Seogwipo", vocab).slots
     assert (s.city, s.category) == ("서귀포시", "갈치조림")
+
+
+def test_a_price_band_reads_as_its_upper_end_and_vs_is_either(vocab: Vocabulary) -> None:
+    s = parse_question("3만원대 흑돼지 애월", vocab).slots
+    assert (s.region, s.category, s.max_avg_price) == ("애월읍", "흑돼지", 40_000)
+    assert parse_question("2만원대로 먹을 수 있는 회", vocab).slots.max_avg_price == 30_000
+    s = parse_question("고기국수 vs 해장국 어디가 나아 제주시", vocab).slots
+    assert (s.city, s.category, s.stand_ins) == ("제주시", None, ["고기국수", "해장국"])
