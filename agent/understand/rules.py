@@ -235,7 +235,9 @@ def _food_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str]) 
         signals.append("menu")
     either = _either(text, cats, vocab)
     # A dish alias naming a category ('hairtail stew' = 갈치조림) is that category.
-    cat = next((c for c in cats), None) or next((m for m in menus if m.canonical in names), None)
+    cat = next((c for c in cats), None) or next(
+        (m for m in menus if m.canonical in names and not (dish and m.overlaps(dish))), None
+    )
     if either:
         slots.stand_ins = either
         signals.append("category")
