@@ -527,6 +527,27 @@ def exclusion_slots(q: str, vocab: Vocabulary, slots: Slots, signals: list[str])
     return ruled_out.text
 
 
+# A place ruled out by the words around it: '애월 빼고', '애월은 제외하고' (말고 is read by
+# `extract_slots`: a place after it is the one asked), 'not in Aewol', 'except Aewol'.
+_RULED_OUT_AFTER = re.compile(r"\s*(?:은|는|이랑|쪽은)?\s*(?:빼고|제외하고|제외|말곤)")
+_RULED_OUT_BEFORE = re.compile(
+    r"(?:\bnot (?:in|at|near)|\bexcept(?: in)?|\bother than|\banywhere but|\bapart from"
+    r"|\baway from|\bavoid(?:ing)?|\boutside(?: of)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _places_ruled_out(text: str, vocab: Vocabulary) -> tuple[str, list[str]]:
+    """`text` with the places it rules out blanked (lengths kept), and their regions."""
+    pois = {k: r for k, (_, r) in vocab.pois.items()}
+    regions: list[str] = []
+    for m in sorted([*find_all(text, vocab.regions), *find_all(text, pois)], key=lambda m: m.start):
+        if _RULED_OUT_AFTER.match(text, m.end) or _RULED_OUT_BEFORE.search(text[: m.start]):
+            regions.append(m.canonical)
+            text = _blank(text, m.start, m.end)
+    return text, regions
+
+
 def _blank(text: str, start: int, end: int) -> str:
     return text[:start] + " " * (end - start) + text[end:]
 
@@ -561,12 +582,15 @@ def extract_slots(question: str, vocab: Vocabulary) -> tuple[Slots, list[str]]:
     # "애월 말고 협재로": a place before a '말고' left after the foods is the place the
     # user moves away from; the food is read from the whole ask. A wish no property
     # records names no place ('한라산 보이는 카페' is a view, not 서홍동).
-    place_text = _without_unheld_wishes(text, vocab)
+    place_text, ruled_out = _places_ruled_out(_without_unheld_wishes(text, vocab), vocab)
     moved = "말고" in place_text
     head = place_text.split("말고", 1)[1] if moved else place_text
     place = _place_slots(head, vocab, slots, signals, last=moved)
     if moved:  # '애월 말고 카페': no pick in 애월 (before: read as 애월, the opposite)
-        slots.exclude_regions = _regions_named(place_text.split("말고", 1)[0], vocab, slots)
+        ruled_out += _regions_named(place_text.split("말고", 1)[0], vocab, slots)
+    slots.exclude_regions = [r for r in dict.fromkeys(ruled_out) if r != slots.region]
+    if slots.exclude_regions:
+        signals.append("exclusion")
     profile_text = q
     if place is not None:  # the words of a place are not wishes ('성싼' holds 싼)
         at = len(text) - len(head)  # blanking keeps lengths: offsets carry over to q

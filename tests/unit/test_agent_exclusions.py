@@ -213,3 +213,25 @@ def test_a_new_place_drops_the_place_moved_from_and_gogi_alone_is_heukdwaeji(
     s = parse_question("아 그럼 고기는?", vocab, prev).slots
     assert (s.region, s.category) == ("중문동", "흑돼지")
     assert parse_question("물고기 보이는 카페", vocab).slots.category == "카페"  # inside a word
+
+
+@pytest.mark.parametrize(
+    ("question", "region", "excluded"),
+    [
+        # Before: each was read as 애월, the place ruled out.
+        ("애월 빼고 카페", None, ["애월읍"]),
+        ("애월 제외하고 흑돼지", None, ["애월읍"]),
+        ("except Aewol black pork", None, ["애월읍"]),
+        ("outside Aewol cafe", None, ["애월읍"]),
+        ("not in Aewol, somewhere quieter", None, ["애월읍"]),
+        ("표선 말고 남원 쪽 갈치조림", "남원읍", ["표선면"]),
+        ("흑돼지 빼고 애월 카페", "애월읍", []),  # a food ruled out, not the place
+        ("Aewol cafe", "애월읍", []),
+    ],
+)
+def test_a_place_ruled_out_in_korean_or_english(
+    vocab: Vocabulary, question: str, region: str | None, excluded: list[str]
+) -> None:
+    parsed = parse_question(question, vocab)
+    assert parsed.intent == "recommend_place", question
+    assert (parsed.slots.region, parsed.slots.exclude_regions) == (region, excluded), question
