@@ -104,6 +104,12 @@ def _place_slots(
     pois = find_all(text, {k: f"{a}|{b}" for k, (a, b) in vocab.pois.items()})
     regions = find_all(text, vocab.regions)
     read: Match | None = None
+    either = _either_places(text, regions, pois, vocab)
+    if either is not None:  # '애월이나 한림 카페': both searched together, as a side is
+        slots.area, slots.area_regions = either.canonical, either.canonical.split("·")
+        slots.city = None
+        signals.append("area")
+        return either
     if regions:
         read = regions[-1] if last else _where_asked(text, regions, vocab)
         slots.region = read.canonical
@@ -142,6 +148,29 @@ def _inside_a_noun(text: str, read: Match) -> bool:
     """Whether a slip read at the start of a word is part of a longer common noun there."""
     word = text[read.start :].split(maxsplit=1)[0]
     return len(word) > read.end - read.start and common_noun(word)
+
+
+def _either_places(
+    text: str, regions: list[Match], pois: list[Match], vocab: Vocabulary
+) -> Match | None:
+    """Two or more places named as alternatives ('애월이나 한림', '애월이랑 한림 중에',
+    'Aewol or Hallim'), with an either-word between: one span whose canonical name is
+    their 읍면동 joined by '·' (None unless there are two different ones)."""
+    named = [*regions, *(Match(m.canonical.split("|")[1], m.surface, m.start, m.end) for m in pois)]
+    named.sort(key=lambda m: (m.start, m.start - m.end))  # at one start, the longest first
+    gap = _joiner_gap(vocab.extra.category_either)
+    run = named[:1]
+    for m in named[1:]:
+        if m.start < run[-1].end:
+            continue
+        between = text[run[-1].end : m.start].lower()
+        if not between.strip() or not gap.fullmatch(between):
+            break  # a space alone is no 'or' ('성산 우도 흑돼지' is at 성산: `_where_asked`)
+        run.append(m)
+    places = list(dict.fromkeys(m.canonical for m in run))
+    if len(places) < 2:
+        return None
+    return Match("·".join(places), text[run[0].start : run[-1].end], run[0].start, run[-1].end)
 
 
 def _place_marks(vocab: Vocabulary) -> tuple[str, ...]:

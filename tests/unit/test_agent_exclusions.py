@@ -235,3 +235,17 @@ def test_a_place_ruled_out_in_korean_or_english(
     parsed = parse_question(question, vocab)
     assert parsed.intent == "recommend_place", question
     assert (parsed.slots.region, parsed.slots.exclude_regions) == (region, excluded), question
+
+
+def test_two_places_named_as_alternatives_are_searched_together(vocab: Vocabulary) -> None:
+    # Before: '애월이나 한림 카페' searched 애월 alone.
+    for q in ("애월이나 한림 카페", "애월이랑 한림 중에 카페", "Aewol or Hallim cafe"):
+        s = parse_question(q, vocab).slots
+        assert (s.region, s.area, s.area_regions) == (
+            None,
+            "애월읍·한림읍",
+            ["애월읍", "한림읍"],
+        ), q
+    assert parse_question("성산 우도 흑돼지", vocab).slots.region == "성산읍"  # no 'or' said
+    cypher, params = Q.candidate_query(parse_question("애월이나 한림 카페", vocab).slots, 10)
+    assert "m.region IN $regions" in cypher and params["regions"] == ["애월읍", "한림읍"]
