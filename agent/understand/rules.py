@@ -39,10 +39,10 @@ _COUNT = re.compile(
     r"(?:^|\s)(\d+|한|두|세|네|다섯)\s*(?:곳|군데|개|집)\s*(?:만|정도|추천|골라|알려)"
 )
 _PRICE_CAP = re.compile(r"(\d+(?:\.\d+)?)?\s*만\s*원\s*(?:이하|아래|미만|까지|안쪽|내|이내)")
-# A cap for the whole party, not per person ('둘이서 총 5만원 이하').
 # A price band ('3만원대 흑돼지': 30,000-39,999 a person): read as its upper end, and said
 # back so ('1인 4만원 이하').
 _PRICE_BAND = re.compile(r"(\d{1,2})\s*만\s*원?\s*대(?!기)")
+# A cap for the whole party, not per person ('둘이서 총 5만원 이하').
 _TOTAL_BUDGET = re.compile(r"총|합쳐|합해서|다 해서|전부 해서|통틀어")
 # A cap for N portions or N people's worth ('2인분 5만원 이하', '3인 기준 6만원까지').
 _PORTIONS = re.compile(r"(\d{1,2})\s*인\s*(?:분|기준)")
@@ -120,7 +120,7 @@ def _place_slots(
     else:
         # Spelt as heard or with a vowel slip ('에월에서', '헙재 해변', '노헝동'): also when
         # a city is named, as the 읍면동 is the narrower place.
-        named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}
+        named = {**vocab.poi_regions, **vocab.regions}
         read = fuzzy_find(text, named, marks=_place_marks(vocab), known=known_words(vocab))
         if read is not None and _inside_a_noun(text, read):
             read = None  # '고사리 육개장': 고사 + 리 is bracken, not 고산리
@@ -377,11 +377,13 @@ def _profile_slots(text: str, vocab: Vocabulary, slots: Slots, signals: list[str
         signals.append("price")
 
 
-# 'N인' is a party unless a price or a portion follows it ('1인 2만원', '2인분', '1인당').
+# '고기' as a word of its own ('고기는?'), not inside one (물고기, 닭고기).
 _MEAT = re.compile(r"(?:^|\s)(고기)(?=[는도로요가나랑]|\s|$|[?!.])")
+# A no-kids zone, and one said not to be wanted ('노키즈존 아닌').
 _NO_KIDS = re.compile(r"노\s?키즈\s?존|no[- ]kids?[- ]zone|adults[- ]only", re.IGNORECASE)
 _NO_KIDS_NOT = re.compile(r"노\s?키즈\s?존\s*(?:이\s*)?(?:아닌|아니|말고|빼고|제외)")
 NO_KIDS_LABEL = "노키즈존 여부"  # an `[[unheld]]` attribute of understanding.toml
+# 'N인' is a party unless a price or a portion follows it ('1인 2만원', '2인분', '1인당').
 _PER_HEAD = re.compile(r"\d{1,2}\s*인(?=\s*(?:분|당|기준|\d))")
 _SIZE_DIGITS = re.compile(r"(\d{1,3})\s*(?:명|사람)|(\d{1,2})\s*인(?!\s*(?:분|당|기준|\d))")
 
@@ -568,9 +570,9 @@ _RULED_OUT_BEFORE = re.compile(
 
 def _places_ruled_out(text: str, vocab: Vocabulary) -> tuple[str, list[str]]:
     """`text` with the places it rules out blanked (lengths kept), and their regions."""
-    pois = {k: r for k, (_, r) in vocab.pois.items()}
     regions: list[str] = []
-    for m in sorted([*find_all(text, vocab.regions), *find_all(text, pois)], key=lambda m: m.start):
+    named = [*find_all(text, vocab.regions), *find_all(text, vocab.poi_regions)]
+    for m in sorted(named, key=lambda m: m.start):
         if _RULED_OUT_AFTER.match(text, m.end) or _RULED_OUT_BEFORE.search(text[: m.start]):
             regions.append(m.canonical)
             text = _blank(text, m.start, m.end)
@@ -583,8 +585,7 @@ def _blank(text: str, start: int, end: int) -> str:
 
 def _regions_named(text: str, vocab: Vocabulary, slots: Slots) -> list[str]:
     """The regions (of the POIs) named in `text`, other than the one asked."""
-    pois = [m.canonical for m in find_all(text, {k: r for k, (_, r) in vocab.pois.items()})]
-    named = [*(m.canonical for m in find_all(text, vocab.regions)), *pois]
+    named = [m.canonical for t in (vocab.regions, vocab.poi_regions) for m in find_all(text, t)]
     return [r for r in dict.fromkeys(named) if r != slots.region]
 
 

@@ -84,7 +84,7 @@ def place_slip(text: str, vocab: Vocabulary) -> PlaceSlip | None:
     back. The everyday words found so are also in `[place] not_places`."""
     from recsys_tools.nlu.features import unknown_word
 
-    named = {**{k: r for k, (_, r) in vocab.pois.items()}, **vocab.regions}  # 협재 is a beach
+    named = {**vocab.poi_regions, **vocab.regions}  # 협재 is a beach
     two = {k: r for k, r in named.items() if len(_compact(k)) == 2 and not k.isascii()}
     m = fuzzy_find(text, two, marks=("",), known=known_words(vocab))
     if m is None:

@@ -41,6 +41,11 @@ class Vocabulary:
     # Party, occasion, price and spelling words, stand-ins for what the graph does not hold.
     extra: UnderstandingVocab = field(default_factory=load_understanding_vocab)
 
+    @property
+    def poi_regions(self) -> dict[str, str]:
+        """POI alias → the 읍면동 it lies in (협재 → 한림읍): a POI read as its region."""
+        return {alias: region for alias, (_, region) in self.pois.items()}
+
     @classmethod
     def from_gazetteer(cls) -> Vocabulary:
         v = cls()
