@@ -167,23 +167,15 @@ class _TransformerRecommender(Recommender):
             return self._gbce(h, targets, table, k)
         if k <= 0 or k >= self.n_items:
             return softmax_ce(h, table[1 : self.n_items + 1], targets - 1, self.config.ce_chunk)
-        pos, neg, collides = self._sampled_logits(h, targets, table, k)
-        neg = neg.masked_fill(collides, float("-inf"))
-        logits = torch.cat([pos.unsqueeze(1), neg], dim=1).float()  # [P 1+K]
-        return F.cross_entropy(logits, torch.zeros_like(targets))
-
-    def _sampled_logits(
-        self, h: torch.Tensor, targets: torch.Tensor, table: torch.Tensor, k: int
-    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Target logits [P], logits of K negatives shared by the batch [P K] (drawn per
-        `ce_sampling`) and where a negative is the target itself [P K]."""
         if self.config.ce_sampling == "uniform":
             negatives = torch.randint(1, self.n_items + 1, (k,), device=h.device)  # [K]
         else:
             negatives = torch.multinomial(self.neg_weights, k, replacement=True) + 1  # [K]
-        pos = (h * table[targets]).sum(-1)  # [P]
+        pos = (h * table[targets]).sum(-1, keepdim=True)  # [P 1]
         neg = h @ table[negatives].T  # [P K]
-        return pos, neg, negatives.unsqueeze(0) == targets.unsqueeze(1)
+        neg = neg.masked_fill(negatives.unsqueeze(0) == targets.unsqueeze(1), float("-inf"))
+        logits = torch.cat([pos, neg], dim=1).float()  # [P 1+K]
+        return F.cross_entropy(logits, torch.zeros_like(targets))
 
     def _gbce(
         self, h: torch.Tensor, targets: torch.Tensor, table: torch.Tensor, k: int
